@@ -1,0 +1,1 @@
+"""The hub's edges: GraphQL and REST."""

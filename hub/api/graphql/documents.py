@@ -1,0 +1,182 @@
+"""GraphQL for trade documents."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from hub.api.graphql.common import PageInfo, UserError, decode_cursor, encode_cursor, page_size, parse_id, run_mutation
+from hub.api.graphql.context import Info
+from hub.api.graphql.directory import Organisation, Share
+from hub.auth import service as auth
+from hub.auth.access import can_read
+from hub.documents import service
+from hub.documents.models import RECORD_KIND, TradeDocument
+from hub.documents.models import DocumentKind as DocumentKindEnum
+
+DocumentKind = strawberry.enum(DocumentKindEnum, name="DocumentKind", description="The kinds of trade document.")
+
+
+@strawberry.type(description="A trade document: entered once, shared with whoever needs it, anchored on chain.")
+class Document:
+    id: strawberry.ID
+    kind: DocumentKind  # type: ignore[valid-type]
+    reference: str
+    title: str
+    issued_on: date
+    amount: Decimal | None
+    currency: str | None
+    content_sha256: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    owner_org_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The organisation the document belongs to.")
+    async def owner(self, info: Info) -> Organisation:
+        row = await info.context.loaders.organisations_by_id.load(self.owner_org_id)
+        assert row is not None  # a foreign key guarantees it
+        return Organisation.of(row)
+
+    @strawberry.field(description="Who else may read it (shown to its owner only).")
+    def shared_with(self, info: Info) -> list[Share]:
+        principal = info.context.principal
+        if principal.org_id != self.owner_org_id:
+            return []
+        return [Share.of(s) for s in auth.shares_of(info.context.session, principal, RECORD_KIND, uuid.UUID(self.id))]
+
+    @staticmethod
+    def of(row: TradeDocument) -> Document:
+        """The GraphQL view of a document row."""
+        return Document(
+            id=strawberry.ID(str(row.id)), kind=row.kind, reference=row.reference, title=row.title,
+            issued_on=row.issued_on, amount=row.amount, currency=row.currency, content_sha256=row.content_sha256,
+            version=row.version, created_at=row.created_at, updated_at=row.updated_at, owner_org_id=row.owner_org_id,
+        )
+
+
+@strawberry.type
+class DocumentEdge:
+    cursor: str
+    node: Document
+
+
+@strawberry.type(description="A page of documents.")
+class DocumentConnection:
+    edges: list[DocumentEdge]
+    nodes: list[Document]
+    page_info: PageInfo
+
+
+@strawberry.input
+class CreateDocumentInput:
+    kind: DocumentKind  # type: ignore[valid-type]
+    reference: str
+    title: str
+    issued_on: date
+    amount: Decimal | None = None
+    currency: str | None = None
+    content_sha256: str | None = None
+
+
+@strawberry.input
+class UpdateDocumentInput:
+    kind: DocumentKind | None = None  # type: ignore[valid-type]
+    reference: str | None = None
+    title: str | None = None
+    issued_on: date | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    content_sha256: str | None = None
+
+
+@strawberry.type
+class DocumentPayload:
+    errors: list[UserError]
+    document: Document | None = None
+
+
+@strawberry.type(description="A document was created or changed.")
+class DocumentChange:
+    change: str
+    document_id: strawberry.ID
+    version: int
+    document: Document | None
+
+
+def _input(data: CreateDocumentInput | UpdateDocumentInput) -> service.DocumentInput:
+    return service.DocumentInput(
+        kind=data.kind, reference=data.reference, title=data.title, issued_on=data.issued_on, amount=data.amount,
+        currency=data.currency, content_sha256=data.content_sha256,
+    )
+
+
+@strawberry.type
+class DocumentQuery:
+    @strawberry.field(description="Documents you may read, oldest first, one page at a time.")
+    def documents(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        kind: DocumentKind | None = None, owner_org_id: strawberry.ID | None = None,  # type: ignore[valid-type]
+    ) -> DocumentConnection:
+        ctx = info.context
+        limit = page_size(first, ctx.state.settings)
+        rows = service.list_documents(
+            ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), kind=kind,
+            owner_org_id=None if owner_org_id is None else parse_id(owner_org_id, "ownerOrgId"),
+        )
+        page = rows[:limit]
+        nodes = [Document.of(row) for row in page]
+        edges = [DocumentEdge(cursor=encode_cursor(row.created_at, row.id), node=node) for row, node in zip(page, nodes, strict=True)]
+        return DocumentConnection(
+            edges=edges, nodes=nodes,
+            page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None),
+        )
+
+    @strawberry.field(description="One document you may read.")
+    def document(self, info: Info, id: strawberry.ID) -> Document:
+        return Document.of(service.get_document(info.context.session, info.context.principal, parse_id(id)))
+
+
+@strawberry.type
+class DocumentMutation:
+    @strawberry.mutation(description="Register a trade document for your organisation.")
+    def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentPayload:
+        ctx = info.context
+
+        def act() -> dict[str, Any]:
+            return {"document": Document.of(service.create_document(ctx.session, ctx.principal, _input(input)))}
+
+        return run_mutation(DocumentPayload, act, ctx.session.commit)
+
+    @strawberry.mutation(description="Change one of your documents; the change becomes a new version.")
+    def update_document(self, info: Info, id: strawberry.ID, input: UpdateDocumentInput) -> DocumentPayload:
+        ctx = info.context
+
+        def act() -> dict[str, Any]:
+            doc = service.update_document(ctx.session, ctx.principal, parse_id(id), _input(input))
+            return {"document": Document.of(doc)}
+
+        return run_mutation(DocumentPayload, act, ctx.session.commit)
+
+
+@strawberry.type
+class DocumentSubscription:
+    @strawberry.subscription(description="Changes to documents you may read, as they are committed.")
+    async def document_changed(self, info: Info) -> AsyncGenerator[DocumentChange, None]:
+        ctx = info.context
+        principal = ctx.principal
+        async for message in ctx.state.bus.subscribe(service.TOPIC):
+            # A short session per message: a subscription may live for hours and must not hold a connection.
+            with ctx.state.session() as session:
+                row = session.get(TradeDocument, uuid.UUID(message["id"]))
+                if row is None or not can_read(session, principal, RECORD_KIND, row):
+                    continue
+                yield DocumentChange(
+                    change=message["change"], document_id=strawberry.ID(message["id"]), version=int(message["version"]),
+                    document=Document.of(row),
+                )

@@ -1,0 +1,87 @@
+"""The hub's GraphQL schema: every domain's queries, mutations and subscriptions, with limits.
+
+Export the SDL with ``python -m hub.api.graphql.schema > graphql/schema.graphql``; a test fails when the
+file and the code disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionResult as StrawberryExecutionResult
+
+from hub.api.graphql.common import format_error
+from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
+from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
+from hub.settings import Settings, get_settings
+
+
+@strawberry.type(description="Everything you can read.")
+class Query(DirectoryQuery, DocumentQuery):
+    pass
+
+
+@strawberry.type(description="Everything you can change; each mutation returns typed errors.")
+class Mutation(DirectoryMutation, DocumentMutation):
+    pass
+
+
+@strawberry.type(description="Live changes, over graphql-transport-ws on /graphql.")
+class Subscription(DocumentSubscription):
+    pass
+
+
+class DomainErrors(SchemaExtension):
+    """Give domain errors their stable codes and mask everything unexpected."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult) and result.errors:
+            result.errors = [format_error(error) for error in result.errors]
+
+
+class HubSchema(strawberry.Schema):
+    """A schema that logs only unexpected errors (domain errors are answers, not incidents)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Unexpected errors are logged by ``format_error``; the rest needs no log line."""
+
+
+def build_schema(settings: Settings | None = None) -> HubSchema:
+    """The schema with the limits the settings ask for."""
+    settings = settings or get_settings()
+    return HubSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            DomainErrors,
+        ],
+    )
+
+
+def export_sdl() -> str:
+    """The schema's SDL, as committed in ``graphql/schema.graphql``."""
+    return build_schema(Settings()).as_str() + "\n"
+
+
+if __name__ == "__main__":
+    print(export_sdl(), end="")

@@ -1,0 +1,1 @@
+"""REST endpoints: health, readiness, metrics, and (later) ingest and DCSA."""

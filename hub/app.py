@@ -1,0 +1,82 @@
+"""create_app(): FastAPI with the GraphQL router, REST routes and the lifespan that wires the parts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types.unset import UnsetType
+
+from hub import __version__
+from hub.api.graphql.context import Context, get_context, principal_for
+from hub.api.graphql.schema import build_schema
+from hub.api.rest import ops
+from hub.errors import HubError, Unauthenticated
+from hub.logging import configure_logging
+from hub.settings import Settings, get_settings
+from hub.state import HubState, build_state
+
+
+class HubGraphQLRouter(GraphQLRouter[Context, None]):
+    """The GraphQL endpoint; WebSocket clients may also authenticate in ``connection_init``."""
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Accept a key from the connection_init payload when the upgrade request carried none."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        header = params.get("Authorization") or params.get("authorization")
+        if header is not None:
+            try:
+                principal = principal_for(context.state, str(header))
+            except Unauthenticated as exc:
+                raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
+            if principal is not None:
+                context.set_principal(principal)
+        return await super().on_ws_connect(context)
+
+
+def create_app(settings: Settings | None = None, state: HubState | None = None) -> FastAPI:
+    """The hub's ASGI application."""
+    settings = settings or get_settings()
+    state = state or build_state(settings)
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await state.bus.start()
+        try:
+            yield
+        finally:
+            await state.bus.stop()
+
+    app = FastAPI(
+        title="Port and trade single-window hub",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.hub = state
+    graphql = HubGraphQLRouter(
+        build_schema(settings),
+        path="/graphql",
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.graphql_graphiql else None,
+        multipart_uploads_enabled=False,
+    )
+    app.include_router(graphql)
+    app.include_router(ops.router)
+
+    @app.exception_handler(HubError)
+    async def hub_error(_request: Request, exc: HubError) -> JSONResponse:
+        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return JSONResponse(body, status_code=exc.http_status)
+
+    app.add_middleware(ops.RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    return app

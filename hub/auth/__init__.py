@@ -1,0 +1,1 @@
+"""Organisations, API keys, principals and permission checks."""

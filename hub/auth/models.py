@@ -1,0 +1,79 @@
+"""Organisations, their API keys, and what one organisation shares with another."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, Enum, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.db import new_id, utcnow
+
+
+class OrgType(enum.StrEnum):
+    """What kind of party an organisation is; it decides which operations its keys may call."""
+
+    FORWARDER = "forwarder"
+    CARRIER = "carrier"
+    TERMINAL = "terminal"
+    PORT_OPERATOR = "port_operator"
+    SELLER = "seller"
+    PLATFORM = "platform"
+    BANK = "bank"
+    CUSTOMS = "customs"
+    REGULATOR = "regulator"
+    ADMIN = "admin"
+
+
+class KeyRole(enum.StrEnum):
+    """What a key may do inside its own organisation."""
+
+    ADMIN = "admin"  # everything the organisation may do, plus its keys and shares
+    OPERATOR = "operator"  # read and write the organisation's records
+    VIEWER = "viewer"  # read only
+
+
+class Organisation(SQLModel, table=True):
+    """A party on the hub; every record belongs to exactly one."""
+
+    __tablename__ = "organisation"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    type: OrgType = Field(sa_column=Column(Enum(OrgType, native_enum=False, length=20), nullable=False))
+    country: str | None = Field(default=None, max_length=2)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    """A bearer key: only its HMAC is stored; the secret is shown once, at creation."""
+
+    __tablename__ = "api_key"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    org_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    lookup: str = Field(max_length=16, unique=True, index=True)
+    secret_hash: str = Field(max_length=64)
+    name: str = Field(max_length=100)
+    role: KeyRole = Field(sa_column=Column(Enum(KeyRole, native_enum=False, length=10), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class Share(SQLModel, table=True):
+    """One organisation lets another read one of its records, until it revokes the share."""
+
+    __tablename__ = "share"
+    __table_args__ = (UniqueConstraint("record_kind", "record_id", "grantee_org_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    owner_org_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    grantee_org_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    record_kind: str = Field(max_length=40)
+    record_id: uuid.UUID = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

@@ -1,0 +1,95 @@
+"""Who may do what: the principal behind a request, the actions, and the matrix of organisation types.
+
+Two checks guard every operation:
+1. the action: may this kind of organisation, with this key role, do this at all (``Principal.require``);
+2. the record: is this record the caller's own, shared with it, or is the caller a regulator reading
+   (``hub.auth.access``).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from hub.auth.models import KeyRole, OrgType
+from hub.errors import Forbidden
+
+
+class Action(enum.StrEnum):
+    """Every operation the hub guards. Adding one means adding it to the matrix and to its test."""
+
+    READ_DIRECTORY = "directory:read"
+    MANAGE_ORGANISATIONS = "organisations:manage"
+    MANAGE_KEYS = "keys:manage"
+    READ_RECORDS = "records:read"
+    WRITE_RECORDS = "records:write"
+    SHARE_RECORDS = "records:share"
+    AUDIT_ALL = "records:audit"
+
+
+_READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
+_TRADER = frozenset(
+    {
+        Action.READ_DIRECTORY,
+        Action.MANAGE_KEYS,
+        Action.READ_RECORDS,
+        Action.WRITE_RECORDS,
+        Action.SHARE_RECORDS,
+    }
+)
+
+# What each kind of organisation may do at all; the key role narrows it further.
+ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
+    OrgType.FORWARDER: _TRADER,
+    OrgType.CARRIER: _TRADER,
+    OrgType.TERMINAL: _TRADER,
+    OrgType.PORT_OPERATOR: _TRADER,
+    OrgType.SELLER: _TRADER,
+    OrgType.PLATFORM: _TRADER,
+    OrgType.BANK: _TRADER,
+    OrgType.CUSTOMS: _TRADER,
+    # Regulators read everything and write nothing; their keys are issued by the hub's operator.
+    OrgType.REGULATOR: _READ_ONLY | {Action.AUDIT_ALL},
+    # The hub's own operator runs the directory and keys; it sees no trade data it does not own.
+    OrgType.ADMIN: frozenset({Action.READ_DIRECTORY, Action.MANAGE_ORGANISATIONS, Action.MANAGE_KEYS}),
+}
+
+# What each key role may use of its organisation's capabilities.
+ROLE_CAPABILITIES: dict[KeyRole, frozenset[Action]] = {
+    KeyRole.ADMIN: frozenset(Action),
+    KeyRole.OPERATOR: frozenset(Action) - {Action.MANAGE_KEYS, Action.MANAGE_ORGANISATIONS},
+    KeyRole.VIEWER: frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS, Action.AUDIT_ALL}),
+}
+
+
+def allowed(org_type: OrgType, role: KeyRole, action: Action) -> bool:
+    """True when a key of ``role`` in an organisation of ``org_type`` may perform ``action``."""
+    return action in ORG_CAPABILITIES[org_type] and action in ROLE_CAPABILITIES[role]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: a key of one organisation."""
+
+    org_id: uuid.UUID
+    org_name: str
+    org_type: OrgType
+    role: KeyRole
+    key_id: uuid.UUID
+
+    def can(self, action: Action) -> bool:
+        """True when this caller may perform ``action`` at all."""
+        return allowed(self.org_type, self.role, action)
+
+    def require(self, action: Action) -> None:
+        """Raise Forbidden unless this caller may perform ``action``."""
+        if not self.can(action):
+            raise Forbidden(
+                f"a {self.role.value} key of a {self.org_type.value} organisation may not {action.value}"
+            )
+
+    @property
+    def audits_all(self) -> bool:
+        """True for regulators: they read every organisation's records."""
+        return self.can(Action.AUDIT_ALL)

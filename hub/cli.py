@@ -1,0 +1,136 @@
+"""The `hub` command: run the demo or the server, migrate, manage organisations and keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from hub import migrate
+from hub.auth import service as auth
+from hub.auth.models import KeyRole, OrgType
+from hub.db import make_engine, session_scope, utcnow
+from hub.errors import HubError
+from hub.settings import Settings, get_settings
+
+app = typer.Typer(help="The port and trade single-window hub.", no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(key_app, name="key")
+
+console = Console()
+err = Console(stderr=True)
+
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: HubError) -> typer.Exit:
+    err.print(f"[red]{exc.code}[/red]: {exc.message}")
+    return typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the database migrations (HUB_DATABASE_URL)."""
+    settings = _settings()
+    migrate.upgrade(settings.database_url, revision)
+    console.print(f"database at revision {revision}")
+
+
+@org_app.command("create")
+def org_create(
+    name: str,
+    type: Annotated[OrgType, typer.Option("--type", help="What kind of party it is.")],
+    country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2 country code.")] = None,
+) -> None:
+    """Register an organisation."""
+    settings = _settings()
+    try:
+        with session_scope(make_engine(settings.database_url)) as session:
+            org = auth.create_organisation(session, name, type, country)
+            console.print(f"created {org.type.value} organisation {org.name!r} ({org.id})")
+    except HubError as exc:
+        raise _fail(exc) from exc
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List the organisations."""
+    settings = _settings()
+    table = Table("name", "type", "country", "id")
+    with session_scope(make_engine(settings.database_url)) as session:
+        for org in auth.list_organisations(session):
+            table.add_row(org.name, org.type.value, org.country or "", str(org.id))
+    console.print(table)
+
+
+@key_app.command("create")
+def key_create(
+    org: Annotated[str, typer.Option("--org", help="The organisation's name.")],
+    role: Annotated[KeyRole, typer.Option(help="admin, operator or viewer.")] = KeyRole.ADMIN,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
+    expires_in_days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+) -> None:
+    """Create an API key; the key itself is printed once, as the last line."""
+    settings = _settings()
+    try:
+        with session_scope(make_engine(settings.database_url)) as session:
+            organisation = auth.get_organisation_by_name(session, org)
+            expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+            issued = auth.issue_key(
+                session, organisation, pepper=settings.key_pepper.get_secret_value(), name=name, role=role, expires_at=expires
+            )
+    except HubError as exc:
+        raise _fail(exc) from exc
+    err.print(f"{role.value} key {issued.key.id} for {organisation.name!r}; store it now, it is not shown again:")
+    print(issued.token)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from hub.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio")
+
+
+@app.command()
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Run the hub (run `hub db upgrade` first)."""
+    _serve(_settings(), host, port)
+
+
+@app.command()
+def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Migrate, load the demo scenario, print a key per demo organisation, and run the hub."""
+    from seeds import loader
+
+    settings = _settings()
+    migrate.upgrade(settings.database_url)
+    with session_scope(make_engine(settings.database_url)) as session:
+        orgs = loader.load(session)
+        keys = loader.issue_demo_keys(session, orgs, settings.key_pepper.get_secret_value())
+    console.print("[bold]Demo keys[/bold] (new on every run; earlier demo keys are revoked):")
+    for key in keys:
+        # Plain lines, never truncated: people copy these.
+        print(f"{key.organisation:<30} {key.org_type:<14} {key.token}")
+    console.print(f"GraphQL: http://{host}:{port}/graphql  (send 'Authorization: Bearer <key>')")
+    _serve(settings, host, port)
+
+
+if __name__ == "__main__":
+    app()

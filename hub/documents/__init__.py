@@ -1,0 +1,1 @@
+"""Trade documents (invoices, packing lists, certificates): entered once, shared, reused as evidence."""

@@ -1,0 +1,9 @@
+"""Import every table module, so that ``hub.db.metadata`` knows the whole schema (alembic, tests)."""
+
+from __future__ import annotations
+
+from hub.auth import models as auth_models
+from hub.documents import models as document_models
+from hub import outbox
+
+__all__ = ["auth_models", "document_models", "outbox"]

@@ -1,0 +1,65 @@
+"""Changes that must leave the database: rows to anchor on chain, and messages to publish after commit.
+
+Both are written in the caller's transaction, so a change and its outbox entry commit or roll back
+together. Messages for subscribers go to the bus only after the commit succeeded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Identity, Index, Integer, event
+from sqlmodel import Field, Session, SQLModel
+
+from hub.db import JSONType, utcnow
+
+_EVENTS_KEY = "hub.pending_events"
+BUS_KEY = "hub.bus"
+
+
+class OutboxEntry(SQLModel, table=True):
+    """One version of one record, waiting to be anchored (the anchoring worker claims these).
+
+    The id is an integer sequence so that the worker claims entries in commit order
+    (INTEGER PRIMARY KEY on SQLite, where BIGINT would not auto-increment).
+    """
+
+    __tablename__ = "outbox_entry"
+    __table_args__ = (Index("ix_outbox_entry_pending", "anchored_at", "id"),)
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), Identity(), primary_key=True)
+    )
+    record_kind: str = Field(max_length=40)
+    record_id: uuid.UUID = Field(index=True)
+    version: int
+    payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    anchored_at: datetime | None = None
+
+
+def record_change(session: Session, kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any]) -> None:
+    """Queue one version of a record for anchoring, in the current transaction."""
+    session.add(OutboxEntry(record_kind=kind, record_id=record_id, version=version, payload=payload))
+
+
+def emit(session: Session, topic: str, message: dict[str, Any]) -> None:
+    """Publish ``message`` on ``topic`` once the current transaction commits (and never if it rolls back)."""
+    session.info.setdefault(_EVENTS_KEY, []).append((topic, message))
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    pending = session.info.pop(_EVENTS_KEY, [])
+    bus = session.info.get(BUS_KEY)
+    if bus is None:
+        return
+    for topic, message in pending:
+        bus.publish(topic, message)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_EVENTS_KEY, None)

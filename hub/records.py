@@ -1,0 +1,37 @@
+"""Which tables hold which kinds of shareable, anchorable record.
+
+Domain packages register their record kinds here, so that cross-cutting code (shares, verification,
+export) can find a record by kind and id without importing every domain.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session
+
+from hub.errors import Invalid
+
+_MODELS: dict[str, type[Any]] = {}
+
+
+def register(kind: str, model: type[Any]) -> None:
+    """Declare that records of ``kind`` live in ``model`` (which has ``id`` and ``owner_org_id``)."""
+    existing = _MODELS.get(kind)
+    if existing is not None and existing is not model:
+        raise ValueError(f"record kind {kind!r} is already registered for {existing.__name__}")
+    _MODELS[kind] = model
+
+
+def kinds() -> list[str]:
+    """Every registered record kind."""
+    return sorted(_MODELS)
+
+
+def load(session: Session, kind: str, record_id: uuid.UUID) -> Any | None:
+    """The record of ``kind`` with ``record_id``, or None; Invalid for an unknown kind."""
+    model = _MODELS.get(kind)
+    if model is None:
+        raise Invalid(f"unknown record kind {kind!r}; known kinds: {', '.join(kinds())}", field="kind")
+    return session.get(model, record_id)

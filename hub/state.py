@@ -1,0 +1,38 @@
+"""What a running hub holds: settings, the database engine, the bus. Built once, at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from hub.bus import Bus, make_bus
+from hub.db import make_engine
+from hub.outbox import BUS_KEY
+from hub.settings import Settings
+
+
+@dataclass
+class HubState:
+    """The long-lived parts of one hub process."""
+
+    settings: Settings
+    engine: Engine
+    bus: Bus
+
+    def session(self) -> Session:
+        """A new session whose commits publish on this hub's bus."""
+        session = Session(self.engine, expire_on_commit=False)
+        session.info[BUS_KEY] = self.bus
+        return session
+
+    @property
+    def pepper(self) -> str:
+        """The secret that keys are hashed with."""
+        return self.settings.key_pepper.get_secret_value()
+
+
+def build_state(settings: Settings) -> HubState:
+    """Create the engine and the bus the settings describe (nothing is connected yet)."""
+    return HubState(settings=settings, engine=make_engine(settings.database_url), bus=make_bus(settings.redis_url))
