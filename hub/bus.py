@@ -29,6 +29,8 @@ CHANNEL_PREFIX = "hub:"
 class Bus(Protocol):
     """What the rest of the hub needs from a bus."""
 
+    kind: str  # "redis" or "memory", for readiness and metrics
+
     def publish(self, topic: str, message: dict[str, Any]) -> None:
         """Send ``message`` to every subscriber of ``topic``; never raises."""
 
@@ -114,6 +116,8 @@ class _Fanout:
 class InProcessBus:
     """A bus inside one process: enough for `hub demo`, tests and a single worker."""
 
+    kind = "memory"
+
     def __init__(self) -> None:
         self._fanout = _Fanout()
 
@@ -141,6 +145,8 @@ class InProcessBus:
 
 class RedisBus:
     """Redis pub/sub across processes; one listener connection per process, fanned out locally."""
+
+    kind = "redis"
 
     def __init__(self, url: str, *, reconnect_max_seconds: float = 5.0) -> None:
         self._url = url

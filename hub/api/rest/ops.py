@@ -42,7 +42,7 @@ def ready(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # a readiness probe reports every failure, whatever its kind
         checks["database"] = f"error: {type(exc).__name__}"
-    if state.settings.redis_url:
+    if state.bus.kind == "redis":
         checks["redis"] = "ok" if state.bus.healthy() else "error: not connected"
     else:
         checks["redis"] = "not configured (in-process bus)"

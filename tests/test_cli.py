@@ -1,0 +1,80 @@
+"""The `hub` command as a user runs it: a real process, configured by HUB_* variables."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.servers import free_port
+
+HUB = [sys.executable, "-m", "hub.cli"]
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*HUB, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())}
+
+
+def test_org_and_key_commands_honour_the_database_url(database_url: str, tmp_path: Path) -> None:
+    env = _env(database_url)
+    assert _run(["db", "upgrade"], env, tmp_path).returncode == 0
+    made = _run(["org", "create", "Dalian Bank", "--type", "bank", "--country", "CN"], env, tmp_path)
+    assert made.returncode == 0, made.stderr
+    listed = _run(["org", "list"], env, tmp_path)
+    assert "Dalian Bank" in listed.stdout and "bank" in listed.stdout
+    dup = _run(["org", "create", "dalian bank", "--type", "bank"], env, tmp_path)
+    assert dup.returncode == 1 and "CONFLICT" in dup.stderr
+    bad = _run(["org", "create", "X", "--type", "pirate"], env, tmp_path)
+    assert bad.returncode == 2
+    key = _run(["key", "create", "--org", "Dalian Bank", "--role", "viewer"], env, tmp_path)
+    assert key.returncode == 0, key.stderr
+    token = key.stdout.strip().splitlines()[-1]
+    assert token.startswith("hub_") and len(token) > 40
+    missing = _run(["key", "create", "--org", "Nobody"], env, tmp_path)
+    assert missing.returncode == 1 and "NOT_FOUND" in missing.stderr
+    # Nothing was written to the default ./var database of the working directory.
+    assert not (tmp_path / "var").exists()
+
+
+def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update({"HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())})
+    process = subprocess.Popen([*HUB, "demo", "--port", str(port)], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        keys: dict[str, str] = {}
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        while len(keys) < 11 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if line.rstrip().split(" ")[-1].startswith("hub_"):
+                keys[line[:30].strip()] = line.rstrip().split(" ")[-1]
+        assert len(keys) == 11, keys
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the demo hub never answered"
+            time.sleep(0.1)
+        query = "{ me { organisation { name } } documents { nodes { reference owner { name } } } }"
+        bank = httpx.post(f"{base}/graphql", json={"query": query},
+                          headers={"Authorization": f"Bearer {keys['Bank of Dalian Trade Finance']}"}).json()["data"]
+        assert bank["me"]["organisation"]["name"] == "Bank of Dalian Trade Finance"
+        refs = {n["reference"] for n in bank["documents"]["nodes"]}
+        assert refs == {"HNE-INV-2026-0412", "BDTF-CREDIT-2026-031"}  # its own, and the invoice the seller shared
+        assert (tmp_path / "var" / "hub.db").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,0 +1,155 @@
+"""Subscriptions over graphql-transport-ws: in-process, and across two hubs through a real Redis that
+goes away and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from hub.app import create_app
+from hub.auth.models import OrgType
+from hub.bus import InProcessBus, RedisBus
+from hub.db import make_engine
+from hub.settings import Settings
+from hub.state import HubState
+from tests.conftest import World
+from tests.servers import HubServer, RedisServer
+
+SUBSCRIBE = "subscription { documentChanged { change version document { reference owner { name } } } }"
+CREATE = """mutation($r: String!) { createDocument(input: {kind: OTHER, reference: $r, title: "t", issuedOn: "2026-01-01"}) {
+  document { id } errors { code } } }"""
+
+
+def _mutate(base: str, token: str, reference: str) -> dict[str, Any]:
+    response = httpx.post(f"{base}/graphql", json={"query": CREATE, "variables": {"r": reference}},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"]["createDocument"]["errors"] == [], body
+    return body  # type: ignore[no-any-return]
+
+
+class Subscriber:
+    """A graphql-transport-ws client that authenticates in connection_init."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+
+    async def __aenter__(self) -> Subscriber:
+        self.ws = await websockets.connect(self.url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+        await self.ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}))
+        ack = json.loads(await asyncio.wait_for(self.ws.recv(), 5))
+        assert ack["type"] == "connection_ack", ack
+        await self.ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+        await asyncio.sleep(0.3)  # let the server register the subscription
+        return self
+
+    async def next(self, timeout: float = 5) -> dict[str, Any]:
+        while True:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if message["type"] == "next":
+                return message["payload"]["data"]["documentChanged"]  # type: ignore[no-any-return]
+            assert message["type"] in ("ping", "pong"), message
+
+    async def nothing_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self.ws.recv(), seconds)
+        except TimeoutError:
+            return True
+        return False
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.ws.close()
+
+
+def _hub(settings: Settings, bus: InProcessBus | RedisBus) -> HubServer:
+    state = HubState(settings=settings, engine=make_engine(settings.database_url), bus=bus)
+    return HubServer(create_app(settings, state))
+
+
+async def test_a_subscriber_sees_committed_changes_it_may_read_and_nothing_else(settings: Settings, state: HubState, world: World) -> None:
+    seller = world.party(OrgType.SELLER, "Seller A")
+    other = world.party(OrgType.SELLER, "Seller B")
+    with _hub(settings, InProcessBus()) as hub:
+        async with Subscriber(hub.ws_url, seller.token) as sub:
+            await asyncio.to_thread(_mutate, hub.url, other.token, "NOT-MINE")
+            await asyncio.to_thread(_mutate, hub.url, seller.token, "MINE-1")
+            event = await sub.next()
+            assert event == {"change": "created", "version": 1, "document": {"reference": "MINE-1", "owner": {"name": "Seller A"}}}
+            assert await sub.nothing_within(0.5)
+
+
+async def test_a_websocket_with_a_bad_key_is_rejected(settings: Settings) -> None:
+    with _hub(settings, InProcessBus()) as hub:
+        ws = await websockets.connect(hub.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer hub_000000000000_x"}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_failed_write_publishes_nothing(settings: Settings, world: World) -> None:
+    seller = world.party(OrgType.SELLER)
+    with _hub(settings, InProcessBus()) as hub:
+        async with Subscriber(hub.ws_url, seller.token) as sub:
+            await asyncio.to_thread(_mutate, hub.url, seller.token, "ONCE")
+            assert (await sub.next())["document"]["reference"] == "ONCE"
+            dup = await asyncio.to_thread(
+                httpx.post, f"{hub.url}/graphql", json={"query": CREATE, "variables": {"r": "ONCE"}},
+                headers={"Authorization": f"Bearer {seller.token}"},
+            )
+            assert dup.json()["data"]["createDocument"]["errors"][0]["code"] == "CONFLICT"
+            assert await sub.nothing_within(0.5)
+
+
+def _wait_ready(base: str, want: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{base}/ready", timeout=5).status_code == want:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{base}/ready never answered {want}")
+
+
+async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restart(
+    settings: Settings, world: World, tmp_path: Path
+) -> None:
+    redis_server = RedisServer(tmp_path)
+    redis_server.start()
+    try:
+        seller = world.party(OrgType.SELLER)
+        bus_a, bus_b = RedisBus(redis_server.url, reconnect_max_seconds=0.5), RedisBus(redis_server.url, reconnect_max_seconds=0.5)
+        with _hub(settings, bus_a) as hub_a, _hub(settings, bus_b) as hub_b:
+            await asyncio.to_thread(_wait_ready, hub_a.url, 200)
+            await asyncio.to_thread(_wait_ready, hub_b.url, 200)
+            async with Subscriber(hub_b.ws_url, seller.token) as sub:
+                # A write on hub A reaches a subscriber on hub B.
+                await asyncio.to_thread(_mutate, hub_a.url, seller.token, "BEFORE")
+                assert (await sub.next())["document"]["reference"] == "BEFORE"
+
+                redis_server.stop()
+                await asyncio.to_thread(_wait_ready, hub_a.url, 503)
+                # Writes and reads keep working while Redis is away.
+                await asyncio.to_thread(_mutate, hub_a.url, seller.token, f"DURING-{uuid.uuid4().hex[:4]}")
+                listed = await asyncio.to_thread(
+                    httpx.post, f"{hub_a.url}/graphql", json={"query": "{ documents { nodes { reference } } }"},
+                    headers={"Authorization": f"Bearer {seller.token}"},
+                )
+                assert len(listed.json()["data"]["documents"]["nodes"]) == 2
+
+                redis_server.start()
+                await asyncio.to_thread(_wait_ready, hub_a.url, 200)
+                await asyncio.to_thread(_wait_ready, hub_b.url, 200)
+                # The same subscription, never reopened, receives again.
+                await asyncio.to_thread(_mutate, hub_a.url, seller.token, "AFTER")
+                assert (await sub.next(timeout=10))["document"]["reference"] == "AFTER"
+    finally:
+        redis_server.stop()
