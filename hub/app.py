@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     graphql = HubGraphQLRouter(
         build_schema(settings),
         path="/graphql",
-        context_getter=get_context,
+        context_getter=get_context,  # type: ignore[arg-type]  # strawberry's hint omits generator dependencies
         graphql_ide="graphiql" if settings.graphql_graphiql else None,
         multipart_uploads_enabled=False,
     )

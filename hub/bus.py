@@ -176,10 +176,10 @@ class RedisBus:
         self._fanout.bind(asyncio.get_running_loop())
         self._task = asyncio.create_task(self._listen(), name="redis-bus-listener")
 
-    async def wait_connected(self, timeout: float) -> bool:
+    async def wait_connected(self, within: float) -> bool:
         """Wait until the listener is subscribed (for tests and readiness)."""
         try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
+            await asyncio.wait_for(self._connected.wait(), within)
         except TimeoutError:
             return False
         return True
@@ -223,7 +223,7 @@ class RedisBus:
                 self._connected.clear()
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                     await client.aclose()
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._reconnect_max)

@@ -17,7 +17,9 @@ from hub.db import make_engine, session_scope, utcnow
 from hub.errors import HubError
 from hub.settings import Settings, get_settings
 
-app = typer.Typer(help="The port and trade single-window hub.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="The port and trade single-window hub.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -94,11 +96,18 @@ def key_create(
             organisation = auth.get_organisation_by_name(session, org)
             expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
             issued = auth.issue_key(
-                session, organisation, pepper=settings.key_pepper.get_secret_value(), name=name, role=role, expires_at=expires
+                session,
+                organisation,
+                pepper=settings.key_pepper.get_secret_value(),
+                name=name,
+                role=role,
+                expires_at=expires,
             )
     except HubError as exc:
         raise _fail(exc) from exc
-    err.print(f"{role.value} key {issued.key.id} for {organisation.name!r}; store it now, it is not shown again:")
+    err.print(
+        f"{role.value} key {issued.key.id} for {organisation.name!r}; store it now, it is not shown again:"
+    )
     print(issued.token)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hub import outbox
 from hub.auth import models as auth_models
 from hub.documents import models as document_models
-from hub import outbox
 
 __all__ = ["auth_models", "document_models", "outbox"]

@@ -30,7 +30,8 @@ class OutboxEntry(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_entry_pending", "anchored_at", "id"),)
 
     id: int | None = Field(
-        default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), Identity(), primary_key=True)
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), Identity(), primary_key=True),
     )
     record_kind: str = Field(max_length=40)
     record_id: uuid.UUID = Field(index=True)
@@ -40,7 +41,9 @@ class OutboxEntry(SQLModel, table=True):
     anchored_at: datetime | None = None
 
 
-def record_change(session: Session, kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any]) -> None:
+def record_change(
+    session: Session, kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any]
+) -> None:
     """Queue one version of a record for anchoring, in the current transaction."""
     session.add(OutboxEntry(record_kind=kind, record_id=record_id, version=version, payload=payload))
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_KEY_PEPPER = "dev-only-key-pepper-change-me"  # noqa: S105 - the known development value we refuse in production
+DEV_KEY_PEPPER = "dev-only-key-pepper-change-me"
 
 
 def _default_database_url() -> str:
@@ -43,10 +43,15 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.env == "production":
             problems = []
-            if self.key_pepper.get_secret_value() == DEV_KEY_PEPPER or len(self.key_pepper.get_secret_value()) < 32:
+            if (
+                self.key_pepper.get_secret_value() == DEV_KEY_PEPPER
+                or len(self.key_pepper.get_secret_value()) < 32
+            ):
                 problems.append("HUB_KEY_PEPPER must be set to a secret of at least 32 characters")
             if not self.chain_url:
-                problems.append("HUB_CHAIN_URL must point at a real node; the embedded chain is for development")
+                problems.append(
+                    "HUB_CHAIN_URL must point at a real node; the embedded chain is for development"
+                )
             if self.database_url.startswith("sqlite"):
                 problems.append("HUB_DATABASE_URL must be PostgreSQL in production")
             if problems:

@@ -35,4 +35,6 @@ class HubState:
 
 def build_state(settings: Settings) -> HubState:
     """Create the engine and the bus the settings describe (nothing is connected yet)."""
-    return HubState(settings=settings, engine=make_engine(settings.database_url), bus=make_bus(settings.redis_url))
+    return HubState(
+        settings=settings, engine=make_engine(settings.database_url), bus=make_bus(settings.redis_url)
+    )

@@ -73,7 +73,11 @@ def load(session: Session) -> dict[str, Organisation]:
             )
         for grantee in spec.get("shareWith", []):
             auth.share_record(
-                session, _principal(owner), kind="document", record_id=doc.id, owner_org_id=owner.id,
+                session,
+                _principal(owner),
+                kind="document",
+                record_id=doc.id,
+                owner_org_id=owner.id,
                 grantee_org_id=orgs[grantee].id,
             )
     session.flush()

@@ -85,7 +85,9 @@ def _truncate(engine: Engine) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_database: PgDatabase | None) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_database: PgDatabase | None
+) -> str:
     """A migrated, empty database on each backend this machine has."""
     if request.param == "sqlite":
         path = tmp_path / "hub.db"
@@ -100,7 +102,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(env="test", database_url=database_url, key_pepper=PEPPER, log_json=False, log_level="WARNING")
+    return Settings(
+        env="test", database_url=database_url, key_pepper=PEPPER, log_json=False, log_level="WARNING"
+    )
 
 
 @pytest.fixture
@@ -140,7 +144,9 @@ class World:
 
     def party(self, org_type: OrgType, name: str | None = None, role: KeyRole = KeyRole.ADMIN) -> Party:
         with self.state.session() as session:
-            org = auth.create_organisation(session, name or f"{org_type.value} {uuid.uuid4().hex[:6]}", org_type)
+            org = auth.create_organisation(
+                session, name or f"{org_type.value} {uuid.uuid4().hex[:6]}", org_type
+            )
             issued = auth.issue_key(session, org, pepper=PEPPER, role=role)
             session.commit()
         return Party(org=org, token=issued.token)
@@ -157,7 +163,9 @@ def world(state: HubState) -> World:
     return World(state)
 
 
-def gql(client: TestClient, token: str | None, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+def gql(
+    client: TestClient, token: str | None, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """POST a GraphQL operation and return the decoded body (asserting HTTP 200)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
@@ -179,8 +187,15 @@ mutation($input: CreateDocumentInput!) {
 
 def create_doc(client: TestClient, party: Party, reference: str | None = None, **extra: Any) -> str:
     """Create a document as ``party`` and return its id."""
-    payload = {"kind": "COMMERCIAL_INVOICE", "reference": reference or f"INV-{uuid.uuid4().hex[:8]}",
-               "title": "Invoice", "issuedOn": "2026-11-01", "amount": "100.50", "currency": "USD", **extra}
+    payload = {
+        "kind": "COMMERCIAL_INVOICE",
+        "reference": reference or f"INV-{uuid.uuid4().hex[:8]}",
+        "title": "Invoice",
+        "issuedOn": "2026-11-01",
+        "amount": "100.50",
+        "currency": "USD",
+        **extra,
+    }
     result = data(gql(client, party.token, CREATE_DOC, {"input": payload}))["createDocument"]
     assert result["errors"] == [], result["errors"]
     return result["document"]["id"]  # type: ignore[no-any-return]

@@ -43,8 +43,14 @@ def test_a_revoked_key_is_refused_from_the_next_request_on(client: TestClient, w
     assert data(gql(client, second, ME))["me"]["role"] == "VIEWER"
     keys = data(gql(client, seller.token, "{ apiKeys { id name revokedAt } }"))["apiKeys"]
     laptop = next(k for k in keys if k["name"] == "laptop")
-    revoked = data(gql(client, seller.token, "mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { revokedAt } errors { code } } }",
-                       {"id": laptop["id"]}))["revokeApiKey"]
+    revoked = data(
+        gql(
+            client,
+            seller.token,
+            "mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { revokedAt } errors { code } } }",
+            {"id": laptop["id"]},
+        )
+    )["revokeApiKey"]
     assert revoked["errors"] == [] and revoked["apiKey"]["revokedAt"] is not None
     response = client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {second}"})
     assert response.status_code == 401
@@ -61,13 +67,22 @@ def test_an_expired_key_is_refused(client: TestClient, world: World, state: HubS
         key.expires_at = utcnow() - timedelta(seconds=1)
         session.add(key)
         session.commit()
-    assert client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {short}"}).status_code == 401
+    assert (
+        client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {short}"}).status_code
+        == 401
+    )
 
 
 def test_a_key_created_over_graphql_is_shown_once_and_works(client: TestClient, world: World) -> None:
     seller = world.party(OrgType.SELLER)
-    created = data(gql(client, seller.token, """mutation {
-      createApiKey(input: {name: "warehouse", role: OPERATOR}) { token apiKey { id prefix role } errors { code } } }"""))["createApiKey"]
+    created = data(
+        gql(
+            client,
+            seller.token,
+            """mutation {
+      createApiKey(input: {name: "warehouse", role: OPERATOR}) { token apiKey { id prefix role } errors { code } } }""",
+        )
+    )["createApiKey"]
     assert created["errors"] == []
     token = created["token"]
     assert token.startswith(created["apiKey"]["prefix"] + "_")
@@ -78,8 +93,14 @@ def test_a_key_created_over_graphql_is_shown_once_and_works(client: TestClient, 
 
 def test_a_key_cannot_be_created_already_expired(client: TestClient, world: World) -> None:
     seller = world.party(OrgType.SELLER)
-    result = data(gql(client, seller.token, """mutation {
-      createApiKey(input: {name: "x", expiresAt: "2001-01-01T00:00:00+00:00"}) { token errors { code field } } }"""))["createApiKey"]
+    result = data(
+        gql(
+            client,
+            seller.token,
+            """mutation {
+      createApiKey(input: {name: "x", expiresAt: "2001-01-01T00:00:00+00:00"}) { token errors { code field } } }""",
+        )
+    )["createApiKey"]
     assert result == {"token": None, "errors": [{"code": "INVALID", "field": "expiresAt"}]}
 
 
@@ -87,7 +108,9 @@ def test_operator_and_viewer_keys_cannot_manage_keys(client: TestClient, world: 
     seller = world.party(OrgType.SELLER)
     for role in (KeyRole.OPERATOR, KeyRole.VIEWER):
         token = world.key(seller, role)
-        result = data(gql(client, token, 'mutation { createApiKey(input: {name: "x"}) { token errors { code } } }'))
+        result = data(
+            gql(client, token, 'mutation { createApiKey(input: {name: "x"}) { token errors { code } } }')
+        )
         assert result["createApiKey"] == {"token": None, "errors": [{"code": "FORBIDDEN"}]}
 
 
@@ -95,9 +118,20 @@ def test_a_viewer_key_reads_but_cannot_write(client: TestClient, world: World) -
     seller = world.party(OrgType.SELLER)
     doc_id = create_doc(client, seller)
     viewer = world.key(seller, KeyRole.VIEWER)
-    assert data(gql(client, viewer, "query($id: ID!) { document(id: $id) { id } }", {"id": doc_id}))["document"]["id"] == doc_id
-    result = data(gql(client, viewer, """mutation { createDocument(input: {kind: OTHER, reference: "R", title: "T",
-      issuedOn: "2026-01-01"}) { document { id } errors { code } } }"""))["createDocument"]
+    assert (
+        data(gql(client, viewer, "query($id: ID!) { document(id: $id) { id } }", {"id": doc_id}))["document"][
+            "id"
+        ]
+        == doc_id
+    )
+    result = data(
+        gql(
+            client,
+            viewer,
+            """mutation { createDocument(input: {kind: OTHER, reference: "R", title: "T",
+      issuedOn: "2026-01-01"}) { document { id } errors { code } } }""",
+        )
+    )["createDocument"]
     assert result == {"document": None, "errors": [{"code": "FORBIDDEN"}]}
 
 

@@ -20,7 +20,12 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 
 def _env(database_url: str) -> dict[str, str]:
-    return {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())}
+    return {
+        **os.environ,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_LOG_JSON": "false",
+        "PYTHONPATH": str(Path.cwd()),
+    }
 
 
 def test_org_and_key_commands_honour_the_database_url(database_url: str, tmp_path: Path) -> None:
@@ -48,8 +53,14 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())})
-    process = subprocess.Popen([*HUB, "demo", "--port", str(port)], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*HUB, "demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         keys: dict[str, str] = {}
         deadline = time.monotonic() + 60
@@ -69,11 +80,17 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
             assert time.monotonic() < deadline, "the demo hub never answered"
             time.sleep(0.1)
         query = "{ me { organisation { name } } documents { nodes { reference owner { name } } } }"
-        bank = httpx.post(f"{base}/graphql", json={"query": query},
-                          headers={"Authorization": f"Bearer {keys['Bank of Dalian Trade Finance']}"}).json()["data"]
+        bank = httpx.post(
+            f"{base}/graphql",
+            json={"query": query},
+            headers={"Authorization": f"Bearer {keys['Bank of Dalian Trade Finance']}"},
+        ).json()["data"]
         assert bank["me"]["organisation"]["name"] == "Bank of Dalian Trade Finance"
         refs = {n["reference"] for n in bank["documents"]["nodes"]}
-        assert refs == {"HNE-INV-2026-0412", "BDTF-CREDIT-2026-031"}  # its own, and the invoice the seller shared
+        assert refs == {
+            "HNE-INV-2026-0412",
+            "BDTF-CREDIT-2026-031",
+        }  # its own, and the invoice the seller shared
         assert (tmp_path / "var" / "hub.db").exists()
     finally:
         process.terminate()

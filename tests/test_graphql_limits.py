@@ -72,8 +72,14 @@ def test_pages_follow_each_other_without_gaps_or_repeats(client: TestClient, wor
     seen: list[str] = []
     after = None
     while True:
-        page = data(gql(client, party.token, "query($a: String) { documents(first: 3, after: $a) { nodes { id } pageInfo { hasNextPage endCursor } } }",
-                        {"a": after}))["documents"]
+        page = data(
+            gql(
+                client,
+                party.token,
+                "query($a: String) { documents(first: 3, after: $a) { nodes { id } pageInfo { hasNextPage endCursor } } }",
+                {"a": after},
+            )
+        )["documents"]
         seen += [n["id"] for n in page["nodes"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -81,7 +87,9 @@ def test_pages_follow_each_other_without_gaps_or_repeats(client: TestClient, wor
     assert seen == made
 
 
-def test_unexpected_errors_are_masked_and_logged(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_errors_are_masked_and_logged(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     party = world.party(OrgType.SELLER)
 
     def boom(*_args: object, **_kwargs: object) -> None:
@@ -109,7 +117,10 @@ def test_invalid_input_names_the_field(client: TestClient, world: World) -> None
     for extra, field in cases:
         result = data(gql(client, party.token, mutation, {"i": {**base, **extra}}))["createDocument"]
         assert result["document"] is None
-        assert result["errors"][0]["code"] == "INVALID" and result["errors"][0]["field"] == field, (extra, result)
+        assert result["errors"][0]["code"] == "INVALID" and result["errors"][0]["field"] == field, (
+            extra,
+            result,
+        )
     create_doc(client, party, "DUP-1")
     result = data(gql(client, party.token, mutation, {"i": {**base, "reference": "DUP-1"}}))["createDocument"]
     assert result["errors"][0]["code"] == "CONFLICT" and result["errors"][0]["field"] == "reference"

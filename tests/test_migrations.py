@@ -28,5 +28,7 @@ def test_downgrade_to_base_and_back(tmp_path) -> None:  # type: ignore[no-untype
     engine.dispose()
     migrate.upgrade(url)
     engine = make_engine(url)
-    assert {"organisation", "api_key", "share", "trade_document", "outbox_entry"} <= set(inspect(engine).get_table_names())
+    assert {"organisation", "api_key", "share", "trade_document", "outbox_entry"} <= set(
+        inspect(engine).get_table_names()
+    )
     engine.dispose()

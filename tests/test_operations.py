@@ -58,8 +58,15 @@ def test_production_refuses_development_secrets_and_the_embedded_chain() -> None
     message = str(refused.value)
     assert "HUB_KEY_PEPPER" in message and "HUB_CHAIN_URL" in message
     with pytest.raises(ValidationError, match="PostgreSQL"):
-        Settings(env="production", database_url="sqlite:///x.db", key_pepper="p" * 40, chain_url="http://besu:8545")
-    ok = Settings(env="production", database_url="postgresql://hub@db/hub", key_pepper="p" * 40, chain_url="http://besu:8545")
+        Settings(
+            env="production", database_url="sqlite:///x.db", key_pepper="p" * 40, chain_url="http://besu:8545"
+        )
+    ok = Settings(
+        env="production",
+        database_url="postgresql://hub@db/hub",
+        key_pepper="p" * 40,
+        chain_url="http://besu:8545",
+    )
     assert ok.key_pepper.get_secret_value() not in repr(ok)
 
 

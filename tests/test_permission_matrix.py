@@ -79,16 +79,25 @@ class Records:
 def records(client: TestClient, world: World) -> Records:
     seller = world.party(OrgType.SELLER, "matrix seller")
     bank = world.party(OrgType.BANK, "matrix bank")
-    return Records(bank=bank, private=create_doc(client, seller, "PRIVATE-1"), shared=create_doc(client, bank, "SHARED-1"))
+    return Records(
+        bank=bank,
+        private=create_doc(client, seller, "PRIVATE-1"),
+        shared=create_doc(client, bank, "SHARED-1"),
+    )
 
 
 # Who may read a record that is not theirs and not shared with them: only regulators.
 @pytest.mark.parametrize("org_type", [t for t in OrgType if t is not OrgType.SELLER])
-def test_matrix_through_the_api(org_type: OrgType, client: TestClient, world: World, records: Records) -> None:
+def test_matrix_through_the_api(
+    org_type: OrgType, client: TestClient, world: World, records: Records
+) -> None:
     caller = world.party(org_type)
     bank, private, shared = records.bank, records.private, records.shared
     # The bank shares its record with the caller.
-    assert data(gql(client, bank.token, SHARE, {"id": shared, "org": str(caller.id)}))["shareRecord"]["errors"] == []
+    assert (
+        data(gql(client, bank.token, SHARE, {"id": shared, "org": str(caller.id)}))["shareRecord"]["errors"]
+        == []
+    )
 
     can_read = EXPECTED[org_type] >= {A.READ_RECORDS}
     audits = A.AUDIT_ALL in EXPECTED[org_type]
@@ -121,16 +130,29 @@ def test_matrix_through_the_api(org_type: OrgType, client: TestClient, world: Wo
         result = data(gql(client, caller.token, UPDATE, {"id": record}))["updateDocument"]
         assert result["document"] is None and result["errors"][0]["code"] in ("NOT_FOUND", "FORBIDDEN")
         result = data(gql(client, caller.token, SHARE, {"id": record, "org": str(caller.id)}))["shareRecord"]
-        assert result["share"] is None and result["errors"][0]["code"] in ("NOT_FOUND", "FORBIDDEN", "INVALID")
+        assert result["share"] is None and result["errors"][0]["code"] in (
+            "NOT_FOUND",
+            "FORBIDDEN",
+            "INVALID",
+        )
 
     # Own records: whoever may write creates, changes and shares its own.
     can_write = A.WRITE_RECORDS in EXPECTED[org_type]
-    create = data(gql(client, caller.token, """mutation { createDocument(input: {kind: OTHER, reference: "OWN-1",
-        title: "own", issuedOn: "2026-01-01"}) { document { id } errors { code } } }"""))["createDocument"]
+    create = data(
+        gql(
+            client,
+            caller.token,
+            """mutation { createDocument(input: {kind: OTHER, reference: "OWN-1",
+        title: "own", issuedOn: "2026-01-01"}) { document { id } errors { code } } }""",
+        )
+    )["createDocument"]
     if can_write:
         own = create["document"]["id"]
         assert data(gql(client, caller.token, UPDATE, {"id": own}))["updateDocument"]["errors"] == []
-        assert data(gql(client, caller.token, SHARE, {"id": own, "org": str(bank.id)}))["shareRecord"]["errors"] == []
+        assert (
+            data(gql(client, caller.token, SHARE, {"id": own, "org": str(bank.id)}))["shareRecord"]["errors"]
+            == []
+        )
     else:
         assert create == {"document": None, "errors": [{"code": "FORBIDDEN"}]}
 
@@ -139,10 +161,18 @@ def test_revoking_a_share_takes_access_away_at_once(client: TestClient, world: W
     seller = world.party(OrgType.SELLER)
     bank = world.party(OrgType.BANK)
     doc = create_doc(client, seller)
-    share = data(gql(client, seller.token, SHARE, {"id": doc, "org": str(bank.id)}))["shareRecord"]["share"]["id"]
+    share = data(gql(client, seller.token, SHARE, {"id": doc, "org": str(bank.id)}))["shareRecord"]["share"][
+        "id"
+    ]
     assert data(gql(client, bank.token, READ, {"id": doc}))["document"]["id"] == doc
-    revoked = data(gql(client, seller.token, "mutation($id: ID!) { revokeShare(id: $id) { share { revokedAt } errors { code } } }",
-                       {"id": share}))["revokeShare"]
+    revoked = data(
+        gql(
+            client,
+            seller.token,
+            "mutation($id: ID!) { revokeShare(id: $id) { share { revokedAt } errors { code } } }",
+            {"id": share},
+        )
+    )["revokeShare"]
     assert revoked["errors"] == [] and revoked["share"]["revokedAt"]
     assert gql(client, bank.token, READ, {"id": doc})["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
@@ -151,9 +181,9 @@ def test_only_the_hub_operator_creates_organisations(client: TestClient, world: 
     operator = world.party(OrgType.ADMIN)
     forwarder = world.party(OrgType.FORWARDER)
     mutation = 'mutation($n: String!) { createOrganisation(input: {name: $n, type: BANK, country: "cn"}) { organisation { name country } errors { code field } } }'
-    assert data(gql(client, forwarder.token, mutation, {"n": "Rogue Bank"}))["createOrganisation"]["errors"] == [
-        {"code": "FORBIDDEN", "field": None}
-    ]
+    assert data(gql(client, forwarder.token, mutation, {"n": "Rogue Bank"}))["createOrganisation"][
+        "errors"
+    ] == [{"code": "FORBIDDEN", "field": None}]
     made = data(gql(client, operator.token, mutation, {"n": "New Bank"}))["createOrganisation"]
     assert made == {"organisation": {"name": "New Bank", "country": "CN"}, "errors": []}
     again = data(gql(client, operator.token, mutation, {"n": "  new   BANK "}))["createOrganisation"]

@@ -29,8 +29,12 @@ CREATE = """mutation($r: String!) { createDocument(input: {kind: OTHER, referenc
 
 
 def _mutate(base: str, token: str, reference: str) -> dict[str, Any]:
-    response = httpx.post(f"{base}/graphql", json={"query": CREATE, "variables": {"r": reference}},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": CREATE, "variables": {"r": reference}},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["data"]["createDocument"]["errors"] == [], body
@@ -44,17 +48,21 @@ class Subscriber:
         self.url, self.token = url, token
 
     async def __aenter__(self) -> Subscriber:
-        self.ws = await websockets.connect(self.url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
-        await self.ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}))
+        self.ws = await websockets.connect(
+            self.url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        )
+        await self.ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}})
+        )
         ack = json.loads(await asyncio.wait_for(self.ws.recv(), 5))
         assert ack["type"] == "connection_ack", ack
         await self.ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
         await asyncio.sleep(0.3)  # let the server register the subscription
         return self
 
-    async def next(self, timeout: float = 5) -> dict[str, Any]:
+    async def next(self, within: float = 5) -> dict[str, Any]:
         while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), within))
             if message["type"] == "next":
                 return message["payload"]["data"]["documentChanged"]  # type: ignore[no-any-return]
             assert message["type"] in ("ping", "pong"), message
@@ -75,7 +83,9 @@ def _hub(settings: Settings, bus: InProcessBus | RedisBus) -> HubServer:
     return HubServer(create_app(settings, state))
 
 
-async def test_a_subscriber_sees_committed_changes_it_may_read_and_nothing_else(settings: Settings, state: HubState, world: World) -> None:
+async def test_a_subscriber_sees_committed_changes_it_may_read_and_nothing_else(
+    settings: Settings, state: HubState, world: World
+) -> None:
     seller = world.party(OrgType.SELLER, "Seller A")
     other = world.party(OrgType.SELLER, "Seller B")
     with _hub(settings, InProcessBus()) as hub:
@@ -83,14 +93,22 @@ async def test_a_subscriber_sees_committed_changes_it_may_read_and_nothing_else(
             await asyncio.to_thread(_mutate, hub.url, other.token, "NOT-MINE")
             await asyncio.to_thread(_mutate, hub.url, seller.token, "MINE-1")
             event = await sub.next()
-            assert event == {"change": "created", "version": 1, "document": {"reference": "MINE-1", "owner": {"name": "Seller A"}}}
+            assert event == {
+                "change": "created",
+                "version": 1,
+                "document": {"reference": "MINE-1", "owner": {"name": "Seller A"}},
+            }
             assert await sub.nothing_within(0.5)
 
 
 async def test_a_websocket_with_a_bad_key_is_rejected(settings: Settings) -> None:
     with _hub(settings, InProcessBus()) as hub:
-        ws = await websockets.connect(hub.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer hub_000000000000_x"}}))
+        ws = await websockets.connect(
+            hub.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        )
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer hub_000000000000_x"}})
+        )
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
@@ -103,7 +121,9 @@ async def test_a_failed_write_publishes_nothing(settings: Settings, world: World
             await asyncio.to_thread(_mutate, hub.url, seller.token, "ONCE")
             assert (await sub.next())["document"]["reference"] == "ONCE"
             dup = await asyncio.to_thread(
-                httpx.post, f"{hub.url}/graphql", json={"query": CREATE, "variables": {"r": "ONCE"}},
+                httpx.post,
+                f"{hub.url}/graphql",
+                json={"query": CREATE, "variables": {"r": "ONCE"}},
                 headers={"Authorization": f"Bearer {seller.token}"},
             )
             assert dup.json()["data"]["createDocument"]["errors"][0]["code"] == "CONFLICT"
@@ -126,7 +146,10 @@ async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restar
     redis_server.start()
     try:
         seller = world.party(OrgType.SELLER)
-        bus_a, bus_b = RedisBus(redis_server.url, reconnect_max_seconds=0.5), RedisBus(redis_server.url, reconnect_max_seconds=0.5)
+        bus_a, bus_b = (
+            RedisBus(redis_server.url, reconnect_max_seconds=0.5),
+            RedisBus(redis_server.url, reconnect_max_seconds=0.5),
+        )
         with _hub(settings, bus_a) as hub_a, _hub(settings, bus_b) as hub_b:
             await asyncio.to_thread(_wait_ready, hub_a.url, 200)
             await asyncio.to_thread(_wait_ready, hub_b.url, 200)
@@ -140,7 +163,9 @@ async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restar
                 # Writes and reads keep working while Redis is away.
                 await asyncio.to_thread(_mutate, hub_a.url, seller.token, f"DURING-{uuid.uuid4().hex[:4]}")
                 listed = await asyncio.to_thread(
-                    httpx.post, f"{hub_a.url}/graphql", json={"query": "{ documents { nodes { reference } } }"},
+                    httpx.post,
+                    f"{hub_a.url}/graphql",
+                    json={"query": "{ documents { nodes { reference } } }"},
                     headers={"Authorization": f"Bearer {seller.token}"},
                 )
                 assert len(listed.json()["data"]["documents"]["nodes"]) == 2
@@ -150,6 +175,6 @@ async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restar
                 await asyncio.to_thread(_wait_ready, hub_b.url, 200)
                 # The same subscription, never reopened, receives again.
                 await asyncio.to_thread(_mutate, hub_a.url, seller.token, "AFTER")
-                assert (await sub.next(timeout=10))["document"]["reference"] == "AFTER"
+                assert (await sub.next(within=10))["document"]["reference"] == "AFTER"
     finally:
         redis_server.stop()

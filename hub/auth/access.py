@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, exists, or_, true
+from sqlmodel import Session, col, select
 
 from hub.auth.models import Share
 from hub.auth.permissions import Action, Principal
@@ -20,17 +20,20 @@ class OwnedRecord(Protocol):
     owner_org_id: uuid.UUID
 
 
+R = TypeVar("R", bound=OwnedRecord)
+
+
 def visible_clause(principal: Principal, model: Any, kind: str) -> ColumnElement[bool]:
     """A WHERE clause that keeps only the rows of ``model`` the caller may read."""
     if principal.audits_all:
         return true()
     shared = exists(
-        select(Share.id).where(
+        select(col(Share.id)).where(
             and_(
-                Share.record_kind == kind,
-                Share.record_id == model.id,
-                Share.grantee_org_id == principal.org_id,
-                Share.revoked_at.is_(None),  # type: ignore[union-attr]
+                col(Share.record_kind) == kind,
+                col(Share.record_id) == model.id,
+                col(Share.grantee_org_id) == principal.org_id,
+                col(Share.revoked_at).is_(None),
             )
         )
     )
@@ -44,17 +47,17 @@ def can_read(session: Session, principal: Principal, kind: str, record: OwnedRec
     if principal.audits_all or record.owner_org_id == principal.org_id:
         return True
     share = session.exec(
-        select(Share.id).where(
-            Share.record_kind == kind,
-            Share.record_id == record.id,
-            Share.grantee_org_id == principal.org_id,
-            Share.revoked_at.is_(None),  # type: ignore[union-attr]
+        select(col(Share.id)).where(
+            col(Share.record_kind) == kind,
+            col(Share.record_id) == record.id,
+            col(Share.grantee_org_id) == principal.org_id,
+            col(Share.revoked_at).is_(None),
         )
     ).first()
     return share is not None
 
 
-def ensure_readable(session: Session, principal: Principal, kind: str, record: OwnedRecord | None) -> Any:
+def ensure_readable(session: Session, principal: Principal, kind: str, record: R | None) -> R:
     """Return ``record`` if the caller may read it; otherwise NotFound (we do not reveal that it exists)."""
     principal.require(Action.READ_RECORDS)
     if record is None or not can_read(session, principal, kind, record):
@@ -62,7 +65,7 @@ def ensure_readable(session: Session, principal: Principal, kind: str, record: O
     return record
 
 
-def ensure_owned(principal: Principal, kind: str, record: OwnedRecord | None, action: Action) -> Any:
+def ensure_owned(principal: Principal, kind: str, record: R | None, action: Action) -> R:
     """Return ``record`` if the caller's organisation owns it and may perform ``action``."""
     principal.require(action)
     if record is None or record.owner_org_id != principal.org_id:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pycountry
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hub.auth.models import ApiKey, KeyRole, Organisation, OrgType, Share
 from hub.auth.permissions import Action, Principal
@@ -37,7 +37,9 @@ def _hash_secret(pepper: str, secret: str) -> str:
     return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
-def create_organisation(session: Session, name: str, org_type: OrgType, country: str | None = None) -> Organisation:
+def create_organisation(
+    session: Session, name: str, org_type: OrgType, country: str | None = None
+) -> Organisation:
     """Register a new organisation; names are unique, ignoring case and surrounding spaces."""
     clean = " ".join(name.split())
     if not clean:
@@ -48,7 +50,9 @@ def create_organisation(session: Session, name: str, org_type: OrgType, country:
         if pycountry.countries.get(alpha_2=country.upper()) is None:
             raise Invalid(f"{country!r} is not an ISO 3166 alpha-2 country code", field="country")
         country = country.upper()
-    taken = session.exec(select(Organisation.id).where(func.lower(Organisation.name) == clean.lower())).first()
+    taken = session.exec(
+        select(Organisation.id).where(func.lower(Organisation.name) == clean.lower())
+    ).first()
     if taken is not None:
         raise Conflict(f"an organisation named {clean!r} already exists", field="name")
     org = Organisation(name=clean, type=org_type, country=country)
@@ -59,7 +63,9 @@ def create_organisation(session: Session, name: str, org_type: OrgType, country:
 
 def get_organisation_by_name(session: Session, name: str) -> Organisation:
     """The organisation with this name (case-insensitive), or NotFound."""
-    org = session.exec(select(Organisation).where(func.lower(Organisation.name) == " ".join(name.split()).lower())).first()
+    org = session.exec(
+        select(Organisation).where(func.lower(Organisation.name) == " ".join(name.split()).lower())
+    ).first()
     if org is None:
         raise NotFound(f"no organisation named {name!r}")
     return org
@@ -103,7 +109,7 @@ def authenticate(session: Session, token: str, *, pepper: str) -> Principal:
     if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 2 * _LOOKUP_BYTES:
         raise Unauthenticated("the API key is malformed")
     row = session.exec(
-        select(ApiKey, Organisation).join(Organisation).where(ApiKey.lookup == parts[1])  # type: ignore[arg-type]
+        select(ApiKey, Organisation).join(Organisation).where(ApiKey.lookup == parts[1])
     ).first()
     refused = Unauthenticated("the API key is unknown, revoked or expired")
     if row is None:
@@ -126,7 +132,9 @@ def authenticate(session: Session, token: str, *, pepper: str) -> Principal:
 def list_keys(session: Session, principal: Principal) -> list[ApiKey]:
     """The caller's organisation's keys (never their secrets)."""
     principal.require(Action.MANAGE_KEYS)
-    return list(session.exec(select(ApiKey).where(ApiKey.org_id == principal.org_id).order_by(ApiKey.created_at)))
+    return list(
+        session.exec(select(ApiKey).where(ApiKey.org_id == principal.org_id).order_by(col(ApiKey.created_at)))
+    )
 
 
 def create_key_for(
@@ -186,7 +194,12 @@ def share_record(
         )
     ).first()
     if share is None:
-        share = Share(owner_org_id=principal.org_id, grantee_org_id=grantee_org_id, record_kind=kind, record_id=record_id)
+        share = Share(
+            owner_org_id=principal.org_id,
+            grantee_org_id=grantee_org_id,
+            record_kind=kind,
+            record_id=record_id,
+        )
     share.revoked_at = None
     session.add(share)
     session.flush()
@@ -214,7 +227,7 @@ def shares_of(session: Session, principal: Principal, kind: str, record_id: uuid
                 Share.record_kind == kind,
                 Share.record_id == record_id,
                 Share.owner_org_id == principal.org_id,
-                Share.revoked_at.is_(None),  # type: ignore[union-attr]
+                col(Share.revoked_at).is_(None),
             )
         )
     )

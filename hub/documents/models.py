@@ -38,7 +38,9 @@ class TradeDocument(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     owner_org_id: uuid.UUID = Field(foreign_key="organisation.id")
-    kind: DocumentKind = Field(sa_column=Column(Enum(DocumentKind, native_enum=False, length=30), nullable=False))
+    kind: DocumentKind = Field(
+        sa_column=Column(Enum(DocumentKind, native_enum=False, length=30), nullable=False)
+    )
     reference: str = Field(max_length=100)
     title: str = Field(max_length=300)
     issued_on: date

@@ -114,12 +114,18 @@ def _ensure_unique(session: Session, doc: TradeDocument) -> None:
         )
     ).first()
     if clash is not None:
-        raise Conflict(f"you already have a {doc.kind.value} with reference {doc.reference!r}", field="reference")
+        raise Conflict(
+            f"you already have a {doc.kind.value} with reference {doc.reference!r}", field="reference"
+        )
 
 
 def _changed(session: Session, doc: TradeDocument, change: str) -> None:
     record_change(session, RECORD_KIND, doc.id, doc.version, canonical(doc))
-    emit(session, TOPIC, {"change": change, "id": str(doc.id), "ownerOrgId": str(doc.owner_org_id), "version": doc.version})
+    emit(
+        session,
+        TOPIC,
+        {"change": change, "id": str(doc.id), "ownerOrgId": str(doc.owner_org_id), "version": doc.version},
+    )
 
 
 def create_document(session: Session, principal: Principal, data: DocumentInput) -> TradeDocument:
@@ -128,7 +134,9 @@ def create_document(session: Session, principal: Principal, data: DocumentInput)
     for name in ("kind", "reference", "title", "issued_on"):
         if getattr(data, name) is None:
             raise Invalid(f"{name} is required", field=_camel(name))
-    doc = TradeDocument(owner_org_id=principal.org_id, kind=DocumentKind.OTHER, reference="", title="", issued_on=date.min)
+    doc = TradeDocument(
+        owner_org_id=principal.org_id, kind=DocumentKind.OTHER, reference="", title="", issued_on=date.min
+    )
     _apply(doc, data)
     _ensure_unique(session, doc)
     session.add(doc)
@@ -137,7 +145,9 @@ def create_document(session: Session, principal: Principal, data: DocumentInput)
     return doc
 
 
-def update_document(session: Session, principal: Principal, doc_id: uuid.UUID, data: DocumentInput) -> TradeDocument:
+def update_document(
+    session: Session, principal: Principal, doc_id: uuid.UUID, data: DocumentInput
+) -> TradeDocument:
     """Change one of the caller's documents; the change becomes a new version."""
     doc = ensure_owned(principal, RECORD_KIND, session.get(TradeDocument, doc_id), Action.WRITE_RECORDS)
     _apply(doc, data)
@@ -152,7 +162,7 @@ def update_document(session: Session, principal: Principal, doc_id: uuid.UUID, d
 
 def get_document(session: Session, principal: Principal, doc_id: uuid.UUID) -> TradeDocument:
     """One document the caller may read."""
-    return ensure_readable(session, principal, RECORD_KIND, session.get(TradeDocument, doc_id))  # type: ignore[no-any-return]
+    return ensure_readable(session, principal, RECORD_KIND, session.get(TradeDocument, doc_id))
 
 
 def list_documents(

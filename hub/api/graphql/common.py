@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import strawberry
 import structlog
-from graphql import GraphQLError
 
+from graphql import GraphQLError
 from hub import errors
 from hub.settings import Settings
 
@@ -45,7 +45,9 @@ class UserError:
 P = TypeVar("P")
 
 
-def run_mutation(payload: Callable[..., P], action: Callable[[], dict[str, Any]], session_commit: Callable[[], None]) -> P:
+def run_mutation(
+    payload: Callable[..., P], action: Callable[[], dict[str, Any]], session_commit: Callable[[], None]
+) -> P:
     """Run ``action``, commit, and wrap its result or its domain error in ``payload``.
 
     Unauthenticated callers get a top-level error (they cannot act on a field), every other domain error

@@ -106,7 +106,9 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
         principal = principal_for(state, connection.headers.get("authorization"))
     except Unauthenticated as exc:
         raise HTTPException(
-            status_code=401, detail={"code": exc.code, "message": exc.message}, headers={"WWW-Authenticate": "Bearer"}
+            status_code=401,
+            detail={"code": exc.code, "message": exc.message},
+            headers={"WWW-Authenticate": "Bearer"},
         ) from exc
     context = Context(state, principal)
     try:

@@ -8,41 +8,45 @@ from typing import Any
 
 import strawberry
 
+from hub import records
 from hub.api.graphql.common import UserError, parse_id, run_mutation
 from hub.api.graphql.context import Info
 from hub.auth import service as auth
 from hub.auth.models import ApiKey as ApiKeyRow
-from hub.auth.models import KeyRole as KeyRoleEnum
+from hub.auth.models import KeyRole, OrgType
 from hub.auth.models import Organisation as OrganisationRow
-from hub.auth.models import OrgType as OrgTypeEnum
 from hub.auth.models import Share as ShareRow
 from hub.auth.permissions import Action
 from hub.errors import Invalid, NotFound
-from hub import records
 
-OrgType = strawberry.enum(OrgTypeEnum, name="OrgType", description="What kind of party an organisation is.")
-KeyRole = strawberry.enum(KeyRoleEnum, name="KeyRole", description="What a key may do inside its organisation.")
+strawberry.enum(OrgType, description="What kind of party an organisation is.")
+strawberry.enum(KeyRole, description="What a key may do inside its organisation.")
 
 
 @strawberry.type(description="A party on the hub.")
 class Organisation:
     id: strawberry.ID
     name: str
-    type: OrgType  # type: ignore[valid-type]
+    type: OrgType
     country: str | None
     created_at: datetime
 
     @staticmethod
     def of(row: OrganisationRow) -> Organisation:
         """The GraphQL view of an organisation row."""
-        return Organisation(id=strawberry.ID(str(row.id)), name=row.name, type=row.type, country=row.country,
-                            created_at=row.created_at)
+        return Organisation(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            type=row.type,
+            country=row.country,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type(description="The caller: the organisation and role behind the key in use.")
 class Me:
     organisation: Organisation
-    role: KeyRole  # type: ignore[valid-type]
+    role: KeyRole
     key_id: strawberry.ID
     permissions: list[str]
 
@@ -51,7 +55,7 @@ class Me:
 class ApiKey:
     id: strawberry.ID
     name: str
-    role: KeyRole  # type: ignore[valid-type]
+    role: KeyRole
     prefix: str
     created_at: datetime
     expires_at: datetime | None
@@ -61,9 +65,16 @@ class ApiKey:
     @staticmethod
     def of(row: ApiKeyRow) -> ApiKey:
         """The GraphQL view of a key row (never its hash)."""
-        return ApiKey(id=strawberry.ID(str(row.id)), name=row.name, role=row.role, prefix=f"hub_{row.lookup}",
-                      created_at=row.created_at, expires_at=row.expires_at, revoked_at=row.revoked_at,
-                      last_used_at=row.last_used_at)
+        return ApiKey(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            role=row.role,
+            prefix=f"hub_{row.lookup}",
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            last_used_at=row.last_used_at,
+        )
 
 
 @strawberry.type(description="One record that its owner lets another organisation read.")
@@ -83,22 +94,27 @@ class Share:
     @staticmethod
     def of(row: ShareRow) -> Share:
         """The GraphQL view of a share row."""
-        return Share(id=strawberry.ID(str(row.id)), record_kind=row.record_kind, record_id=strawberry.ID(str(row.record_id)),
-                     grantee_org_id=strawberry.ID(str(row.grantee_org_id)), created_at=row.created_at,
-                     revoked_at=row.revoked_at)
+        return Share(
+            id=strawberry.ID(str(row.id)),
+            record_kind=row.record_kind,
+            record_id=strawberry.ID(str(row.record_id)),
+            grantee_org_id=strawberry.ID(str(row.grantee_org_id)),
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
 
 
 @strawberry.input
 class CreateOrganisationInput:
     name: str
-    type: OrgType  # type: ignore[valid-type]
+    type: OrgType
     country: str | None = None
 
 
 @strawberry.input
 class CreateApiKeyInput:
     name: str
-    role: KeyRole = KeyRoleEnum.VIEWER  # type: ignore[valid-type]
+    role: KeyRole = KeyRole.VIEWER
     expires_at: datetime | None = None
     org_id: strawberry.ID | None = strawberry.field(
         default=None, description="Hub operator only: issue the key for another organisation."
@@ -122,7 +138,9 @@ class OrganisationPayload:
 class CreateApiKeyPayload:
     errors: list[UserError]
     api_key: ApiKey | None = None
-    token: str | None = strawberry.field(default=None, description="The key itself. Shown now and never again.")
+    token: str | None = strawberry.field(
+        default=None, description="The key itself. Shown now and never again."
+    )
 
 
 @strawberry.type
@@ -145,8 +163,12 @@ class DirectoryQuery:
         org = info.context.session.get(OrganisationRow, principal.org_id)
         if org is None:
             raise NotFound("the organisation of this key no longer exists")
-        return Me(organisation=Organisation.of(org), role=principal.role, key_id=strawberry.ID(str(principal.key_id)),
-                  permissions=sorted(action.value for action in Action if principal.can(action)))
+        return Me(
+            organisation=Organisation.of(org),
+            role=principal.role,
+            key_id=strawberry.ID(str(principal.key_id)),
+            permissions=sorted(action.value for action in Action if principal.can(action)),
+        )
 
     @strawberry.field(description="The directory of organisations on the hub (names and types only).")
     def organisations(self, info: Info) -> list[Organisation]:
@@ -184,8 +206,13 @@ class DirectoryMutation:
 
         def act() -> dict[str, Any]:
             issued = auth.create_key_for(
-                ctx.session, ctx.principal, pepper=ctx.state.pepper, name=input.name, role=input.role,
-                expires_at=input.expires_at, org_id=None if input.org_id is None else parse_id(input.org_id, "orgId"),
+                ctx.session,
+                ctx.principal,
+                pepper=ctx.state.pepper,
+                name=input.name,
+                role=input.role,
+                expires_at=input.expires_at,
+                org_id=None if input.org_id is None else parse_id(input.org_id, "orgId"),
             )
             return {"api_key": ApiKey.of(issued.key), "token": issued.token}
 
@@ -209,7 +236,10 @@ class DirectoryMutation:
             if input.kind not in records.kinds():
                 raise Invalid(f"unknown record kind {input.kind!r}", field="kind")
             share = auth.share_record(
-                ctx.session, ctx.principal, kind=input.kind, record_id=record_id,
+                ctx.session,
+                ctx.principal,
+                kind=input.kind,
+                record_id=record_id,
                 owner_org_id=_owner_of(info, input.kind, record_id),
                 grantee_org_id=parse_id(input.with_org_id, "withOrgId"),
             )

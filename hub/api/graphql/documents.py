@@ -10,22 +10,31 @@ from typing import Any
 
 import strawberry
 
-from hub.api.graphql.common import PageInfo, UserError, decode_cursor, encode_cursor, page_size, parse_id, run_mutation
+from hub.api.graphql.common import (
+    PageInfo,
+    UserError,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    parse_id,
+    run_mutation,
+)
 from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation, Share
 from hub.auth import service as auth
 from hub.auth.access import can_read
 from hub.documents import service
-from hub.documents.models import RECORD_KIND, TradeDocument
-from hub.documents.models import DocumentKind as DocumentKindEnum
+from hub.documents.models import RECORD_KIND, DocumentKind, TradeDocument
 
-DocumentKind = strawberry.enum(DocumentKindEnum, name="DocumentKind", description="The kinds of trade document.")
+strawberry.enum(DocumentKind, description="The kinds of trade document.")
 
 
-@strawberry.type(description="A trade document: entered once, shared with whoever needs it, anchored on chain.")
+@strawberry.type(
+    description="A trade document: entered once, shared with whoever needs it, anchored on chain."
+)
 class Document:
     id: strawberry.ID
-    kind: DocumentKind  # type: ignore[valid-type]
+    kind: DocumentKind
     reference: str
     title: str
     issued_on: date
@@ -48,15 +57,27 @@ class Document:
         principal = info.context.principal
         if principal.org_id != self.owner_org_id:
             return []
-        return [Share.of(s) for s in auth.shares_of(info.context.session, principal, RECORD_KIND, uuid.UUID(self.id))]
+        return [
+            Share.of(s)
+            for s in auth.shares_of(info.context.session, principal, RECORD_KIND, uuid.UUID(self.id))
+        ]
 
     @staticmethod
     def of(row: TradeDocument) -> Document:
         """The GraphQL view of a document row."""
         return Document(
-            id=strawberry.ID(str(row.id)), kind=row.kind, reference=row.reference, title=row.title,
-            issued_on=row.issued_on, amount=row.amount, currency=row.currency, content_sha256=row.content_sha256,
-            version=row.version, created_at=row.created_at, updated_at=row.updated_at, owner_org_id=row.owner_org_id,
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            reference=row.reference,
+            title=row.title,
+            issued_on=row.issued_on,
+            amount=row.amount,
+            currency=row.currency,
+            content_sha256=row.content_sha256,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            owner_org_id=row.owner_org_id,
         )
 
 
@@ -75,7 +96,7 @@ class DocumentConnection:
 
 @strawberry.input
 class CreateDocumentInput:
-    kind: DocumentKind  # type: ignore[valid-type]
+    kind: DocumentKind
     reference: str
     title: str
     issued_on: date
@@ -86,7 +107,7 @@ class CreateDocumentInput:
 
 @strawberry.input
 class UpdateDocumentInput:
-    kind: DocumentKind | None = None  # type: ignore[valid-type]
+    kind: DocumentKind | None = None
     reference: str | None = None
     title: str | None = None
     issued_on: date | None = None
@@ -111,8 +132,13 @@ class DocumentChange:
 
 def _input(data: CreateDocumentInput | UpdateDocumentInput) -> service.DocumentInput:
     return service.DocumentInput(
-        kind=data.kind, reference=data.reference, title=data.title, issued_on=data.issued_on, amount=data.amount,
-        currency=data.currency, content_sha256=data.content_sha256,
+        kind=data.kind,
+        reference=data.reference,
+        title=data.title,
+        issued_on=data.issued_on,
+        amount=data.amount,
+        currency=data.currency,
+        content_sha256=data.content_sha256,
     )
 
 
@@ -120,21 +146,35 @@ def _input(data: CreateDocumentInput | UpdateDocumentInput) -> service.DocumentI
 class DocumentQuery:
     @strawberry.field(description="Documents you may read, oldest first, one page at a time.")
     def documents(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        kind: DocumentKind | None = None, owner_org_id: strawberry.ID | None = None,  # type: ignore[valid-type]
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: DocumentKind | None = None,
+        owner_org_id: strawberry.ID | None = None,
     ) -> DocumentConnection:
         ctx = info.context
         limit = page_size(first, ctx.state.settings)
         rows = service.list_documents(
-            ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), kind=kind,
+            ctx.session,
+            ctx.principal,
+            limit=limit + 1,
+            after=decode_cursor(after),
+            kind=kind,
             owner_org_id=None if owner_org_id is None else parse_id(owner_org_id, "ownerOrgId"),
         )
         page = rows[:limit]
         nodes = [Document.of(row) for row in page]
-        edges = [DocumentEdge(cursor=encode_cursor(row.created_at, row.id), node=node) for row, node in zip(page, nodes, strict=True)]
+        edges = [
+            DocumentEdge(cursor=encode_cursor(row.created_at, row.id), node=node)
+            for row, node in zip(page, nodes, strict=True)
+        ]
         return DocumentConnection(
-            edges=edges, nodes=nodes,
-            page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None),
+            edges=edges,
+            nodes=nodes,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
         )
 
     @strawberry.field(description="One document you may read.")
@@ -149,7 +189,9 @@ class DocumentMutation:
         ctx = info.context
 
         def act() -> dict[str, Any]:
-            return {"document": Document.of(service.create_document(ctx.session, ctx.principal, _input(input)))}
+            return {
+                "document": Document.of(service.create_document(ctx.session, ctx.principal, _input(input)))
+            }
 
         return run_mutation(DocumentPayload, act, ctx.session.commit)
 
@@ -177,6 +219,8 @@ class DocumentSubscription:
                 if row is None or not can_read(session, principal, RECORD_KIND, row):
                     continue
                 yield DocumentChange(
-                    change=message["change"], document_id=strawberry.ID(message["id"]), version=int(message["version"]),
+                    change=message["change"],
+                    document_id=strawberry.ID(message["id"]),
+                    version=int(message["version"]),
                     document=Document.of(row),
                 )

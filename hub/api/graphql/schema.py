@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -22,6 +20,8 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
@@ -56,7 +56,9 @@ class DomainErrors(SchemaExtension):
 class HubSchema(strawberry.Schema):
     """A schema that logs only unexpected errors (domain errors are answers, not incidents)."""
 
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         """Unexpected errors are logged by ``format_error``; the rest needs no log line."""
 
 

@@ -8,10 +8,10 @@ import uuid
 
 import structlog
 from fastapi import APIRouter, Request, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.state import HubState
 
@@ -20,7 +20,9 @@ log = structlog.get_logger(__name__)
 
 REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "hub_http_request_seconds", "HTTP request latency", ["method", "route"],
+    "hub_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
@@ -48,7 +50,9 @@ def ready(request: Request) -> JSONResponse:
         checks["redis"] = "not configured (in-process bus)"
     checks["chain"] = "embedded" if not state.settings.chain_url else "configured"
     ok = all(not value.startswith("error") for value in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics")
@@ -109,15 +113,28 @@ class RequestContextMiddleware:
         REQUESTS.labels(method, route, str(status["code"])).inc()
         LATENCY.labels(method, route).observe(elapsed)
         if route not in ("/health", "/metrics"):
-            log.info("http.request", method=method, path=path, status=status["code"], ms=round(elapsed * 1000, 2))
+            log.info(
+                "http.request", method=method, path=path, status=status["code"], ms=round(elapsed * 1000, 2)
+            )
 
     async def _too_large(self, send: Send, request_id: str) -> None:
         body = json.dumps(
-            {"code": "LIMIT_EXCEEDED", "message": f"the request body is larger than {self.max_body_bytes} bytes"}
+            {
+                "code": "LIMIT_EXCEEDED",
+                "message": f"the request body is larger than {self.max_body_bytes} bytes",
+            }
         ).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
