@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what the hub needs into ./.venv (Python) and ./node_modules (solc, OpenZeppelin, anvil).
+# Safe to run again: it only installs what is missing or changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'; then
+  echo "setup: the hub needs Python 3.11; set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+if command -v npm >/dev/null 2>&1; then
+  lockstamp=node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)
+  if [ ! -f "$lockstamp" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$lockstamp"
+  fi
+else
+  echo "setup: npm not found; contract rebuilds and anvil tests need Node.js 20+ and npm" >&2
+fi
