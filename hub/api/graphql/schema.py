@@ -10,13 +10,14 @@ from collections.abc import Iterator
 
 import strawberry
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
@@ -65,14 +66,19 @@ class HubSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> HubSchema:
     """The schema with the limits the settings ask for."""
     settings = settings or get_settings()
+    # Build the limit rules once: strawberry's limiter extensions create new rule classes per instance,
+    # which would make every request miss the validation cache (about 2 ms a request).
+    limit_rules = [
+        max_depth_rule(settings.graphql_max_depth, None, None),
+        max_aliases_rule(settings.graphql_max_aliases),
+    ]
     return HubSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             DomainErrors,

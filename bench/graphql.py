@@ -1,0 +1,176 @@
+"""Requests/s and latency of a representative GraphQL list query, next to a plain FastAPI endpoint.
+
+Both serve the same payload (100 trade documents x 8 fields, authenticated by API key, filtered by the
+caller's visibility) from the same SQLite database, on one uvicorn worker in a separate process.
+
+    .venv/bin/python bench/graphql.py [--seconds 8] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import build_request, run  # noqa: E402
+
+QUERY = "query List { documents(first: 100) { nodes { id kind reference title issuedOn amount currency version } } }"
+FIELDS = ["id", "kind", "reference", "title", "issued_on", "amount", "currency", "version"]
+
+
+def prepare(database_url: str) -> str:
+    """Migrate, create a seller with 300 documents, return an API key."""
+    from hub import migrate
+    from hub.auth import service as auth
+    from hub.auth.models import OrgType
+    from hub.auth.permissions import Principal
+    from hub.db import make_engine, session_scope
+    from hub.documents import service as documents
+    from hub.documents.models import DocumentKind
+    from hub.settings import Settings
+
+    migrate.upgrade(database_url)
+    settings = Settings(database_url=database_url)
+    with session_scope(make_engine(database_url)) as session:
+        org = auth.create_organisation(session, "Bench Seller", OrgType.SELLER)
+        issued = auth.issue_key(session, org, pepper=settings.key_pepper.get_secret_value())
+        principal = Principal(org.id, org.name, org.type, issued.key.role, issued.key.id)
+        for i in range(300):
+            documents.create_document(
+                session,
+                principal,
+                documents.DocumentInput(
+                    kind=DocumentKind.COMMERCIAL_INVOICE,
+                    reference=f"INV-{i:05}",
+                    title=f"Invoice {i} for 40 pallets of monitors",
+                    issued_on=date(2026, 11, 1),
+                    amount=Decimal("1234.50") + i,
+                    currency="USD",
+                ),
+            )
+    return issued.token
+
+
+SERVER = r"""
+import sys, uvicorn
+sys.path.insert(0, sys.argv[2])
+from pydantic import BaseModel
+from fastapi import Header
+from datetime import date
+from decimal import Decimal
+from hub.app import create_app
+from hub.api.graphql.context import principal_for
+from hub.documents import service
+from hub.settings import Settings
+
+settings = Settings(log_level="WARNING")
+app = create_app(settings)
+
+class DocumentOut(BaseModel):
+    id: str
+    kind: str
+    reference: str
+    title: str
+    issuedOn: date
+    amount: Decimal | None
+    currency: str | None
+    version: int
+
+class ListOut(BaseModel):
+    nodes: list[DocumentOut]
+
+@app.get("/plain/documents", response_model=ListOut)
+def plain(authorization: str = Header()) -> ListOut:
+    state = app.state.hub
+    principal = principal_for(state, authorization)
+    with state.session() as session:
+        rows = service.list_documents(session, principal, limit=100)
+        return ListOut(nodes=[DocumentOut(id=str(r.id), kind=r.kind.value, reference=r.reference, title=r.title,
+                                          issuedOn=r.issued_on, amount=r.amount, currency=r.currency, version=r.version)
+                              for r in rows])
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+
+    from tests.servers import free_port
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-graphql-"))
+    database_url = f"sqlite:///{workdir / 'hub.db'}"
+    token = prepare(database_url)
+    port = free_port()
+    env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(ROOT)], env=env)
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+        auth = {"Authorization": f"Bearer {token}"}
+        host = f"127.0.0.1:{port}"
+        body = json.dumps({"query": QUERY}).encode()
+        gql = build_request("POST", "/graphql", host, {**auth, "Content-Type": "application/json"}, body)
+        plain = build_request("GET", "/plain/documents", host, auth)
+        # Same payload check: both return 100 documents.
+        g = httpx.post(f"http://{host}/graphql", json={"query": QUERY}, headers=auth).json()["data"][
+            "documents"
+        ]["nodes"]
+        p = httpx.get(f"http://{host}/plain/documents", headers=auth).json()["nodes"]
+        assert len(g) == len(p) == 100 and g[0]["reference"] == p[0]["reference"], (
+            "the two endpoints disagree"
+        )
+
+        print(
+            f"bench/graphql: 100 documents x 8 fields, one uvicorn worker, SQLite, {args.concurrency} connections, "
+            f"{args.seconds:.0f} s each, after a 2 s warm-up"
+        )
+        for label, request in (("plain FastAPI + response_model", plain), ("GraphQL (strawberry)", gql)):
+            asyncio.run(run("127.0.0.1", port, request, seconds=2, concurrency=args.concurrency))
+            result = asyncio.run(
+                run(
+                    "127.0.0.1",
+                    port,
+                    request,
+                    seconds=args.seconds,
+                    concurrency=args.concurrency,
+                    check=b'"reference"',
+                )
+            )
+            print(result.line(label))
+            if label.startswith("plain"):
+                plain_rps = result.rps
+            else:
+                print(f"GraphQL / plain = {result.rps / plain_rps:.2f} (target >= 0.33)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

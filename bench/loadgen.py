@@ -1,0 +1,73 @@
+"""A small HTTP/1.1 keep-alive load generator on raw asyncio sockets (light enough not to be the bottleneck)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Result:
+    """What one load run measured."""
+
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<44} {self.rps:8.0f} req/s   p50 {self.pct(0.5):6.2f} ms   p99 {self.pct(0.99):6.2f} ms"
+            f"   ({self.requests} requests, {self.errors} errors, median {statistics.median(self.latencies_ms or [0]):.2f} ms)"
+        )
+
+
+def build_request(method: str, path: str, host: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    """The bytes of one HTTP/1.1 request."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _worker(host: str, port: int, request: bytes, stop_at: float, result: Result, check: bytes) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            body = await reader.readexactly(length)
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            if not head.startswith(b"HTTP/1.1 200") or check not in body:
+                result.errors += 1
+            result.requests += 1
+    finally:
+        writer.close()
+
+
+async def run(
+    host: str, port: int, request: bytes, *, seconds: float, concurrency: int, check: bytes = b""
+) -> Result:
+    """Send ``request`` over ``concurrency`` connections for ``seconds``."""
+    result = Result(0, 0, 0.0, [])
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(*(_worker(host, port, request, stop_at, result, check) for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
