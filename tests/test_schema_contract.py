@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from graphql import build_schema, parse, validate
+
 from hub.api.graphql.schema import export_sdl
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import strawberry
 import structlog
-
 from graphql import GraphQLError
+
 from hub import errors
 from hub.settings import Settings
 

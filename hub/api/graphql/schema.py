@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -21,8 +23,6 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
-from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
@@ -68,7 +68,7 @@ def build_schema(settings: Settings | None = None) -> HubSchema:
     settings = settings or get_settings()
     # Build the limit rules once: strawberry's limiter extensions create new rule classes per instance,
     # which would make every request miss the validation cache (about 2 ms a request).
-    limit_rules = [
+    limit_rules: list[type[ASTValidationRule]] = [
         max_depth_rule(settings.graphql_max_depth, None, None),
         max_aliases_rule(settings.graphql_max_aliases),
     ]
