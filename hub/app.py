@@ -45,12 +45,21 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     state = state or build_state(settings)
     configure_logging(settings.log_level, json=settings.log_json)
 
+    if state.ledger is None:
+        # The composition root: the only place where the hub meets the chain side.
+        from ledger.runtime import Ledger
+
+        state.ledger = Ledger(settings, state.engine)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.bus.start()
+        assert state.ledger is not None
+        await state.ledger.start(worker=settings.anchor_in_process)
         try:
             yield
         finally:
+            await state.ledger.stop()
             await state.bus.stop()
 
     app = FastAPI(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -109,6 +109,138 @@ def key_create(
         f"{role.value} key {issued.key.id} for {organisation.name!r}; store it now, it is not shown again:"
     )
     print(issued.token)
+
+
+chain_app = typer.Typer(help="The chain and its contracts.", no_args_is_help=True)
+app.add_typer(chain_app, name="chain")
+
+
+def _ledger(settings: Settings, *, connect: bool = True) -> Any:
+    from ledger.chain import ChainError
+    from ledger.runtime import Ledger
+
+    ledger = Ledger(settings, make_engine(settings.database_url))
+    if connect:
+        try:
+            ledger.connect()
+        except ChainError as exc:
+            err.print(f"[red]chain error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+    return ledger
+
+
+@chain_app.command("deploy")
+def chain_deploy() -> None:
+    """Deploy the anchor registry on HUB_CHAIN_URL and remember it (prints the address)."""
+    from hub.anchors import ChainContract
+    from ledger.anchorer import REGISTRY
+
+    settings = _settings()
+    ledger = _ledger(settings, connect=False)
+    address = ledger.chain.deploy_registry()
+    with session_scope(ledger.engine) as session:
+        session.add(ChainContract(chain_id=ledger.chain.chain_id, name=REGISTRY, address=address))
+    err.print(
+        f"AnchorRegistry deployed on chain {ledger.chain.chain_id}; set HUB_ANCHOR_CONTRACT or rely on the database:"
+    )
+    print(address)
+
+
+@app.command()
+def anchor(
+    once: Annotated[bool, typer.Option(help="Anchor what is pending now, then exit.")] = False,
+) -> None:
+    """Run the anchoring worker (production runs it as its own process, next to `hub serve`)."""
+    import signal
+    import threading
+
+    settings = _settings()
+    if not settings.chain_url:
+        err.print(
+            "[red]hub anchor needs HUB_CHAIN_URL[/red]: the embedded chain lives inside `hub serve`, which anchors by itself"
+        )
+        raise typer.Exit(2)
+    ledger = _ledger(settings)
+    if once:
+        console.print(f"anchored {ledger.anchorer.drain()} record versions")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    err.print(f"anchoring worker {ledger.anchorer.owner} on chain {ledger.chain.chain_id}")
+    ledger.anchorer.run_forever(stop)
+
+
+def _record_id(value: str) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        err.print(f"[red]INVALID[/red]: {value!r} is not a record id")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def verify(kind: str, record_id: str) -> None:
+    """Check a record against its anchor and the chain (exit 0 only when ANCHORED)."""
+    settings = _settings()
+    ledger = _ledger(settings)
+    with session_scope(ledger.engine) as session:
+        try:
+            result = ledger.verify(session, kind, _record_id(record_id))
+        except HubError as exc:
+            raise _fail(exc) from exc
+    table = Table(show_header=False)
+    for name in (
+        "status",
+        "kind",
+        "record_id",
+        "version",
+        "record_hash",
+        "leaf_index",
+        "root",
+        "chain_id",
+        "contract",
+        "tx_hash",
+        "block_number",
+        "anchored_at",
+        "detail",
+    ):
+        value = getattr(result, name)
+        table.add_row(name, str(value.value if hasattr(value, "value") else value))
+    console.print(table)
+    raise typer.Exit(0 if result.status.value == "ANCHORED" else 1)
+
+
+@app.command()
+def export(
+    kind: str,
+    record_id: str,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write a record with its proof, for `python -m ledger.verify`."""
+    import json
+
+    from ledger.verify import export_record
+
+    settings = _settings()
+    ledger = _ledger(settings)
+    with session_scope(ledger.engine) as session:
+        try:
+            exported = export_record(session, ledger.verifier, kind, _record_id(record_id))
+        except (HubError, ValueError) as exc:
+            err.print(f"[red]cannot export:[/red] {getattr(exc, 'message', exc)}")
+            raise typer.Exit(1) from exc
+    text = json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        err.print(f"wrote {output}")
+    else:
+        print(text, end="")
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:

@@ -6,7 +6,8 @@
      ├── NotFound                 NOT_FOUND        404
      ├── Conflict                 CONFLICT         409
      ├── Invalid                  INVALID          422   (carries the field or place that is wrong)
-     └── LimitExceeded            LIMIT_EXCEEDED   413/400
+     ├── LimitExceeded            LIMIT_EXCEEDED   413
+     └── Unavailable              UNAVAILABLE      503   (a dependency such as the chain node is down)
 
 GraphQL maps them to typed mutation errors and to ``extensions.code``; REST maps them to a JSON body
 with the same code. Anything else that escapes is masked and logged.
@@ -67,3 +68,10 @@ class LimitExceeded(HubError):
 
     code = "LIMIT_EXCEEDED"
     http_status = 413
+
+
+class Unavailable(HubError):
+    """A dependency the request needs (the chain node, for instance) did not answer; try again later."""
+
+    code = "UNAVAILABLE"
+    http_status = 503

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hub import outbox
+from hub import anchors, outbox
 from hub.auth import models as auth_models
 from hub.documents import models as document_models
+from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
 
-__all__ = ["auth_models", "document_models", "outbox"]
+__all__ = ["anchors", "auth_models", "document_models", "outbox"]

@@ -1,4 +1,4 @@
-"""Changes that must leave the database: rows to anchor on chain, and messages to publish after commit.
+"""Changes that must leave the database: record versions to anchor, and messages to publish after commit.
 
 Both are written in the caller's transaction, so a change and its outbox entry commit or roll back
 together. Messages for subscribers go to the bus only after the commit succeeded.
@@ -10,9 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Identity, Index, Integer, event
+from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Integer, event
 from sqlmodel import Field, Session, SQLModel
 
+from hub.canonical import envelope, record_hash
 from hub.db import JSONType, utcnow
 
 _EVENTS_KEY = "hub.pending_events"
@@ -20,32 +21,47 @@ BUS_KEY = "hub.bus"
 
 
 class OutboxEntry(SQLModel, table=True):
-    """One version of one record, waiting to be anchored (the anchoring worker claims these).
+    """One version of one record, with its hash; ``batch_id`` is set when a worker claims it.
 
     The id is an integer sequence so that the worker claims entries in commit order
     (INTEGER PRIMARY KEY on SQLite, where BIGINT would not auto-increment).
     """
 
     __tablename__ = "outbox_entry"
-    __table_args__ = (Index("ix_outbox_entry_pending", "anchored_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_entry_batch", "batch_id", "id"),
+        Index("ix_outbox_entry_record", "record_kind", "record_id", "version", unique=True),
+    )
 
     id: int | None = Field(
         default=None,
         sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), Identity(), primary_key=True),
     )
     record_kind: str = Field(max_length=40)
-    record_id: uuid.UUID = Field(index=True)
+    record_id: uuid.UUID
     version: int
     payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    record_hash: str = Field(max_length=66)
     created_at: datetime = Field(default_factory=utcnow)
-    anchored_at: datetime | None = None
+    batch_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), ForeignKey("anchor_batch.id"), nullable=True
+        ),
+    )
 
 
 def record_change(
     session: Session, kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any]
-) -> None:
-    """Queue one version of a record for anchoring, in the current transaction."""
-    session.add(OutboxEntry(record_kind=kind, record_id=record_id, version=version, payload=payload))
+) -> str:
+    """Queue one version of a record for anchoring, in the current transaction; return its record hash."""
+    rhash = "0x" + record_hash(envelope(kind, record_id, version, payload)).hex()
+    session.add(
+        OutboxEntry(
+            record_kind=kind, record_id=record_id, version=version, payload=payload, record_hash=rhash
+        )
+    )
+    return rhash
 
 
 def emit(session: Session, topic: str, message: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ export) can find a record by kind and id without importing every domain.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
@@ -14,14 +15,22 @@ from sqlmodel import Session
 from hub.errors import Invalid
 
 _MODELS: dict[str, type[Any]] = {}
+_CANONICAL: dict[str, Callable[[Any], dict[str, Any]]] = {}
 
 
-def register(kind: str, model: type[Any]) -> None:
-    """Declare that records of ``kind`` live in ``model`` (which has ``id`` and ``owner_org_id``)."""
+def register(kind: str, model: type[Any], canonical: Callable[[Any], dict[str, Any]]) -> None:
+    """Declare that records of ``kind`` live in ``model`` (which has ``id``, ``owner_org_id`` and
+    ``version``) and that ``canonical(row)`` gives the content that is anchored."""
     existing = _MODELS.get(kind)
     if existing is not None and existing is not model:
         raise ValueError(f"record kind {kind!r} is already registered for {existing.__name__}")
     _MODELS[kind] = model
+    _CANONICAL[kind] = canonical
+
+
+def canonical(kind: str, row: Any) -> dict[str, Any]:
+    """The anchored content of a row of ``kind``, computed from the row as it is now."""
+    return _CANONICAL[kind](row)
 
 
 def kinds() -> list[str]:

@@ -9,11 +9,17 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Known development values, refused in production.
 DEV_KEY_PEPPER = "dev-only-key-pepper-change-me"
+DEV_CHAIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'var' / 'hub.db'}"
+
+
+def _default_chain_dir() -> str:
+    return str(Path.cwd() / "var" / "chain")
 
 
 class Settings(BaseSettings):
@@ -26,6 +32,18 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     chain_url: str | None = None
     key_pepper: SecretStr = SecretStr(DEV_KEY_PEPPER)
+
+    # The chain: unset HUB_CHAIN_URL means the embedded chain, journaled under chain_data_dir.
+    chain_private_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
+    chain_data_dir: str = Field(default_factory=_default_chain_dir)
+    chain_request_timeout: float = 10.0
+    anchor_contract: str | None = None
+    anchor_batch_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    anchor_max_wait_seconds: float = Field(default=1.0, ge=0)
+    anchor_receipt_timeout: float = Field(default=60.0, gt=0)
+    anchor_in_process: bool = (
+        True  # run the anchoring worker inside `hub serve`; production runs `hub anchor`
+    )
 
     # GraphQL limits: hostile queries are refused before they run.
     graphql_max_depth: int = 10

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from hub.anchors import LedgerPort
 from hub.bus import Bus, make_bus
 from hub.db import make_engine
 from hub.outbox import BUS_KEY
@@ -20,6 +21,7 @@ class HubState:
     settings: Settings
     engine: Engine
     bus: Bus
+    ledger: LedgerPort | None = None  # wired by create_app (or a test) from ledger.runtime
 
     def session(self) -> Session:
         """A new session whose commits publish on this hub's bus."""

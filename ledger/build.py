@@ -70,7 +70,10 @@ def compiler_version() -> str:
         raise BuildError("node is not installed")
     out = subprocess.run(
         [node, "-e", "process.stdout.write(require('solc').version())"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         raise BuildError(f"npm solc is not installed: {out.stderr.strip()}")
@@ -85,12 +88,16 @@ def compile_contracts() -> dict[str, dict[str, Any]]:
         raise BuildError("node_modules/.bin/solcjs is missing: run scripts/setup.sh")
     request = {"language": "Solidity", "sources": sources, "settings": SETTINGS}
     out = subprocess.run(
-        [str(solcjs), "--standard-json"], input=json.dumps(request), cwd=ROOT, capture_output=True, text=True,
+        [str(solcjs), "--standard-json"],
+        input=json.dumps(request),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=False,
     )
     if out.returncode != 0:
         raise BuildError(out.stderr.strip() or "solcjs failed")
-    result = json.loads(out.stdout[out.stdout.index("{"):])
+    result = json.loads(out.stdout[out.stdout.index("{") :])
     errors = [e for e in result.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise BuildError("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors))

@@ -22,6 +22,8 @@ from hub.bus import InProcessBus
 from hub.db import make_engine, metadata
 from hub.settings import Settings
 from hub.state import HubState
+from ledger.chain import EmbeddedChain
+from ledger.runtime import Ledger
 from tests.backends import PgDatabase, postgres_available, redis_available
 
 PG = postgres_available()
@@ -101,15 +103,33 @@ def database_url(
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        env="test", database_url=database_url, key_pepper=PEPPER, log_json=False, log_level="WARNING"
+        env="test",
+        database_url=database_url,
+        key_pepper=PEPPER,
+        log_json=False,
+        log_level="WARNING",
+        chain_data_dir=str(tmp_path / "chain"),
+        anchor_max_wait_seconds=0.05,
     )
 
 
+@pytest.fixture(scope="session")
+def embedded_chain() -> EmbeddedChain:
+    """One in-memory chain for the run; each test's database deploys its own registry on it."""
+    return EmbeddedChain(None)
+
+
 @pytest.fixture
-def state(settings: Settings) -> Iterator[HubState]:
-    hub_state = HubState(settings=settings, engine=make_engine(settings.database_url), bus=InProcessBus())
+def state(settings: Settings, embedded_chain: EmbeddedChain) -> Iterator[HubState]:
+    engine = make_engine(settings.database_url)
+    hub_state = HubState(
+        settings=settings,
+        engine=engine,
+        bus=InProcessBus(),
+        ledger=Ledger(settings, engine, chain=embedded_chain),
+    )
     yield hub_state
     hub_state.engine.dispose()
 

@@ -20,6 +20,8 @@ from hub.bus import InProcessBus, RedisBus
 from hub.db import make_engine
 from hub.settings import Settings
 from hub.state import HubState
+from ledger.chain import EmbeddedChain
+from ledger.runtime import Ledger
 from tests.conftest import World
 from tests.servers import HubServer, RedisServer
 
@@ -78,17 +80,18 @@ class Subscriber:
         await self.ws.close()
 
 
-def _hub(settings: Settings, bus: InProcessBus | RedisBus) -> HubServer:
-    state = HubState(settings=settings, engine=make_engine(settings.database_url), bus=bus)
+def _hub(settings: Settings, bus: InProcessBus | RedisBus, chain: EmbeddedChain) -> HubServer:
+    engine = make_engine(settings.database_url)
+    state = HubState(settings=settings, engine=engine, bus=bus, ledger=Ledger(settings, engine, chain=chain))
     return HubServer(create_app(settings, state))
 
 
 async def test_a_subscriber_sees_committed_changes_it_may_read_and_nothing_else(
-    settings: Settings, state: HubState, world: World
+    settings: Settings, embedded_chain: EmbeddedChain, state: HubState, world: World
 ) -> None:
     seller = world.party(OrgType.SELLER, "Seller A")
     other = world.party(OrgType.SELLER, "Seller B")
-    with _hub(settings, InProcessBus()) as hub:
+    with _hub(settings, InProcessBus(), embedded_chain) as hub:
         async with Subscriber(hub.ws_url, seller.token) as sub:
             await asyncio.to_thread(_mutate, hub.url, other.token, "NOT-MINE")
             await asyncio.to_thread(_mutate, hub.url, seller.token, "MINE-1")
@@ -101,8 +104,10 @@ async def test_a_subscriber_sees_committed_changes_it_may_read_and_nothing_else(
             assert await sub.nothing_within(0.5)
 
 
-async def test_a_websocket_with_a_bad_key_is_rejected(settings: Settings) -> None:
-    with _hub(settings, InProcessBus()) as hub:
+async def test_a_websocket_with_a_bad_key_is_rejected(
+    settings: Settings, embedded_chain: EmbeddedChain
+) -> None:
+    with _hub(settings, InProcessBus(), embedded_chain) as hub:
         ws = await websockets.connect(
             hub.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
         )
@@ -114,9 +119,11 @@ async def test_a_websocket_with_a_bad_key_is_rejected(settings: Settings) -> Non
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
-async def test_a_failed_write_publishes_nothing(settings: Settings, world: World) -> None:
+async def test_a_failed_write_publishes_nothing(
+    settings: Settings, embedded_chain: EmbeddedChain, world: World
+) -> None:
     seller = world.party(OrgType.SELLER)
-    with _hub(settings, InProcessBus()) as hub:
+    with _hub(settings, InProcessBus(), embedded_chain) as hub:
         async with Subscriber(hub.ws_url, seller.token) as sub:
             await asyncio.to_thread(_mutate, hub.url, seller.token, "ONCE")
             assert (await sub.next())["document"]["reference"] == "ONCE"
@@ -140,7 +147,7 @@ def _wait_ready(base: str, want: int, timeout: float = 20) -> None:
 
 
 async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restart(
-    settings: Settings, world: World, tmp_path: Path
+    settings: Settings, embedded_chain: EmbeddedChain, world: World, tmp_path: Path
 ) -> None:
     redis_server = RedisServer(tmp_path)
     redis_server.start()
@@ -150,7 +157,7 @@ async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restar
             RedisBus(redis_server.url, reconnect_max_seconds=0.5),
             RedisBus(redis_server.url, reconnect_max_seconds=0.5),
         )
-        with _hub(settings, bus_a) as hub_a, _hub(settings, bus_b) as hub_b:
+        with _hub(settings, bus_a, embedded_chain) as hub_a, _hub(settings, bus_b, embedded_chain) as hub_b:
             await asyncio.to_thread(_wait_ready, hub_a.url, 200)
             await asyncio.to_thread(_wait_ready, hub_b.url, 200)
             async with Subscriber(hub_b.ws_url, seller.token) as sub:

@@ -50,12 +50,3 @@ class TradeDocument(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-def _register() -> None:
-    from hub import records
-
-    records.register(RECORD_KIND, TradeDocument)
-
-
-_register()

@@ -14,6 +14,7 @@ import pycountry
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from hub import records
 from hub.auth.access import ensure_owned, ensure_readable, visible_clause
 from hub.auth.permissions import Action, Principal
 from hub.db import utcnow
@@ -191,6 +192,9 @@ def list_documents(
         )
     query = query.order_by(col(TradeDocument.created_at), col(TradeDocument.id)).limit(limit)
     return session.exec(query).all()
+
+
+records.register(RECORD_KIND, TradeDocument, canonical)
 
 
 def _camel(name: str) -> str:

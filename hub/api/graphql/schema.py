@@ -23,6 +23,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
+from hub.api.graphql.anchoring import AnchoringQuery
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
@@ -30,7 +31,7 @@ from hub.settings import Settings, get_settings
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(DirectoryQuery, DocumentQuery):
+class Query(DirectoryQuery, DocumentQuery, AnchoringQuery):
     pass
 
 

@@ -48,7 +48,7 @@ def ready(request: Request) -> JSONResponse:
         checks["redis"] = "ok" if state.bus.healthy() else "error: not connected"
     else:
         checks["redis"] = "not configured (in-process bus)"
-    checks["chain"] = "embedded" if not state.settings.chain_url else "configured"
+    checks["chain"] = state.ledger.health() if state.ledger is not None else "error: no ledger wired"
     ok = all(not value.startswith("error") for value in checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503

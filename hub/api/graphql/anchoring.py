@@ -1,0 +1,129 @@
+"""GraphQL for verification: is this record what was anchored, and where is the proof?"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from hub import anchors, records
+from hub.anchors import Verification as VerificationResult
+from hub.api.graphql.common import parse_id
+from hub.api.graphql.context import Info
+from hub.auth.access import ensure_readable
+from hub.errors import Invalid, NotFound, Unavailable
+
+
+@strawberry.enum(description="What verification found.")
+class VerificationStatus(enum.Enum):
+    ANCHORED = "ANCHORED"
+    PENDING = "PENDING"
+    TAMPERED = "TAMPERED"
+    NOT_FOUND = "NOT_FOUND"
+
+
+@strawberry.type(
+    description="A record checked against its anchor and the chain, with what a third party needs to check it again."
+)
+class Verification:
+    status: VerificationStatus
+    kind: str
+    record_id: strawberry.ID
+    version: int | None
+    record_hash: str | None = strawberry.field(
+        description="keccak256 of the record's canonical JSON (see README)."
+    )
+    leaf: str | None
+    leaf_index: int | None
+    proof: list[str] = strawberry.field(
+        description="Sibling hashes from the leaf up (OpenZeppelin sorted pairs)."
+    )
+    merkle_root: str | None
+    chain_id: str | None
+    contract: str | None
+    transaction_hash: str | None
+    block_number: int | None
+    anchored_at: datetime | None
+    detail: str
+
+    @staticmethod
+    def of(result: VerificationResult) -> Verification:
+        """The GraphQL view of a verification."""
+        return Verification(
+            status=VerificationStatus(result.status.value),
+            kind=result.kind,
+            record_id=strawberry.ID(result.record_id),
+            version=result.version,
+            record_hash=result.record_hash,
+            leaf=result.leaf,
+            leaf_index=result.leaf_index,
+            proof=result.proof,
+            merkle_root=result.root,
+            chain_id=None if result.chain_id is None else str(result.chain_id),
+            contract=result.contract,
+            transaction_hash=result.tx_hash,
+            block_number=result.block_number,
+            anchored_at=result.anchored_at,
+            detail=result.detail,
+        )
+
+
+@strawberry.type(description="One version of a record and its anchor.")
+class RecordVersion:
+    version: int
+    record_hash: str
+    recorded_at: datetime
+    anchored: bool
+    merkle_root: str | None
+    transaction_hash: str | None
+    block_number: int | None
+    anchored_at: datetime | None
+
+
+def _readable(info: Info, kind: str, id: strawberry.ID) -> uuid.UUID:
+    """The record's id, once the caller is known to be allowed to read it."""
+    ctx = info.context
+    if kind not in records.kinds():
+        raise Invalid(
+            f"unknown record kind {kind!r}; known kinds: {', '.join(records.kinds())}", field="kind"
+        )
+    record_id = parse_id(id)
+    ensure_readable(ctx.session, ctx.principal, kind, records.load(ctx.session, kind, record_id))
+    return record_id
+
+
+@strawberry.type
+class AnchoringQuery:
+    @strawberry.field(description="Check a record you may read against what was anchored on chain.")
+    def verify_record(self, info: Info, kind: str, id: strawberry.ID) -> Verification:
+        ctx = info.context
+        try:
+            record_id = _readable(info, kind, id)
+        except NotFound:
+            return Verification.of(
+                VerificationResult(
+                    anchors.VerificationStatus.NOT_FOUND, kind, str(id), detail="no such record"
+                )
+            )
+        if ctx.state.ledger is None:
+            raise Unavailable("this hub runs without a ledger")
+        return Verification.of(ctx.state.ledger.verify(ctx.session, kind, record_id))
+
+    @strawberry.field(description="Every version of a record you may read, with its anchor.")
+    def record_history(self, info: Info, kind: str, id: strawberry.ID) -> list[RecordVersion]:
+        record_id = _readable(info, kind, id)
+        return [
+            RecordVersion(
+                version=v.version,
+                record_hash=v.record_hash,
+                recorded_at=v.recorded_at,
+                anchored=v.anchored,
+                merkle_root=v.root,
+                transaction_hash=v.tx_hash,
+                block_number=v.block_number,
+                anchored_at=v.anchored_at,
+            )
+            for v in anchors.history(info.context.session, kind, record_id)
+        ]

@@ -1,0 +1,110 @@
+"""Wiring: the chain the settings describe, its registry, the worker and the verifier, for one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from pathlib import Path
+
+import structlog
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from hub.anchors import Verification
+from hub.errors import Unavailable
+from hub.settings import Settings
+from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry
+from ledger.chain import ChainClient, ChainError, EmbeddedChain, RpcChain
+from ledger.verify import Verifier
+
+log = structlog.get_logger(__name__)
+
+
+def open_chain(settings: Settings) -> ChainClient:
+    """The JSON-RPC node at HUB_CHAIN_URL, or the embedded chain journaled under HUB_CHAIN_DATA_DIR."""
+    if settings.chain_url:
+        return RpcChain(
+            settings.chain_url,
+            settings.chain_private_key.get_secret_value(),
+            request_timeout=settings.chain_request_timeout,
+            receipt_timeout=settings.anchor_receipt_timeout,
+        )
+    return EmbeddedChain(Path(settings.chain_data_dir))
+
+
+def anchor_settings(settings: Settings) -> AnchorSettings:
+    """The worker's part of the settings."""
+    return AnchorSettings(
+        batch_size=settings.anchor_batch_size,
+        max_wait_seconds=settings.anchor_max_wait_seconds,
+        receipt_timeout=settings.anchor_receipt_timeout,
+    )
+
+
+class Ledger:
+    """The chain-side parts of one hub process; it implements the hub's ``RecordVerifier``."""
+
+    def __init__(self, settings: Settings, engine: Engine, chain: ChainClient | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.chain = chain or open_chain(settings)
+        self.verifier = Verifier(self.chain)
+        self.anchorer = Anchorer(engine, self.chain, anchor_settings(settings))
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.ready = False
+
+    def connect(self) -> None:
+        """Find (or, outside production, deploy) the registry."""
+        ensure_registry(
+            self.engine,
+            self.chain,
+            address=self.settings.anchor_contract,
+            allow_deploy=self.settings.env != "production",
+        )
+        self.ready = True
+
+    def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
+        """Check a live record against its anchor and the chain."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        return self.verifier.verify(session, kind, record_id)
+
+    async def start(self, *, worker: bool) -> None:
+        """Connect to the chain in the background (retrying while the node is away), then run the worker."""
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run(worker), name="ledger")
+
+    async def _run(self, worker: bool) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                await asyncio.to_thread(self.connect)
+                break
+            except Exception as exc:  # whatever it is, keep serving and try again
+                # The API keeps serving; /ready says the chain is not there yet.
+                log.error("ledger.not_connected", error=str(exc), retry_in=delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+                delay = min(delay * 2, 30)
+        if worker and not self._stop.is_set():
+            await self.anchorer.run_async(self._stop)
+
+    async def stop(self) -> None:
+        """Stop the in-process worker after its current batch."""
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.chain.close()
+
+    def health(self) -> str:
+        """For /ready: 'ok', or what is wrong."""
+        if not self.ready:
+            return "error: no anchor registry connected"
+        try:
+            self.chain.ping()
+        except ChainError as exc:
+            return f"error: {exc}"
+        return "ok"
