@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     anchor_batch_size: int = Field(default=10_000, ge=1, le=1_000_000)
     anchor_max_wait_seconds: float = Field(default=1.0, ge=0)
     anchor_receipt_timeout: float = Field(default=60.0, gt=0)
+    anchor_lease_seconds: float = Field(default=120.0, gt=0)  # a crashed worker's batch is retried after this
     anchor_in_process: bool = (
         True  # run the anchoring worker inside `hub serve`; production runs `hub anchor`
     )
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
             if not self.chain_url:
                 problems.append(
                     "HUB_CHAIN_URL must point at a real node; the embedded chain is for development"
+                )
+            if self.chain_private_key.get_secret_value().lower() == DEV_CHAIN_KEY:
+                problems.append(
+                    "HUB_CHAIN_PRIVATE_KEY must be the anchoring account's own key, not the development key"
                 )
             if self.database_url.startswith("sqlite"):
                 problems.append("HUB_DATABASE_URL must be PostgreSQL in production")

@@ -50,10 +50,11 @@ _CLAIM = (
     "UPDATE outbox_entry SET batch_id = :batch WHERE batch_id IS NULL AND id IN ("
     "SELECT id FROM outbox_entry WHERE batch_id IS NULL ORDER BY id LIMIT :n)"
 )
-# PostgreSQL: concurrent workers skip each other's rows instead of waiting on them.
+# PostgreSQL: concurrent workers skip each other's rows instead of waiting on them. The CTE is needed:
+# as a plain IN (subquery) the planner may run the LIMITed subquery more than once and claim too many.
 _CLAIM_PG = (
-    "UPDATE outbox_entry SET batch_id = :batch WHERE batch_id IS NULL AND id IN ("
-    "SELECT id FROM outbox_entry WHERE batch_id IS NULL ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED)"
+    "WITH claim AS (SELECT id FROM outbox_entry WHERE batch_id IS NULL ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED) "
+    "UPDATE outbox_entry SET batch_id = :batch FROM claim WHERE outbox_entry.id = claim.id"
 )
 
 

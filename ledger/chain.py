@@ -221,8 +221,13 @@ class ChainClient:
             }
 
     def sign_anchor(self, root: bytes, record_count: int) -> tuple[str, bytes]:
-        """A signed ``anchor(root, count)`` transaction: its hash (known before sending) and raw bytes."""
+        """A signed ``anchor(root, count)`` transaction: its hash (known before sending) and raw bytes.
+
+        The call is simulated first, so a refusal (``RootAlreadyAnchored``, a missing role) surfaces here
+        as ChainRejected with its reason instead of as a failed transaction.
+        """
         with self.errors("preparing the anchor transaction"):
+            self.registry.functions.anchor(root, record_count).call({"from": self.account.address})
             tx = self.registry.functions.anchor(root, record_count).build_transaction(
                 cast(TxParams, self._tx_fields(gas=200_000))
             )

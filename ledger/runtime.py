@@ -39,6 +39,7 @@ def anchor_settings(settings: Settings) -> AnchorSettings:
         batch_size=settings.anchor_batch_size,
         max_wait_seconds=settings.anchor_max_wait_seconds,
         receipt_timeout=settings.anchor_receipt_timeout,
+        lease_seconds=settings.anchor_lease_seconds,
     )
 
 

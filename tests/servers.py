@@ -105,3 +105,54 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+ROOT = Path(__file__).resolve().parent.parent
+ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
+
+
+class Anvil:
+    """A real anvil JSON-RPC node on a free loopback port, stoppable and restartable with its state."""
+
+    def __init__(self, workdir: Path, *, free_gas: bool = True, keep_state: bool = False) -> None:
+        if not ANVIL.exists():
+            raise RuntimeError("node_modules/.bin/anvil is missing: run scripts/setup.sh")
+        self.port = free_port()
+        self.workdir = workdir
+        self.free_gas = free_gas
+        self.state_file = workdir / "anvil-state.json" if keep_state else None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Anvil:
+        args = [str(ANVIL), "--host", "127.0.0.1", "--port", str(self.port), "--silent"]
+        if self.free_gas:  # like the hub's Besu network: zero base fee and zero gas price
+            args += ["--base-fee", "0", "--gas-price", "0"]
+        if self.state_file is not None:
+            args += ["--state", str(self.state_file)]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        import httpx
+
+        while True:
+            try:
+                answer = httpx.post(
+                    self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+                )
+                if answer.status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("anvil did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop gracefully (anvil writes its --state file on the way out)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None

@@ -71,8 +71,10 @@ def test_production_refuses_development_secrets_and_the_embedded_chain() -> None
         database_url="postgresql://hub@db/hub",
         key_pepper="p" * 40,
         chain_url="http://besu:8545",
+        chain_private_key="0x" + "42" * 32,
     )
     assert ok.key_pepper.get_secret_value() not in repr(ok)
+    assert ok.chain_private_key.get_secret_value() not in repr(ok)
 
 
 def test_settings_come_from_hub_variables(monkeypatch: pytest.MonkeyPatch) -> None:
