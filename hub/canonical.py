@@ -8,7 +8,9 @@ serialised as JSON with:
 - object keys sorted by Unicode code point, at every level;
 - no insignificant white space (separators "," and ":");
 - strings as UTF-8, not escaped to ASCII; only the escapes JSON requires;
-- integers as integers; no floats at all (amounts are decimal strings, times are ISO 8601 strings in UTC);
+- integers as integers; no floats at all: amounts are decimal strings in plain notation without trailing
+  zeros (``decimal_text``: 186000.00 -> "186000", 100.50 -> "100.5"), so that a database that stores
+  NUMERIC(20,4) and one that stores text agree; times are ISO 8601 strings in UTC;
 - ``null``, ``true`` and ``false`` as themselves.
 
 The record hash is ``keccak256(canonical bytes)``; the Merkle leaf is ``keccak256(record hash)``, hashed a
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 try:  # safe-pysha3 (installed with eth-tester) is about twice as fast as pycryptodome
@@ -35,6 +38,14 @@ except ImportError:  # pragma: no cover - the fallback every Ethereum library sh
     def keccak(data: bytes) -> bytes:
         """keccak256 of ``data`` (Ethereum's hash, not SHA3-256)."""
         return bytes(_eth_keccak(data))
+
+
+def decimal_text(value: Decimal) -> str:
+    """The canonical text of an amount: plain notation, no exponent, no trailing zeros."""
+    if not value.is_finite():
+        raise TypeError("an amount must be finite")
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
 
 
 def _refuse(value: Any) -> Any:

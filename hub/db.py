@@ -38,6 +38,9 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+_CENTS = Decimal("0.01")
+
+
 class Money(TypeDecorator[Decimal]):
     """An exact decimal amount: NUMERIC(20, 4) on PostgreSQL, text on SQLite (which has no exact decimals)."""
 
@@ -58,7 +61,10 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value)
+        # The same value reads back the same on both backends: at least two decimals, no padding beyond.
+        amount = Decimal(value).normalize()
+        exponent = amount.as_tuple().exponent
+        return amount.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else amount
 
 
 JSONType = JSON().with_variant(JSON(), "postgresql")

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from hub import records
 from hub.auth.access import ensure_owned, ensure_readable, visible_clause
 from hub.auth.permissions import Action, Principal
+from hub.canonical import decimal_text
 from hub.db import utcnow
 from hub.documents.models import RECORD_KIND, DocumentKind, TradeDocument
 from hub.errors import Conflict, Invalid
@@ -98,7 +99,7 @@ def canonical(doc: TradeDocument) -> dict[str, Any]:
         "reference": doc.reference,
         "title": doc.title,
         "issuedOn": doc.issued_on.isoformat(),
-        "amount": None if doc.amount is None else str(doc.amount),
+        "amount": None if doc.amount is None else decimal_text(doc.amount),
         "currency": doc.currency,
         "contentSha256": doc.content_sha256,
         "version": doc.version,
