@@ -52,22 +52,27 @@ def _refuse(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} has no canonical form; use a string or an integer")
 
 
-def _check(value: Any, path: str) -> None:
-    if isinstance(value, float):
-        raise TypeError(f"{path}: floats have no canonical form; send amounts as decimal strings")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
+def _check(value: Any) -> None:
+    # Iterative: this runs on every write, and most records are flat.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    raise TypeError(f"object keys must be strings, not {type(key).__name__} ({key!r})")
+                if type(child) in (dict, list, float):
+                    stack.append(child)
+        elif kind is list:
+            stack.extend(child for child in item if type(child) in (dict, list, float))
+        elif kind is float:
+            raise TypeError(f"floats have no canonical form ({item!r}); send amounts as decimal strings")
 
 
 def canonical_json(value: Any) -> bytes:
     """The canonical bytes of a JSON value (see the module docstring)."""
-    _check(value, "$")
+    _check(value)
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_refuse
     ).encode()

@@ -10,11 +10,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Integer, event
+from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Integer, Text, event
 from sqlmodel import Field, Session, SQLModel
 
-from hub.canonical import envelope, record_hash
-from hub.db import JSONType, utcnow
+from hub.canonical import canonical_json, envelope, keccak
+from hub.db import utcnow
 
 _EVENTS_KEY = "hub.pending_events"
 BUS_KEY = "hub.bus"
@@ -40,7 +40,8 @@ class OutboxEntry(SQLModel, table=True):
     record_kind: str = Field(max_length=40)
     record_id: uuid.UUID
     version: int
-    payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    # The exact canonical bytes that were hashed (UTF-8 text): what was anchored, not a re-rendering of it.
+    document: str = Field(sa_column=Column(Text, nullable=False))
     record_hash: str = Field(max_length=66)
     created_at: datetime = Field(default_factory=utcnow)
     batch_id: int | None = Field(
@@ -55,10 +56,15 @@ def record_change(
     session: Session, kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any]
 ) -> str:
     """Queue one version of a record for anchoring, in the current transaction; return its record hash."""
-    rhash = "0x" + record_hash(envelope(kind, record_id, version, payload)).hex()
+    document = canonical_json(envelope(kind, record_id, version, payload))
+    rhash = "0x" + keccak(document).hex()
     session.add(
         OutboxEntry(
-            record_kind=kind, record_id=record_id, version=version, payload=payload, record_hash=rhash
+            record_kind=kind,
+            record_id=record_id,
+            version=version,
+            document=document.decode(),
+            record_hash=rhash,
         )
     )
     return rhash

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from hub.auth import service as auth
 from hub.auth.models import KeyRole, OrgType
 from hub.auth.permissions import Principal
-from hub.canonical import envelope, record_hash
+from hub.canonical import canonical_json, envelope, keccak
 from hub.db import session_scope, utcnow
 from hub.documents import service as documents
 from hub.documents.models import DocumentKind
@@ -52,15 +52,15 @@ def bulk_outbox(engine: Engine, count: int) -> None:
     rows: list[dict[str, Any]] = []
     for i in range(count):
         rid = uuid.uuid4()
-        payload = {"n": i, "note": "synthetic"}
+        document = canonical_json(envelope("synthetic", rid, 1, {"n": i, "note": "synthetic"}))
         rows.append(
             {
                 "record_kind": "synthetic",
                 "record_id": rid,
                 "version": 1,
-                "payload": payload,
+                "document": document.decode(),
                 "created_at": now,
-                "record_hash": "0x" + record_hash(envelope("synthetic", rid, 1, payload)).hex(),
+                "record_hash": "0x" + keccak(document).hex(),
             }
         )
     with engine.begin() as conn:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from hub.canonical import envelope, record_hash
+from hub.canonical import canonical_json, envelope, keccak
 
 revision = '0002'
 down_revision = '0001'
@@ -53,15 +53,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('record_hash', sqlmodel.sql.sqltypes.AutoString(length=66), nullable=True))
-    # Entries written before this revision get their hash from the content they recorded.
+        batch_op.add_column(sa.Column('document', sa.Text(), nullable=True))
+    # Entries written before this revision: their canonical document and hash, from the content they recorded.
+    # (The canonical form is a fixed contract, so using today's code for it here is safe.)
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, record_kind, record_id, version, payload FROM outbox_entry")).all()
     for row in rows:
         payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
-        digest = "0x" + record_hash(envelope(row.record_kind, uuid.UUID(str(row.record_id)), row.version, payload)).hex()
-        conn.execute(sa.text("UPDATE outbox_entry SET record_hash = :h WHERE id = :i"), {"h": digest, "i": row.id})
+        document = canonical_json(envelope(row.record_kind, uuid.UUID(str(row.record_id)), row.version, payload))
+        conn.execute(
+            sa.text("UPDATE outbox_entry SET record_hash = :h, document = :d WHERE id = :i"),
+            {"h": "0x" + keccak(document).hex(), "d": document.decode(), "i": row.id},
+        )
     with op.batch_alter_table('outbox_entry', schema=None) as batch_op:
         batch_op.alter_column('record_hash', existing_type=sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False)
+        batch_op.alter_column('document', existing_type=sa.Text(), nullable=False)
+        batch_op.drop_column('payload')
         batch_op.add_column(sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.drop_index(batch_op.f('ix_outbox_entry_pending'))
         batch_op.drop_index(batch_op.f('ix_outbox_entry_record_id'))
@@ -74,6 +81,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('outbox_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('anchored_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('payload', sa.JSON(), nullable=True))
         batch_op.drop_constraint(batch_op.f('fk_outbox_entry_batch_id_anchor_batch'), type_='foreignkey')
         batch_op.drop_index('ix_outbox_entry_record')
         batch_op.drop_index('ix_outbox_entry_batch')
@@ -81,6 +89,13 @@ def downgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_entry_pending'), ['anchored_at', 'id'], unique=False)
         batch_op.drop_column('batch_id')
         batch_op.drop_column('record_hash')
+    conn = op.get_bind()
+    for row in conn.execute(sa.text("SELECT id, document FROM outbox_entry")).all():
+        conn.execute(sa.text("UPDATE outbox_entry SET payload = :p WHERE id = :i"),
+                     {"p": json.dumps(json.loads(row.document)["record"]), "i": row.id})
+    with op.batch_alter_table('outbox_entry', schema=None) as batch_op:
+        batch_op.alter_column('payload', existing_type=sa.JSON(), nullable=False)
+        batch_op.drop_column('document')
 
     op.drop_table('chain_contract')
     op.drop_table('anchor_batch')
