@@ -27,9 +27,6 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-
 from hub import migrate  # noqa: E402
 from hub.db import make_engine  # noqa: E402
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry  # noqa: E402
@@ -43,9 +40,11 @@ KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 def _anchored(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text(
-            "SELECT coalesce(sum(record_count), 0) FROM anchor_batch WHERE state = 'ANCHORED'"
-        )).scalar_one())
+        return int(
+            conn.execute(
+                text("SELECT coalesce(sum(record_count), 0) FROM anchor_batch WHERE state = 'ANCHORED'")
+            ).scalar_one()
+        )
 
 
 def _anchored(engine: Engine) -> int:
@@ -99,11 +98,17 @@ def main() -> None:
 
         # As deployed: writers fill the outbox while a separate `hub anchor` process anchors.
         env = {
-            **os.environ, "HUB_DATABASE_URL": url, "HUB_CHAIN_URL": node.url, "HUB_LOG_LEVEL": "WARNING",
-            "HUB_ANCHOR_BATCH_SIZE": str(args.batch_size), "HUB_ANCHOR_MAX_WAIT_SECONDS": "0.05",
+            **os.environ,
+            "HUB_DATABASE_URL": url,
+            "HUB_CHAIN_URL": node.url,
+            "HUB_LOG_LEVEL": "WARNING",
+            "HUB_ANCHOR_BATCH_SIZE": str(args.batch_size),
+            "HUB_ANCHOR_MAX_WAIT_SECONDS": "0.05",
             "PYTHONPATH": str(ROOT),
         }
-        process = subprocess.Popen([sys.executable, "-m", "hub.cli", "anchor"], env=env, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "anchor"], env=env, stderr=subprocess.DEVNULL
+        )
         try:
             time.sleep(3)  # let the worker start and find the registry
             started = time.perf_counter()

@@ -16,8 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,35 +28,22 @@ FIELDS = ["id", "kind", "reference", "title", "issued_on", "amount", "currency",
 
 
 def prepare(database_url: str) -> str:
-    """Migrate, create a seller with 300 documents, return an API key."""
+    """Migrate, create a seller with 300 priced invoices, return an API key of the seller."""
     from hub import migrate
     from hub.auth import service as auth
-    from hub.auth.models import OrgType
-    from hub.auth.permissions import Principal
+    from hub.auth.models import Organisation
     from hub.db import make_engine, session_scope
-    from hub.documents import service as documents
-    from hub.documents.models import DocumentKind
     from hub.settings import Settings
+    from tests.ledger_fixtures import make_documents, seller
 
     migrate.upgrade(database_url)
-    settings = Settings(database_url=database_url)
-    with session_scope(make_engine(database_url)) as session:
-        org = auth.create_organisation(session, "Bench Seller", OrgType.SELLER)
-        issued = auth.issue_key(session, org, pepper=settings.key_pepper.get_secret_value())
-        principal = Principal(org.id, org.name, org.type, issued.key.role, issued.key.id)
-        for i in range(300):
-            documents.create_document(
-                session,
-                principal,
-                documents.DocumentInput(
-                    kind=DocumentKind.COMMERCIAL_INVOICE,
-                    reference=f"INV-{i:05}",
-                    title=f"Invoice {i} for 40 pallets of monitors",
-                    issued_on=date(2026, 11, 1),
-                    amount=Decimal("1234.50") + i,
-                    currency="USD",
-                ),
-            )
+    engine = make_engine(database_url)
+    principal = seller(engine)
+    make_documents(engine, principal, 300, priced=True)
+    with session_scope(engine) as session:
+        org = session.get(Organisation, principal.org_id)
+        assert org is not None
+        issued = auth.issue_key(session, org, pepper=Settings().key_pepper.get_secret_value())
     return issued.token
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
@@ -26,8 +27,10 @@ def seller(engine: Engine) -> Principal:
         return Principal(org.id, org.name, org.type, KeyRole.ADMIN, uuid.uuid4())
 
 
-def make_documents(engine: Engine, principal: Principal, count: int) -> list[uuid.UUID]:
-    """``count`` invoices, each one version recorded in the outbox."""
+def make_documents(
+    engine: Engine, principal: Principal, count: int, *, priced: bool = False
+) -> list[uuid.UUID]:
+    """``count`` invoices, each one version recorded in the outbox (``priced``: with USD amounts)."""
     ids = []
     with session_scope(engine) as session:
         for i in range(count):
@@ -39,7 +42,8 @@ def make_documents(engine: Engine, principal: Principal, count: int) -> list[uui
                     reference=f"INV-{uuid.uuid4().hex[:8]}-{i}",
                     title=f"Invoice {i}",
                     issued_on=date(2026, 11, 1),
-                    amount=None,
+                    amount=Decimal("1234.50") + i if priced else None,
+                    currency="USD" if priced else None,
                 ),
             )
             ids.append(doc.id)

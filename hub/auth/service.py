@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -219,15 +220,21 @@ def revoke_share(session: Session, principal: Principal, share_id: uuid.UUID) ->
     return share
 
 
-def shares_of(session: Session, principal: Principal, kind: str, record_id: uuid.UUID) -> list[Share]:
-    """The live shares of one of the caller's records."""
-    return list(
-        session.exec(
-            select(Share).where(
-                Share.record_kind == kind,
-                Share.record_id == record_id,
-                Share.owner_org_id == principal.org_id,
-                col(Share.revoked_at).is_(None),
-            )
+def shares_of(
+    session: Session, principal: Principal, kind: str, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Share]]:
+    """The live shares of the caller's records among ``record_ids``, in one query."""
+    found: dict[uuid.UUID, list[Share]] = {record_id: [] for record_id in record_ids}
+    rows = session.exec(
+        select(Share)
+        .where(
+            Share.record_kind == kind,
+            col(Share.record_id).in_(list(record_ids)),
+            Share.owner_org_id == principal.org_id,
+            col(Share.revoked_at).is_(None),
         )
+        .order_by(col(Share.created_at))
     )
+    for share in rows:
+        found[share.record_id].append(share)
+    return found

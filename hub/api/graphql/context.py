@@ -14,9 +14,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
-from hub.auth.models import Organisation
+from hub.auth.models import Organisation, Share
 from hub.auth.permissions import Principal
-from hub.auth.service import authenticate
+from hub.auth.service import authenticate, shares_of
 from hub.errors import Unauthenticated
 from hub.state import HubState
 
@@ -50,11 +50,25 @@ class Loaders:
         self.organisations_by_id: DataLoader[uuid.UUID, Organisation | None] = DataLoader(
             load_fn=self._organisations_by_id
         )
+        self.shares_by_record: DataLoader[tuple[str, uuid.UUID], list[Share]] = DataLoader(
+            load_fn=self._shares_by_record
+        )
 
     async def _organisations_by_id(self, keys: Sequence[uuid.UUID]) -> list[Organisation | None]:
         rows = self._context.session.exec(select(Organisation).where(col(Organisation.id).in_(list(keys))))
         found = {org.id: org for org in rows}
         return [found.get(key) for key in keys]
+
+    async def _shares_by_record(self, keys: Sequence[tuple[str, uuid.UUID]]) -> list[list[Share]]:
+        # Only the owner sees a record's shares; the service filters on the caller's organisation.
+        by_kind: dict[str, list[uuid.UUID]] = {}
+        for kind, record_id in keys:
+            by_kind.setdefault(kind, []).append(record_id)
+        found: dict[tuple[str, uuid.UUID], list[Share]] = {}
+        for kind, ids in by_kind.items():
+            shares = shares_of(self._context.session, self._context.principal, kind, ids)
+            found.update({(kind, record_id): rows for record_id, rows in shares.items()})
+        return [found.get(key, []) for key in keys]
 
 
 class Context(BaseContext):

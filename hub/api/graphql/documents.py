@@ -21,7 +21,6 @@ from hub.api.graphql.common import (
 )
 from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation, Share
-from hub.auth import service as auth
 from hub.auth.access import can_read
 from hub.documents import service
 from hub.documents.models import RECORD_KIND, DocumentKind, TradeDocument
@@ -53,14 +52,11 @@ class Document:
         return Organisation.of(row)
 
     @strawberry.field(description="Who else may read it (shown to its owner only).")
-    def shared_with(self, info: Info) -> list[Share]:
-        principal = info.context.principal
-        if principal.org_id != self.owner_org_id:
+    async def shared_with(self, info: Info) -> list[Share]:
+        if info.context.principal.org_id != self.owner_org_id:
             return []
-        return [
-            Share.of(s)
-            for s in auth.shares_of(info.context.session, principal, RECORD_KIND, uuid.UUID(self.id))
-        ]
+        rows = await info.context.loaders.shares_by_record.load((RECORD_KIND, uuid.UUID(self.id)))
+        return [Share.of(s) for s in rows]
 
     @staticmethod
     def of(row: TradeDocument) -> Document:
