@@ -103,7 +103,12 @@ def main() -> None:
     database_url = f"sqlite:///{workdir / 'hub.db'}"
     token = prepare(database_url)
     port = free_port()
-    env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
+    }
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(ROOT)], env=env)
     try:
         import httpx
