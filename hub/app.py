@@ -15,7 +15,7 @@ from strawberry.types.unset import UnsetType
 from hub import __version__
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
-from hub.api.rest import ops
+from hub.api.rest import dcsa, ingest, ops
 from hub.errors import HubError, Unauthenticated
 from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     )
     app.include_router(graphql)
     app.include_router(ops.router)
+    app.include_router(ingest.router)
+    app.include_router(dcsa.router)
 
     @app.exception_handler(HubError)
     async def hub_error(_request: Request, exc: HubError) -> JSONResponse:
@@ -87,5 +89,9 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
             body["field"] = exc.field
         return JSONResponse(body, status_code=exc.http_status)
 
-    app.add_middleware(ops.RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        ops.RequestContextMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        max_ingest_bytes=settings.max_ingest_bytes,
+    )
     return app

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,13 @@ def decimal_text(value: Decimal) -> str:
         raise TypeError("an amount must be finite")
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "0") else text
+
+
+def time_text(value: datetime) -> str:
+    """The canonical text of an instant: UTC, microseconds, ``Z``."""
+    if value.tzinfo is None:
+        raise TypeError("a time without a zone has no canonical form")
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _refuse(value: Any) -> Any:

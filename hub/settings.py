@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     graphql_default_page_size: int = 50
     graphql_graphiql: bool = True
     max_request_bytes: int = 2_000_000
+    max_ingest_bytes: int = 50_000_000  # one EDIFACT interchange or DCSA body on /ingest/*
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -21,12 +21,14 @@ from tests.conftest import Party, World, create_doc, data, gql
 A = Action
 TRADER = {A.READ_DIRECTORY, A.MANAGE_KEYS, A.READ_RECORDS, A.WRITE_RECORDS, A.SHARE_RECORDS}
 
+OPERATOR = TRADER | {A.INGEST_EVENTS}  # those who send terminal, rail, road and carrier messages
+
 # What an admin key of each organisation type may do. Written out, not derived from the code.
 EXPECTED: dict[OrgType, set[Action]] = {
-    OrgType.FORWARDER: TRADER,
-    OrgType.CARRIER: TRADER,
-    OrgType.TERMINAL: TRADER,
-    OrgType.PORT_OPERATOR: TRADER,
+    OrgType.FORWARDER: OPERATOR,
+    OrgType.CARRIER: OPERATOR,
+    OrgType.TERMINAL: OPERATOR,
+    OrgType.PORT_OPERATOR: OPERATOR,
     OrgType.SELLER: TRADER,
     OrgType.PLATFORM: TRADER,
     OrgType.BANK: TRADER,

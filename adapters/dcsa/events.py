@@ -151,11 +151,11 @@ def _seals(ev: _Event, seals: Any, *, v3: bool) -> tuple[Seal, ...]:
 
 
 def _v22(ev: _Event, scope: str) -> EventCommand:
+    event_id = ev.text("eventID", required=True)
     event_type = EventType(ev.required_code(frozenset({"EQUIPMENT", "TRANSPORT", "SHIPMENT"}), "eventType"))
     field, allowed = _CODES[event_type]
     code = ev.code(ev.text(field, required=True), allowed, field)
     classifier = Classifier(ev.required_code(frozenset(Classifier), "eventClassifierCode"))
-    event_id = ev.text("eventID", required=True)
     created = ev.time("eventCreatedDateTime", required=True)
     when = ev.time("eventDateTime", required=True)
     assert when is not None and code is not None
@@ -203,6 +203,7 @@ def _v22(ev: _Event, scope: str) -> EventCommand:
 
 
 def _v30(ev: _Event, scope: str) -> EventCommand:
+    event_id = ev.text("eventID", required=True)
     event_type = EventType(ev.required_code(frozenset(EventType), "eventClassification", "eventTypeCode"))
     field, allowed = _CODES[event_type]
     code = ev.code(
@@ -212,7 +213,6 @@ def _v30(ev: _Event, scope: str) -> EventCommand:
     classifier = Classifier(
         ev.code(classifier_text, frozenset(Classifier), "eventClassification", "eventClassifierCode") or "ACT"
     )
-    event_id = ev.text("eventID", required=True)
     when = ev.time("eventDateTime", required=True)
     updated = ev.time("eventUpdatedDateTime")
     assert when is not None and code is not None

@@ -50,6 +50,7 @@ _HEADER_TIMES = {
     "136": ("DEPA", Classifier.ACT),
 }
 _TIME_FORMATS = {"203": "%Y%m%d%H%M", "204": "%Y%m%d%H%M%S", "102": "%Y%m%d", "201": "%y%m%d%H%M"}
+_TIME_LENGTHS = {"203": 12, "204": 14, "102": 8, "201": 10}  # strptime alone accepts single-digit fields
 SUPPORTED = ("CODECO", "COARRI", "IFTSTA", "BAPLIE")
 
 
@@ -113,6 +114,8 @@ def _time(seg: _Seg, required: bool = True) -> datetime | None:
     pattern = _TIME_FORMATS.get(fmt)
     if pattern is None:
         raise _fail(seg, f"date/time format {fmt!r} is not one of {', '.join(sorted(_TIME_FORMATS))}")
+    if len(value) != _TIME_LENGTHS[fmt] or not value.isdigit():
+        raise _fail(seg, f"{value!r} is not a date/time in format {fmt} ({_TIME_LENGTHS[fmt]} digits)")
     try:
         return datetime.strptime(value, pattern).replace(tzinfo=UTC)
     except ValueError as exc:

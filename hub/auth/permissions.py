@@ -26,6 +26,7 @@ class Action(enum.StrEnum):
     WRITE_RECORDS = "records:write"
     SHARE_RECORDS = "records:share"
     AUDIT_ALL = "records:audit"
+    INGEST_EVENTS = "events:ingest"  # terminal, rail, road and carrier messages about equipment and transport
 
 
 _READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
@@ -39,12 +40,14 @@ _TRADER = frozenset(
     }
 )
 
+_OPERATOR = _TRADER | {Action.INGEST_EVENTS}
+
 # What each kind of organisation may do at all; the key role narrows it further.
 ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
-    OrgType.FORWARDER: _TRADER,
-    OrgType.CARRIER: _TRADER,
-    OrgType.TERMINAL: _TRADER,
-    OrgType.PORT_OPERATOR: _TRADER,
+    OrgType.FORWARDER: _OPERATOR,
+    OrgType.CARRIER: _OPERATOR,
+    OrgType.TERMINAL: _OPERATOR,
+    OrgType.PORT_OPERATOR: _OPERATOR,
     OrgType.SELLER: _TRADER,
     OrgType.PLATFORM: _TRADER,
     OrgType.BANK: _TRADER,

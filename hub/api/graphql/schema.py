@@ -27,11 +27,12 @@ from hub.api.graphql.anchoring import AnchoringQuery
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
+from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
 from hub.settings import Settings, get_settings
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(DirectoryQuery, DocumentQuery, AnchoringQuery):
+class Query(DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery):
     pass
 
 
@@ -41,7 +42,7 @@ class Mutation(DirectoryMutation, DocumentMutation):
 
 
 @strawberry.type(description="Live changes, over graphql-transport-ws on /graphql.")
-class Subscription(DocumentSubscription):
+class Subscription(DocumentSubscription, TrackingSubscription):
     pass
 
 

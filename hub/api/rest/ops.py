@@ -64,9 +64,10 @@ def metrics() -> Response:
 class RequestContextMiddleware:
     """Pure ASGI: a request id for every request, a body size limit, a log line and latency metrics."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_ingest_bytes: int | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_ingest_bytes = max_ingest_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,8 +84,9 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = {"code": 500}
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body_bytes:
-            await self._too_large(send, request_id)
+        limit = self.max_ingest_bytes if path.startswith("/ingest/") else self.max_body_bytes
+        if length.isdigit() and int(length) > limit:
+            await self._too_large(send, request_id, limit)
             status["code"] = 413
         else:
             received = 0
@@ -94,7 +96,7 @@ class RequestContextMiddleware:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
+                    if received > limit:
                         raise _BodyTooLarge
                 return message
 
@@ -107,7 +109,7 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, limited_receive, tagged_send)
             except _BodyTooLarge:
-                await self._too_large(send, request_id)
+                await self._too_large(send, request_id, limit)
                 status["code"] = 413
         elapsed = time.perf_counter() - started
         REQUESTS.labels(method, route, str(status["code"])).inc()
@@ -117,11 +119,11 @@ class RequestContextMiddleware:
                 "http.request", method=method, path=path, status=status["code"], ms=round(elapsed * 1000, 2)
             )
 
-    async def _too_large(self, send: Send, request_id: str) -> None:
+    async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
         body = json.dumps(
             {
                 "code": "LIMIT_EXCEEDED",
-                "message": f"the request body is larger than {self.max_body_bytes} bytes",
+                "message": f"the request body is larger than {limit} bytes",
             }
         ).encode()
         await send(
@@ -143,4 +145,6 @@ class _BodyTooLarge(Exception):
 
 
 # Label metrics by these paths only, so that hostile URLs cannot grow the metric's cardinality.
-_KNOWN_ROUTES = frozenset({"/graphql", "/health", "/ready", "/metrics"})
+_KNOWN_ROUTES = frozenset(
+    {"/graphql", "/health", "/ready", "/metrics", "/ingest/edifact", "/ingest/dcsa", "/v2/events"}
+)

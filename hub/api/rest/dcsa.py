@@ -1,0 +1,134 @@
+"""DCSA Track & Trace 2.2 producer endpoints: ``GET /v2/events`` and ``GET /v2/events/{eventID}``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from hub.auth.permissions import Principal
+from hub.errors import Invalid, NotFound
+from hub.state import HubState
+from hub.tracking import service
+from hub.tracking.models import TrackingEvent
+
+from .auth import require_principal
+
+router = APIRouter(prefix="/v2", tags=["DCSA Track & Trace 2.2"])
+Caller = Annotated[Principal, Depends(require_principal)]
+API_VERSION = "2.2.0"
+_SIMPLE = {
+    "transportCallID": "transport_call_id",
+    "vesselIMONumber": "vessel_imo",
+    "carrierVoyageNumber": "voyage",
+    "exportVoyageNumber": "export_voyage",
+    "carrierServiceCode": "carrier_service_code",
+    "UNLocationCode": "un_location_code",
+    "equipmentReference": "equipment_reference",
+    "carrierBookingReference": "booking_reference",
+    "bookingReference": "booking_reference",
+    "transportDocumentReference": "transport_document_reference",
+    "transportDocumentID": "transport_document_reference",
+}
+_CODE_PARAMS = ("shipmentEventTypeCode", "transportEventTypeCode", "equipmentEventTypeCode")
+_IGNORED = {"limit", "cursor", "sort", "scheduleID", "documentTypeCode", "API-Version"}
+
+
+def _time(name: str, value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError as exc:
+        raise Invalid(f"{name}: {value!r} is not an ISO 8601 date-time", field=name) from exc
+    if parsed.tzinfo is None:
+        raise Invalid(f"{name}: {value!r} needs a time zone offset", field=name)
+    return parsed
+
+
+def _filter(params: list[tuple[str, str]]) -> service.EventFilter:
+    values: dict[str, Any] = {}
+    codes: list[str] = []
+    created: list[tuple[str, datetime]] = []
+    for name, value in params:
+        if name == "eventType":
+            values["event_types"] = tuple(v.strip() for v in value.split(",") if v.strip())
+            bad = set(values["event_types"]) - {"SHIPMENT", "TRANSPORT", "EQUIPMENT"}
+            if bad:
+                raise Invalid(
+                    f"eventType: {', '.join(sorted(bad))} not one of SHIPMENT, TRANSPORT, EQUIPMENT",
+                    field="eventType",
+                )
+        elif name in _CODE_PARAMS:
+            codes.extend(v.strip() for v in value.split(",") if v.strip())
+        elif name in _SIMPLE:
+            values[_SIMPLE[name]] = value
+        elif name.startswith("eventCreatedDateTime"):
+            _, _, op = name.partition(":")
+            op = op or "eq"
+            if op not in ("gte", "gt", "lte", "lt", "eq"):
+                raise Invalid(f"{name}: the operator must be one of gte, gt, lte, lt, eq", field=name)
+            created.append((op, _time(name, value)))
+        elif name not in _IGNORED:
+            raise Invalid(f"unknown query parameter {name!r}", field=name)
+    return service.EventFilter(type_codes=tuple(codes), created=tuple(created), **values)
+
+
+def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not value:
+        return None
+    try:
+        stamp, _, row = base64.urlsafe_b64decode(value.encode()).decode().partition("|")
+        return datetime.fromisoformat(stamp), uuid.UUID(row)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Invalid("cursor: not a cursor this API handed out", field="cursor") from exc
+
+
+@router.get("/events", summary="Find events (DCSA 2.2)")
+def find_events(request: Request, principal: Caller) -> JSONResponse:
+    """Events the caller may see, oldest first, with DCSA 2.2 filters and cursor paging."""
+    from adapters.dcsa.render import render_v22, renderable
+
+    state: HubState = request.app.state.hub
+    params = list(request.query_params.multi_items())
+    raw_limit = request.query_params.get("limit", "100")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= state.settings.graphql_max_page_size * 5:
+        raise Invalid(
+            f"limit must be between 1 and {state.settings.graphql_max_page_size * 5}", field="limit"
+        )
+    limit = int(raw_limit)
+    flt = _filter(params)
+    with state.session() as session:
+        rows = service.list_events(
+            session, principal, flt, limit=limit + 1, after=_cursor(request.query_params.get("cursor"))
+        )
+    page = rows[:limit]
+    headers = {"API-Version": API_VERSION, "Current-Page": str(request.url)}
+    if len(rows) > limit:
+        last = page[-1]
+        token = base64.urlsafe_b64encode(f"{last.created_at.isoformat()}|{last.id}".encode()).decode()
+        kept = [(k, v) for k, v in params if k != "cursor"]
+        headers["Next-Page"] = f"{request.url.path}?{urlencode([*kept, ('cursor', token)])}"
+    body = [render_v22(e) for e in page if renderable(e)]
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("/events/{event_id}", summary="One event (DCSA 2.2)")
+def get_event(event_id: str, request: Request, principal: Caller) -> JSONResponse:
+    """One event the caller may see."""
+    from adapters.dcsa.render import render_v22, renderable
+
+    state: HubState = request.app.state.hub
+    try:
+        wanted = uuid.UUID(event_id)
+    except ValueError as exc:
+        raise NotFound("no such event", field="eventID") from exc
+    with state.session() as session:
+        rows: list[TrackingEvent] = service.events_by_ids(session, principal, [wanted])
+    if not rows or not renderable(rows[0]):
+        raise NotFound("no such event", field="eventID")
+    return JSONResponse(render_v22(rows[0]), headers={"API-Version": API_VERSION})

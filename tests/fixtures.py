@@ -1,0 +1,18 @@
+"""Where the real messages and the specifications live (``../shared`` next to the project)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+SPECS = SHARED / "specs"
+EDIFACT = FIXTURES / "edifact"
+DCSA = FIXTURES / "dcsa"
+
+
+def read(path: Path) -> bytes:
+    """The bytes of a fixture, failing clearly when ../shared is missing."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the tests read ../shared/fixtures next to the project")
+    return path.read_bytes()
