@@ -243,6 +243,77 @@ def export(
         print(text, end="")
 
 
+def detect_format(data: bytes) -> str:
+    """EDIFACT, DCSA (JSON) or unknown, from the first bytes of a file."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:3]
+    if head.startswith((b"UNA", b"UNB")):
+        return "edifact"
+    if head[:1] in (b"{", b"["):
+        return "dcsa"
+    return "unknown"
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[str], typer.Argument(help="EDIFACT interchanges or DCSA event JSON files.")],
+    org: Annotated[str, typer.Option("--org", help="The organisation that sends them.")],
+) -> None:
+    """Ingest message files for an organisation, each file whole or not at all, with a progress bar."""
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from adapters import dcsa, edifact
+    from hub.auth.models import KeyRole
+    from hub.auth.permissions import Principal
+    from hub.tracking import service as tracking
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        try:
+            organisation = auth.get_organisation_by_name(session, org)
+        except HubError as exc:
+            raise _fail(exc) from exc
+    principal = Principal(
+        organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
+    )
+    totals = {"stored": 0, "duplicates": 0, "updated": 0, "failed": 0}
+    with Progress(console=err) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        for name in files:
+            data = Path(name).read_bytes()
+            kind = detect_format(data)
+            try:
+                if kind == "unknown":
+                    raise HubError(f"{name}: neither EDIFACT (UNA/UNB) nor DCSA JSON")
+                batch = (
+                    edifact.parse(data) if kind == "edifact" else dcsa.parse(data, scope=str(organisation.id))
+                )
+                with session_scope(engine) as session:
+                    report = tracking.ingest(session, principal, batch).as_json()
+                for key in ("stored", "duplicates", "updated"):
+                    totals[key] += report[key]
+                progress.console.print(
+                    f"{name}: {kind}, {report['stored']} stored, {report['duplicates']} duplicates"
+                    + (f", {len(report['flagged'])} flagged" if report["flagged"] else ""),
+                    soft_wrap=True,
+                    markup=False,
+                )
+            except HubError as exc:
+                totals["failed"] += 1
+                progress.console.print(
+                    f"{name}: refused: {exc.message}", soft_wrap=True, markup=False, style="red"
+                )
+            progress.advance(task)
+    console.print(
+        f"{totals['stored']} events stored, {totals['duplicates']} duplicates, {totals['updated']} updated, "
+        f"{totals['failed']} files refused"
+    )
+    if totals["failed"]:
+        raise typer.Exit(1)
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     from hub.app import create_app
 

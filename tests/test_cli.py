@@ -95,3 +95,24 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_hub_ingest_detects_formats_and_reports_refusals(database_url: str, tmp_path: Path) -> None:
+    from tests.fixtures import DCSA, EDIFACT
+
+    env = _env(database_url)
+    assert _run(["db", "upgrade"], env, tmp_path).returncode == 0
+    assert _run(["org", "create", "Dalian Terminal", "--type", "terminal"], env, tmp_path).returncode == 0
+    broken = tmp_path / "broken.edi"
+    broken.write_bytes(
+        (EDIFACT / "CODECO_D95B_huelva.edi").read_bytes().replace(b"UNT+000022", b"UNT+000005")
+    )
+    files = [str(EDIFACT / "COARRI_D95B_genoa_cosco.edi"), str(DCSA / "tnt-220-response.json"), str(broken)]
+    result = _run(["ingest", *files, "--org", "Dalian Terminal"], env, tmp_path)
+    assert result.returncode == 1
+    assert "COARRI_D95B_genoa_cosco.edi: edifact, 25 stored" in result.stderr
+    assert "tnt-220-response.json: dcsa, 7 stored" in result.stderr
+    assert "broken.edi: refused" in result.stderr and "(UNT)" in result.stderr
+    assert "32 events stored, 0 duplicates" in result.stdout
+    again = _run(["ingest", files[0], "--org", "Dalian Terminal"], env, tmp_path)
+    assert again.returncode == 0 and "0 events stored, 25 duplicates" in again.stdout
