@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import stdnum.imo
@@ -40,6 +41,8 @@ _CODES = {
     EventType.REEFER: ("reeferEventTypeCode", REEFER_CODES),
 }
 _CONTAINER = re.compile(r"^[A-Z]{4}[0-9]{7}$")
+# The same containers recur in every message: validate each number once.
+_iso6346_valid = lru_cache(maxsize=100_000)(stdnum.iso6346.is_valid)
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
 
@@ -59,18 +62,24 @@ class _Event:
             node = node.get(key)
         return node
 
+    def where(self, keys: tuple[str, ...]) -> str:
+        return f"{self.path}.{'.'.join(keys)}"
+
     def text(self, *keys: str, required: bool = False, max_length: int = 500) -> str | None:
         value = self.get(*keys)
-        where = f"{self.path}.{'.'.join(keys)}"
         if value is None or value == "":
             if required:
-                raise Invalid(f"{where} is required", field=where)
+                raise Invalid(f"{self.where(keys)} is required", field=self.where(keys))
             return None
-        if not isinstance(value, str | int):
-            raise Invalid(f"{where} must be a string", field=where)
-        value = str(value).strip()
+        if type(value) is not str:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise Invalid(f"{self.where(keys)} must be a string", field=self.where(keys))
+            value = str(value)
+        value = value.strip()
         if len(value) > max_length:
-            raise Invalid(f"{where} is longer than {max_length} characters", field=where)
+            raise Invalid(
+                f"{self.where(keys)} is longer than {max_length} characters", field=self.where(keys)
+            )
         return value
 
     def time(self, *keys: str, required: bool = False) -> datetime | None:
@@ -114,7 +123,7 @@ def _equipment(ev: _Event, *keys: str) -> tuple[str | None, list[Flag]]:
     if not _CONTAINER.match(number):
         where = f"{ev.path}.{'.'.join(keys)}"
         raise Invalid(f"{where}: container number {number!r} is not 4 letters and 7 digits", field=where)
-    return number, [] if stdnum.iso6346.is_valid(number) else [Flag.EQUIPMENT_CHECK_DIGIT]
+    return number, [] if _iso6346_valid(number) else [Flag.EQUIPMENT_CHECK_DIGIT]
 
 
 def _imo(value: str | None) -> list[Flag]:

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import stdnum.imo
@@ -32,6 +33,8 @@ _NAMESPACE = uuid.UUID("5b0d2a8e-3c77-4f55-9a51-2f1c6f0d7e11")
 # The shape is checked strictly; the category letter (U, J, Z, R) and the check digit are ISO 6346's
 # business, and real data breaks them: such numbers are kept and flagged, never dropped.
 _CONTAINER = re.compile(r"^[A-Z]{4}[0-9]{7}$")
+# The same containers recur in every message: validate each number once.
+_iso6346_valid = lru_cache(maxsize=100_000)(stdnum.iso6346.is_valid)
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 _MODES = {"1": "VESSEL", "2": "RAIL", "3": "TRUCK", "8": "BARGE"}
 _EMPTY = {"4": "EMPTY", "5": "LADEN", "7": "LADEN", "8": "LADEN"}
@@ -132,7 +135,7 @@ def _container(seg: _Seg) -> tuple[str, list[Flag]]:
             f"container number {raw!r} has {letters} letters and {digits} digits, "
             "expected 4 letters (owner code and category) and 6 digits + check digit",
         )
-    flags = [] if stdnum.iso6346.is_valid(raw) else [Flag.EQUIPMENT_CHECK_DIGIT]
+    flags = [] if _iso6346_valid(raw) else [Flag.EQUIPMENT_CHECK_DIGIT]
     return raw, flags
 
 

@@ -63,10 +63,13 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+_NAMES = tuple((name, _camel(name)) for name in _FIELDS)
+
+
 def canonical(row: Any) -> dict[str, Any]:
     """The anchored content of an event (a row, or the dict of values about to be inserted)."""
     get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    body: dict[str, Any] = {_camel(name): get(name) for name in _FIELDS}
+    body: dict[str, Any] = {camel: get(name) for name, camel in _NAMES}
     body["ownerOrgId"] = str(get("owner_org_id"))
     body["sourceKey"] = get("source_key")
     body["eventDateTime"] = time_text(get("event_datetime"))
@@ -136,7 +139,7 @@ def _ensure_containers(
                     "created_at": utcnow(),
                 }
             )
-        session.execute(insert(Container), rows)
+        session.connection().execute(insert(Container.__table__), rows)  # type: ignore[attr-defined]
     return ids, len(missing)
 
 
@@ -202,10 +205,12 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
             )
         if event.equipment_reference:
             changed[event.equipment_reference].append(str(values["id"]))
+    # Core executemany, not the ORM's bulk path: several times faster, and these rows need no identity map.
+    connection = session.connection()
     for chunk in _chunks(rows, 2000):
-        session.execute(insert(TrackingEvent), list(chunk))
+        connection.execute(insert(TrackingEvent.__table__), list(chunk))  # type: ignore[attr-defined]
     for chunk in _chunks(outbox, 2000):
-        session.execute(insert(OutboxEntry), list(chunk))
+        connection.execute(insert(OutboxEntry.__table__), list(chunk))  # type: ignore[attr-defined]
     report.stored = len(rows)
     for info in batch.messages:
         session.add(

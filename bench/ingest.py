@@ -1,0 +1,226 @@
+"""Events/s through EDIFACT and DCSA ingest (adapter + service + outbox, one transaction per message),
+into SQLite and PostgreSQL, and the latency of the tracking query under load.
+
+    .venv/bin/python bench/ingest.py [--events 100000] [--per-message 2000] [--skip-postgres]
+
+Messages are generated here (CODECO gate-ins and DCSA 3.0 equipment events with valid ISO 6346 numbers,
+spread over 5,000 containers); the tracking query is GraphQL ``container(number) { status, events }``
+for random containers, from 8 connections for 8 s against one uvicorn worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import stdnum.iso6346  # noqa: E402
+
+from bench.loadgen import build_request, run  # noqa: E402
+from tests.backends import PgDatabase, postgres_available  # noqa: E402
+from tests.servers import free_port  # noqa: E402
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def containers(count: int) -> list[str]:
+    """``count`` valid container numbers."""
+    numbers = []
+    for i in range(count):
+        base = f"BMKU{i:06d}"
+        numbers.append(base + stdnum.iso6346.calc_check_digit(base))
+    return numbers
+
+
+def codeco(n: int, numbers: list[str], index: int) -> bytes:
+    """One CODECO gate-in interchange with ``n`` containers."""
+    segs = ["UNH+%d+CODECO:D:95B:UN:SMDG16" % index, "BGM+34+%d+9" % index]
+    for i in range(n):
+        when = (START + timedelta(minutes=index * n + i)).strftime("%Y%m%d%H%M")
+        segs += [
+            f"EQD+CN+{numbers[(index * n + i) % len(numbers)]}+45G1:102:5++2+5",
+            f"DTM+7:{when}:203",
+            "LOC+165+CNDLC:139:6+DCT:TER:ZZZ",
+            "TDT+1++3++:172:ZZZ+++LN12345:146",
+        ]
+    segs.append(f"UNT+{len(segs) + 1}+{index}")
+    return (
+        "UNB+UNOA:2+DLCT+HUB+261121:1200+IC%d'" % index + "'".join(segs) + "'UNZ+1+IC%d'" % index
+    ).encode()
+
+
+def dcsa(n: int, numbers: list[str], index: int) -> bytes:
+    """One DCSA 3.0 body with ``n`` equipment events."""
+    events = []
+    for i in range(n):
+        when = (START + timedelta(minutes=index * n + i)).isoformat().replace("+00:00", "Z")
+        events.append(
+            {
+                "eventID": f"bench-{index}-{i}",
+                "eventDateTime": when,
+                "eventUpdatedDateTime": when,
+                "eventLocation": {"UNLocationCode": "CNSHE"},
+                "eventClassification": {
+                    "eventTypeCode": "EQUIPMENT",
+                    "eventClassifierCode": "ACT",
+                    "equipmentEventTypeCode": "DISC",
+                },
+                "equipmentDetails": {
+                    "equipmentReference": numbers[(index * n + i) % len(numbers)],
+                    "ISOEquipmentCode": "45G1",
+                    "emptyIndicatorCode": "LADEN",
+                },
+                "transportDetails": {
+                    "transportCall": {"modeOfTransport": "RAIL", "transportCallReference": "SY-DL-01"}
+                },
+            }
+        )
+    return json.dumps({"events": events}).encode()
+
+
+def ingest_rate(url: str, kind: str, total: int, per_message: int, numbers: list[str]) -> float:
+    """Events/s for ``total`` events in messages of ``per_message``."""
+    from adapters import dcsa as dcsa_adapter
+    from adapters import edifact
+    from hub.auth import service as auth
+    from hub.auth.models import KeyRole, OrgType
+    from hub.auth.permissions import Principal
+    from hub.db import make_engine, session_scope
+    from hub.tracking import service
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        org = auth.create_organisation(session, f"Bench {kind} {uuid.uuid4().hex[:4]}", OrgType.TERMINAL)
+    principal = Principal(org.id, org.name, org.type, KeyRole.OPERATOR, org.id)
+    offset = random.randint(0, 10**6)
+    bodies = [
+        (codeco if kind == "edifact" else dcsa)(per_message, numbers, offset + i)
+        for i in range(total // per_message)
+    ]
+    started = time.perf_counter()
+    stored = 0
+    for body in bodies:
+        batch = edifact.parse(body) if kind == "edifact" else dcsa_adapter.parse(body, scope=str(org.id))
+        with session_scope(engine) as session:
+            stored += service.ingest(session, principal, batch).stored
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    assert stored == len(bodies) * per_message, stored
+    return stored / elapsed
+
+
+SERVER = r"""
+import sys, uvicorn
+sys.path.insert(0, sys.argv[2])
+from hub.app import create_app
+from hub.settings import Settings
+uvicorn.run(create_app(Settings(log_level="WARNING")), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
+    """p50/p99 of the tracking query, from 8 connections, against one worker."""
+    import httpx
+
+    from hub.auth import service as auth
+    from hub.auth.models import Organisation, OrgType
+    from hub.db import make_engine, session_scope
+    from hub.settings import Settings
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        regulator = auth.create_organisation(
+            session, f"Bench regulator {uuid.uuid4().hex[:4]}", OrgType.REGULATOR
+        )
+        token = auth.issue_key(
+            session, session.get(Organisation, regulator.id), pepper=Settings().key_pepper.get_secret_value()
+        ).token  # type: ignore[arg-type]
+    port = free_port()
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": url,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
+        "HUB_ANCHOR_IN_PROCESS": "false",
+    }
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(ROOT)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            assert time.monotonic() < deadline, "the server did not start"
+        number = numbers[len(numbers) // 2]
+        query = (
+            '{ container(number: "%s") { number status { location modeOfTransport lastActualEvent { typeCode eventDateTime } } '
+            "events(first: 20) { nodes { typeCode eventDateTime unLocationCode } } } }" % number
+        )
+        request = build_request(
+            "POST",
+            "/graphql",
+            f"127.0.0.1:{port}",
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            json.dumps({"query": query}).encode(),
+        )
+        asyncio.run(run("127.0.0.1", port, request, seconds=2, concurrency=8))
+        result = asyncio.run(run("127.0.0.1", port, request, seconds=8, concurrency=8, check=b'"typeCode"'))
+        return result.line("tracking query container(number)")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--per-message", type=int, default=2_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    from hub import migrate
+
+    numbers = containers(5_000)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    targets = [("sqlite", f"sqlite:///{workdir / 'hub.db'}", None)]
+    if not args.skip_postgres and postgres_available():
+        pg = PgDatabase.create()
+        targets.append(("postgresql", pg.url, pg))
+    print(
+        f"bench/ingest: {args.events} events per run, {args.per_message} per message, one transaction per message"
+    )
+    try:
+        for name, url, _ in targets:
+            migrate.upgrade(url)
+            for kind in ("edifact", "dcsa"):
+                rate = ingest_rate(url, kind, args.events, args.per_message, numbers)
+                print(
+                    f"{name:<10} {kind:<8} {rate:10,.0f} events/s  (target: {'20,000' if name == 'sqlite' else '10,000'})"
+                )
+            print(
+                query_latency(url, numbers, workdir) + f"  [{name}, {2 * args.events:,} events in the table]"
+            )
+    finally:
+        for _, _, pg in targets:
+            if pg is not None:
+                pg.drop()
+
+
+if __name__ == "__main__":
+    main()
