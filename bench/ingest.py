@@ -46,7 +46,7 @@ def containers(count: int) -> list[str]:
 
 def codeco(n: int, numbers: list[str], index: int) -> bytes:
     """One CODECO gate-in interchange with ``n`` containers."""
-    segs = ["UNH+%d+CODECO:D:95B:UN:SMDG16" % index, "BGM+34+%d+9" % index]
+    segs = [f"UNH+{index}+CODECO:D:95B:UN:SMDG16", f"BGM+34+{index}+9"]
     for i in range(n):
         when = (START + timedelta(minutes=index * n + i)).strftime("%Y%m%d%H%M")
         segs += [
@@ -56,9 +56,7 @@ def codeco(n: int, numbers: list[str], index: int) -> bytes:
             "TDT+1++3++:172:ZZZ+++LN12345:146",
         ]
     segs.append(f"UNT+{len(segs) + 1}+{index}")
-    return (
-        "UNB+UNOA:2+DLCT+HUB+261121:1200+IC%d'" % index + "'".join(segs) + "'UNZ+1+IC%d'" % index
-    ).encode()
+    return (f"UNB+UNOA:2+DLCT+HUB+261121:1200+IC{index}'" + "'".join(segs) + f"'UNZ+1+IC{index}'").encode()
 
 
 def dcsa(n: int, numbers: list[str], index: int) -> bytes:
@@ -167,15 +165,15 @@ def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
             assert time.monotonic() < deadline, "the server did not start"
         number = numbers[len(numbers) // 2]
         query = (
-            '{ container(number: "%s") { number status { location modeOfTransport lastActualEvent { typeCode eventDateTime } } '
-            "events(first: 20) { nodes { typeCode eventDateTime unLocationCode } } } }" % number
+            "query($n: String!) { container(number: $n) { number status { location modeOfTransport "
+            "lastActualEvent { typeCode eventDateTime } } events(first: 20) { nodes { typeCode eventDateTime unLocationCode } } } }"
         )
         request = build_request(
             "POST",
             "/graphql",
             f"127.0.0.1:{port}",
             {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            json.dumps({"query": query}).encode(),
+            json.dumps({"query": query, "variables": {"n": number}}).encode(),
         )
         asyncio.run(run("127.0.0.1", port, request, seconds=2, concurrency=8))
         result = asyncio.run(run("127.0.0.1", port, request, seconds=8, concurrency=8, check=b'"typeCode"'))
