@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from hub import anchors, outbox
 from hub.auth import models as auth_models
+from hub.bills import models as bill_models
+from hub.bills import service as _bill_service  # noqa: F401  (registers the record kind)
 from hub.documents import models as document_models
 from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
 from hub.tracking import models as tracking_models
 from hub.tracking import service as _tracking_service  # noqa: F401  (registers the record kind)
 
-__all__ = ["anchors", "auth_models", "document_models", "outbox", "tracking_models"]
+__all__ = ["anchors", "auth_models", "bill_models", "document_models", "outbox", "tracking_models"]

@@ -22,11 +22,12 @@ A = Action
 TRADER = {A.READ_DIRECTORY, A.MANAGE_KEYS, A.READ_RECORDS, A.WRITE_RECORDS, A.SHARE_RECORDS}
 
 OPERATOR = TRADER | {A.INGEST_EVENTS}  # those who send terminal, rail, road and carrier messages
+ISSUER = OPERATOR | {A.ISSUE_BILLS}  # those who issue through bills
 
 # What an admin key of each organisation type may do. Written out, not derived from the code.
 EXPECTED: dict[OrgType, set[Action]] = {
-    OrgType.FORWARDER: OPERATOR,
-    OrgType.CARRIER: OPERATOR,
+    OrgType.FORWARDER: ISSUER,
+    OrgType.CARRIER: ISSUER,
     OrgType.TERMINAL: OPERATOR,
     OrgType.PORT_OPERATOR: OPERATOR,
     OrgType.SELLER: TRADER,

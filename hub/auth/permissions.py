@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     SHARE_RECORDS = "records:share"
     AUDIT_ALL = "records:audit"
     INGEST_EVENTS = "events:ingest"  # terminal, rail, road and carrier messages about equipment and transport
+    ISSUE_BILLS = "bills:issue"  # issue and amend through bills (forwarders and carriers)
 
 
 _READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
@@ -41,11 +42,12 @@ _TRADER = frozenset(
 )
 
 _OPERATOR = _TRADER | {Action.INGEST_EVENTS}
+_ISSUER = _OPERATOR | {Action.ISSUE_BILLS}
 
 # What each kind of organisation may do at all; the key role narrows it further.
 ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
-    OrgType.FORWARDER: _OPERATOR,
-    OrgType.CARRIER: _OPERATOR,
+    OrgType.FORWARDER: _ISSUER,
+    OrgType.CARRIER: _ISSUER,
     OrgType.TERMINAL: _OPERATOR,
     OrgType.PORT_OPERATOR: _OPERATOR,
     OrgType.SELLER: _TRADER,

@@ -1,0 +1,1 @@
+"""Multimodal through bills: legs, containers, cargo, parties, and the negotiable title."""

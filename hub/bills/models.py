@@ -1,0 +1,120 @@
+"""Bill tables: the bill, its legs, containers, cargo lines, and the title's endorsement chain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.bills.states import BillState, TitleAction
+from hub.db import Money, new_id, utcnow
+
+BILL_KIND = "bill"
+
+
+class Bill(SQLModel, table=True):
+    """One multimodal through bill, issued by a forwarder."""
+
+    __tablename__ = "bill"
+    __table_args__ = (UniqueConstraint("number"), Index("ix_bill_owner_created", "owner_org_id", "created_at", "id"))
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    owner_org_id: uuid.UUID = Field(foreign_key="organisation.id")  # the issuing forwarder
+    number: str = Field(max_length=35)
+    negotiable: bool
+    state: BillState = Field(sa_column=Column(Enum(BillState, native_enum=False, length=12), nullable=False))
+    shipper_name: str = Field(max_length=200)
+    shipper_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    consignee_name: str | None = Field(default=None, max_length=200)  # "TO ORDER" bills may leave it open
+    consignee_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    notify_name: str | None = Field(default=None, max_length=200)
+    notify_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    place_of_receipt: str | None = Field(default=None, max_length=5)
+    place_of_delivery: str | None = Field(default=None, max_length=5)
+    holder_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    blank_endorsed: bool = False
+    surrender_pending: bool = False
+    version: int = 1
+    issued_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class BillLeg(SQLModel, table=True):
+    """One leg of the journey, in order."""
+
+    __tablename__ = "bill_leg"
+    __table_args__ = (UniqueConstraint("bill_id", "sequence"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    bill_id: uuid.UUID = Field(foreign_key="bill.id", index=True)
+    sequence: int
+    mode: str = Field(max_length=5)  # SEA, RAIL, ROAD, BARGE, AIR
+    from_locode: str = Field(max_length=5)
+    to_locode: str = Field(max_length=5)
+    carrier_name: str | None = Field(default=None, max_length=200)
+    carrier_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    vessel_name: str | None = Field(default=None, max_length=100)
+    voyage: str | None = Field(default=None, max_length=50)
+    vehicle_reference: str | None = Field(default=None, max_length=50)  # train or truck
+    planned_departure: datetime | None = None
+    planned_arrival: datetime | None = None
+    actual_departure: datetime | None = None
+    actual_arrival: datetime | None = None
+
+
+class BillContainer(SQLModel, table=True):
+    """A container carried under the bill."""
+
+    __tablename__ = "bill_container"
+    __table_args__ = (UniqueConstraint("bill_id", "number"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    bill_id: uuid.UUID = Field(foreign_key="bill.id", index=True)
+    number: str = Field(max_length=11, index=True)
+    check_digit_valid: bool
+    iso_size_type: str = Field(max_length=4)
+    seals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    gross_weight_kg: Decimal | None = Field(default=None, sa_column=Column(Money(), nullable=True))
+    tare_weight_kg: Decimal | None = Field(default=None, sa_column=Column(Money(), nullable=True))
+
+
+class CargoLine(SQLModel, table=True):
+    """What is carried: one HS-coded line."""
+
+    __tablename__ = "bill_cargo_line"
+    __table_args__ = (UniqueConstraint("bill_id", "sequence"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    bill_id: uuid.UUID = Field(foreign_key="bill.id", index=True)
+    sequence: int
+    hs_code: str = Field(max_length=10)
+    description: str = Field(max_length=500)
+    packages: int
+    package_type: str = Field(max_length=30)
+    gross_weight_kg: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    value: Decimal | None = Field(default=None, sa_column=Column(Money(), nullable=True))
+    currency: str | None = Field(default=None, max_length=3)
+    container_number: str | None = Field(default=None, max_length=11)
+
+
+class TitleEntry(SQLModel, table=True):
+    """One step of a negotiable title's endorsement chain."""
+
+    __tablename__ = "bill_title_entry"
+    __table_args__ = (UniqueConstraint("bill_id", "sequence"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    bill_id: uuid.UUID = Field(foreign_key="bill.id", index=True)
+    sequence: int
+    action: TitleAction = Field(sa_column=Column(Enum(TitleAction, native_enum=False, length=20), nullable=False))
+    by_org_id: uuid.UUID = Field(foreign_key="organisation.id")
+    to_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
+    note: str | None = Field(default=None, max_length=500)
+    at: datetime = Field(default_factory=utcnow)
+    chain_tx_hash: str | None = Field(default=None, max_length=66)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
