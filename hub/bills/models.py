@@ -20,7 +20,10 @@ class Bill(SQLModel, table=True):
     """One multimodal through bill, issued by a forwarder."""
 
     __tablename__ = "bill"
-    __table_args__ = (UniqueConstraint("number"), Index("ix_bill_owner_created", "owner_org_id", "created_at", "id"))
+    __table_args__ = (
+        UniqueConstraint("number"),
+        Index("ix_bill_owner_created", "owner_org_id", "created_at", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     owner_org_id: uuid.UUID = Field(foreign_key="organisation.id")  # the issuing forwarder
@@ -111,7 +114,9 @@ class TitleEntry(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     bill_id: uuid.UUID = Field(foreign_key="bill.id", index=True)
     sequence: int
-    action: TitleAction = Field(sa_column=Column(Enum(TitleAction, native_enum=False, length=20), nullable=False))
+    action: TitleAction = Field(
+        sa_column=Column(Enum(TitleAction, native_enum=False, length=20), nullable=False)
+    )
     by_org_id: uuid.UUID = Field(foreign_key="organisation.id")
     to_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
     note: str | None = Field(default=None, max_length=500)

@@ -105,10 +105,13 @@ class BillView:
 
 # -- validation --------------------------------------------------------------------------------------
 
+
 def _locode(value: str, where: str) -> str:
     code = value.strip().upper().replace(" ", "")
     if not _LOCODE.match(code) or pycountry.countries.get(alpha_2=code[:2]) is None:
-        raise Invalid(f"{where}: {value!r} is not a UN/LOCODE (country code + 3 characters, e.g. CNDLC)", field=where)
+        raise Invalid(
+            f"{where}: {value!r} is not a UN/LOCODE (country code + 3 characters, e.g. CNDLC)", field=where
+        )
     return code
 
 
@@ -119,8 +122,10 @@ def container_number(value: str, where: str) -> str:
         raise Invalid(f"{where}: {value!r} is not 4 letters and 7 digits (ISO 6346)", field=where)
     if not stdnum.iso6346.is_valid(number):
         expected = stdnum.iso6346.calc_check_digit(number[:10])
-        raise Invalid(f"{where}: {number} fails ISO 6346; with owner code and serial {number[:10]} the check digit is {expected}",
-                      field=where)
+        raise Invalid(
+            f"{where}: {number} fails ISO 6346; with owner code and serial {number[:10]} the check digit is {expected}",
+            field=where,
+        )
     return number
 
 
@@ -147,7 +152,10 @@ def _validate(session: Session, data: BillInput) -> None:
     if not data.legs:
         raise Invalid("a through bill has at least one leg", field="legs")
     if data.negotiable and data.shipper.org_id is None:
-        raise Invalid("a negotiable bill names its shipper's organisation: the first holder of the title", field="shipper.orgId")
+        raise Invalid(
+            "a negotiable bill names its shipper's organisation: the first holder of the title",
+            field="shipper.orgId",
+        )
     if not data.negotiable and (data.consignee is None or not data.consignee.name.strip()):
         raise Invalid("a straight bill names its consignee", field="consignee")
     if not data.containers:
@@ -163,27 +171,42 @@ def _legs(bill_id: uuid.UUID, legs: Sequence[LegInput], session: Session) -> lis
         where = f"legs[{i}]"
         mode = leg.mode.strip().upper()
         if mode not in MODES:
-            raise Invalid(f"{where}.mode: {leg.mode!r} is not one of {', '.join(MODES)}", field=f"{where}.mode")
+            raise Invalid(
+                f"{where}.mode: {leg.mode!r} is not one of {', '.join(MODES)}", field=f"{where}.mode"
+            )
         start, end = _locode(leg.from_locode, f"{where}.from"), _locode(leg.to_locode, f"{where}.to")
         if start == end:
             raise Invalid(f"{where}: a leg goes from one place to another", field=f"{where}.to")
         if previous is not None and start != previous:
-            raise Invalid(f"{where}.from: the journey is broken: the previous leg ends at {previous}, this one starts at {start}",
-                          field=f"{where}.from")
+            raise Invalid(
+                f"{where}.from: the journey is broken: the previous leg ends at {previous}, this one starts at {start}",
+                field=f"{where}.from",
+            )
         for name in ("planned_departure", "planned_arrival"):
             value = getattr(leg, name)
             if value is not None and value.tzinfo is None:
                 raise Invalid(f"{where}.{name}: a time needs its zone", field=f"{where}.{name}")
         if leg.planned_departure and leg.planned_arrival and leg.planned_arrival <= leg.planned_departure:
-            raise Invalid(f"{where}: the planned arrival is not after the planned departure", field=f"{where}.plannedArrival")
-        rows.append(BillLeg(
-            bill_id=bill_id, sequence=i + 1, mode=mode, from_locode=start, to_locode=end,
-            carrier_name=_name(leg.carrier_name, f"{where}.carrierName", required=False),
-            carrier_org_id=_org(session, leg.carrier_org_id, f"{where}.carrierOrgId"),
-            vessel_name=_name(leg.vessel_name, f"{where}.vesselName", required=False), voyage=leg.voyage,
-            vehicle_reference=leg.vehicle_reference, planned_departure=leg.planned_departure,
-            planned_arrival=leg.planned_arrival,
-        ))
+            raise Invalid(
+                f"{where}: the planned arrival is not after the planned departure",
+                field=f"{where}.plannedArrival",
+            )
+        rows.append(
+            BillLeg(
+                bill_id=bill_id,
+                sequence=i + 1,
+                mode=mode,
+                from_locode=start,
+                to_locode=end,
+                carrier_name=_name(leg.carrier_name, f"{where}.carrierName", required=False),
+                carrier_org_id=_org(session, leg.carrier_org_id, f"{where}.carrierOrgId"),
+                vessel_name=_name(leg.vessel_name, f"{where}.vesselName", required=False),
+                voyage=leg.voyage,
+                vehicle_reference=leg.vehicle_reference,
+                planned_departure=leg.planned_departure,
+                planned_arrival=leg.planned_arrival,
+            )
+        )
         previous = end
     return rows
 
@@ -198,14 +221,24 @@ def _containers(bill_id: uuid.UUID, containers: Sequence[ContainerInput]) -> lis
         seen.add(number)
         size_type = box.iso_size_type.strip().upper()
         if not _SIZE_TYPE.match(size_type):
-            raise Invalid(f"{where}.isoSizeType: {box.iso_size_type!r} is not an ISO 6346 size-type code (e.g. 45G1)",
-                          field=f"{where}.isoSizeType")
+            raise Invalid(
+                f"{where}.isoSizeType: {box.iso_size_type!r} is not an ISO 6346 size-type code (e.g. 45G1)",
+                field=f"{where}.isoSizeType",
+            )
         for name in ("gross_weight_kg", "tare_weight_kg"):
             if getattr(box, name) is not None:
                 check_amount(getattr(box, name), f"{where}.{name}")
-        rows.append(BillContainer(bill_id=bill_id, number=number, check_digit_valid=True, iso_size_type=size_type,
-                                  seals=[s.strip() for s in box.seals if s.strip()], gross_weight_kg=box.gross_weight_kg,
-                                  tare_weight_kg=box.tare_weight_kg))
+        rows.append(
+            BillContainer(
+                bill_id=bill_id,
+                number=number,
+                check_digit_valid=True,
+                iso_size_type=size_type,
+                seals=[s.strip() for s in box.seals if s.strip()],
+                gross_weight_kg=box.gross_weight_kg,
+                tare_weight_kg=box.tare_weight_kg,
+            )
+        )
     return rows
 
 
@@ -215,28 +248,46 @@ def _cargo(bill_id: uuid.UUID, lines: Sequence[CargoInput], containers: set[str]
         where = f"cargo[{i}]"
         hs = line.hs_code.replace(".", "").strip()
         if not _HS.match(hs):
-            raise Invalid(f"{where}.hsCode: {line.hs_code!r} is not an HS code of 6 to 10 digits", field=f"{where}.hsCode")
+            raise Invalid(
+                f"{where}.hsCode: {line.hs_code!r} is not an HS code of 6 to 10 digits",
+                field=f"{where}.hsCode",
+            )
         if line.packages < 1:
             raise Invalid(f"{where}.packages must be at least 1", field=f"{where}.packages")
         check_amount(line.gross_weight_kg, f"{where}.grossWeightKg")
         if line.gross_weight_kg == 0:
             raise Invalid(f"{where}.grossWeightKg must be above zero", field=f"{where}.grossWeightKg")
         if (line.value is None) != (line.currency is None):
-            raise Invalid(f"{where}: a value needs its currency, and a currency its value", field=f"{where}.currency")
+            raise Invalid(
+                f"{where}: a value needs its currency, and a currency its value", field=f"{where}.currency"
+            )
         number = line.container_number.strip().upper() if line.container_number else None
         if number is not None and number not in containers:
-            raise Invalid(f"{where}.containerNumber: {number} is not among the bill's containers", field=f"{where}.containerNumber")
-        rows.append(CargoLine(
-            bill_id=bill_id, sequence=i + 1, hs_code=hs, description=_name(line.description, f"{where}.description", required=True) or "",
-            packages=line.packages, package_type=line.package_type.strip()[:30] or "PACKAGES",
-            gross_weight_kg=line.gross_weight_kg, value=None if line.value is None else check_amount(line.value, f"{where}.value"),
-            currency=None if line.currency is None else check_currency(line.currency, f"{where}.currency"),
-            container_number=number,
-        ))
+            raise Invalid(
+                f"{where}.containerNumber: {number} is not among the bill's containers",
+                field=f"{where}.containerNumber",
+            )
+        rows.append(
+            CargoLine(
+                bill_id=bill_id,
+                sequence=i + 1,
+                hs_code=hs,
+                description=_name(line.description, f"{where}.description", required=True) or "",
+                packages=line.packages,
+                package_type=line.package_type.strip()[:30] or "PACKAGES",
+                gross_weight_kg=line.gross_weight_kg,
+                value=None if line.value is None else check_amount(line.value, f"{where}.value"),
+                currency=None
+                if line.currency is None
+                else check_currency(line.currency, f"{where}.currency"),
+                container_number=number,
+            )
+        )
     return rows
 
 
 # -- canonical form and change notes -----------------------------------------------------------------
+
 
 def _t(value: datetime | None) -> str | None:
     return None if value is None else time_text(value)
@@ -250,27 +301,73 @@ def canonical_view(view: BillView) -> dict[str, Any]:
     """The anchored content of a bill and all its parts."""
     b = view.bill
     return {
-        "id": str(b.id), "number": b.number, "negotiable": b.negotiable, "state": b.state.value,
+        "id": str(b.id),
+        "number": b.number,
+        "negotiable": b.negotiable,
+        "state": b.state.value,
         "issuerOrgId": str(b.owner_org_id),
         "shipper": {"name": b.shipper_name, "orgId": str(b.shipper_org_id) if b.shipper_org_id else None},
-        "consignee": {"name": b.consignee_name, "orgId": str(b.consignee_org_id) if b.consignee_org_id else None},
+        "consignee": {
+            "name": b.consignee_name,
+            "orgId": str(b.consignee_org_id) if b.consignee_org_id else None,
+        },
         "notify": {"name": b.notify_name, "orgId": str(b.notify_org_id) if b.notify_org_id else None},
-        "placeOfReceipt": b.place_of_receipt, "placeOfDelivery": b.place_of_delivery,
-        "holderOrgId": str(b.holder_org_id) if b.holder_org_id else None, "blankEndorsed": b.blank_endorsed,
-        "surrenderPending": b.surrender_pending, "issuedAt": _t(b.issued_at), "version": b.version,
-        "legs": [{"sequence": leg.sequence, "mode": leg.mode, "from": leg.from_locode, "to": leg.to_locode,
-                  "carrierName": leg.carrier_name, "carrierOrgId": str(leg.carrier_org_id) if leg.carrier_org_id else None,
-                  "vesselName": leg.vessel_name, "voyage": leg.voyage, "vehicleReference": leg.vehicle_reference,
-                  "plannedDeparture": _t(leg.planned_departure), "plannedArrival": _t(leg.planned_arrival)}
-                 for leg in view.legs],
-        "containers": [{"number": c.number, "isoSizeType": c.iso_size_type, "seals": list(c.seals),
-                        "grossWeightKg": _d(c.gross_weight_kg), "tareWeightKg": _d(c.tare_weight_kg)}
-                       for c in view.containers],
-        "cargo": [{"sequence": c.sequence, "hsCode": c.hs_code, "description": c.description, "packages": c.packages,
-                   "packageType": c.package_type, "grossWeightKg": _d(c.gross_weight_kg), "value": _d(c.value),
-                   "currency": c.currency, "containerNumber": c.container_number} for c in view.cargo],
-        "title": [{"sequence": t.sequence, "action": t.action.value, "byOrgId": str(t.by_org_id),
-                   "toOrgId": str(t.to_org_id) if t.to_org_id else None} for t in view.title],
+        "placeOfReceipt": b.place_of_receipt,
+        "placeOfDelivery": b.place_of_delivery,
+        "holderOrgId": str(b.holder_org_id) if b.holder_org_id else None,
+        "blankEndorsed": b.blank_endorsed,
+        "surrenderPending": b.surrender_pending,
+        "issuedAt": _t(b.issued_at),
+        "version": b.version,
+        "legs": [
+            {
+                "sequence": leg.sequence,
+                "mode": leg.mode,
+                "from": leg.from_locode,
+                "to": leg.to_locode,
+                "carrierName": leg.carrier_name,
+                "carrierOrgId": str(leg.carrier_org_id) if leg.carrier_org_id else None,
+                "vesselName": leg.vessel_name,
+                "voyage": leg.voyage,
+                "vehicleReference": leg.vehicle_reference,
+                "plannedDeparture": _t(leg.planned_departure),
+                "plannedArrival": _t(leg.planned_arrival),
+            }
+            for leg in view.legs
+        ],
+        "containers": [
+            {
+                "number": c.number,
+                "isoSizeType": c.iso_size_type,
+                "seals": list(c.seals),
+                "grossWeightKg": _d(c.gross_weight_kg),
+                "tareWeightKg": _d(c.tare_weight_kg),
+            }
+            for c in view.containers
+        ],
+        "cargo": [
+            {
+                "sequence": c.sequence,
+                "hsCode": c.hs_code,
+                "description": c.description,
+                "packages": c.packages,
+                "packageType": c.package_type,
+                "grossWeightKg": _d(c.gross_weight_kg),
+                "value": _d(c.value),
+                "currency": c.currency,
+                "containerNumber": c.container_number,
+            }
+            for c in view.cargo
+        ],
+        "title": [
+            {
+                "sequence": t.sequence,
+                "action": t.action.value,
+                "byOrgId": str(t.by_org_id),
+                "toOrgId": str(t.to_org_id) if t.to_org_id else None,
+            }
+            for t in view.title
+        ],
     }
 
 
@@ -278,10 +375,26 @@ def load_view(session: Session, bill: Bill) -> BillView:
     """A bill with its parts."""
     return BillView(
         bill=bill,
-        legs=list(session.exec(select(BillLeg).where(BillLeg.bill_id == bill.id).order_by(col(BillLeg.sequence)))),
-        containers=list(session.exec(select(BillContainer).where(BillContainer.bill_id == bill.id).order_by(col(BillContainer.number)))),
-        cargo=list(session.exec(select(CargoLine).where(CargoLine.bill_id == bill.id).order_by(col(CargoLine.sequence)))),
-        title=list(session.exec(select(TitleEntry).where(TitleEntry.bill_id == bill.id).order_by(col(TitleEntry.sequence)))),
+        legs=list(
+            session.exec(select(BillLeg).where(BillLeg.bill_id == bill.id).order_by(col(BillLeg.sequence)))
+        ),
+        containers=list(
+            session.exec(
+                select(BillContainer)
+                .where(BillContainer.bill_id == bill.id)
+                .order_by(col(BillContainer.number))
+            )
+        ),
+        cargo=list(
+            session.exec(
+                select(CargoLine).where(CargoLine.bill_id == bill.id).order_by(col(CargoLine.sequence))
+            )
+        ),
+        title=list(
+            session.exec(
+                select(TitleEntry).where(TitleEntry.bill_id == bill.id).order_by(col(TitleEntry.sequence))
+            )
+        ),
     )
 
 
@@ -303,17 +416,25 @@ def _changed(session: Session, bill: Bill, change: str) -> BillView:
     session.flush()
     view = load_view(session, bill)
     record_change(session, BILL_KIND, bill.id, bill.version, canonical_view(view))
-    emit(session, TOPIC, {"billId": str(bill.id), "number": bill.number, "change": change, "version": bill.version})
+    emit(
+        session,
+        TOPIC,
+        {"billId": str(bill.id), "number": bill.number, "change": change, "version": bill.version},
+    )
     return view
 
 
 # -- writing -----------------------------------------------------------------------------------------
 
+
 def _replace_parts(session: Session, bill: Bill, data: BillInput) -> None:
     for model in (CargoLine, BillContainer, BillLeg):
         session.execute(delete(model).where(col(model.bill_id) == bill.id))
+    from hub.tracking.service import ensure_containers
+
     legs = _legs(bill.id, data.legs, session)
     containers = _containers(bill.id, data.containers)
+    ensure_containers(session, {c.number: (True, c.iso_size_type) for c in containers})
     cargo = _cargo(bill.id, data.cargo, {c.number for c in containers})
     session.add_all([*legs, *containers, *cargo])
 
@@ -323,12 +444,20 @@ def _apply_header(session: Session, bill: Bill, data: BillInput) -> None:
     bill.negotiable = data.negotiable
     bill.shipper_name = _name(data.shipper.name, "shipper.name", required=True) or ""
     bill.shipper_org_id = _org(session, data.shipper.org_id, "shipper.orgId")
-    bill.consignee_name = _name(data.consignee.name if data.consignee else None, "consignee.name", required=not data.negotiable)
-    bill.consignee_org_id = _org(session, data.consignee.org_id if data.consignee else None, "consignee.orgId")
+    bill.consignee_name = _name(
+        data.consignee.name if data.consignee else None, "consignee.name", required=not data.negotiable
+    )
+    bill.consignee_org_id = _org(
+        session, data.consignee.org_id if data.consignee else None, "consignee.orgId"
+    )
     bill.notify_name = _name(data.notify.name if data.notify else None, "notify.name", required=False)
     bill.notify_org_id = _org(session, data.notify.org_id if data.notify else None, "notify.orgId")
-    bill.place_of_receipt = _locode(data.place_of_receipt, "placeOfReceipt") if data.place_of_receipt else None
-    bill.place_of_delivery = _locode(data.place_of_delivery, "placeOfDelivery") if data.place_of_delivery else None
+    bill.place_of_receipt = (
+        _locode(data.place_of_receipt, "placeOfReceipt") if data.place_of_receipt else None
+    )
+    bill.place_of_delivery = (
+        _locode(data.place_of_delivery, "placeOfDelivery") if data.place_of_delivery else None
+    )
 
 
 def create_bill(session: Session, principal: Principal, data: BillInput) -> BillView:
@@ -337,7 +466,13 @@ def create_bill(session: Session, principal: Principal, data: BillInput) -> Bill
     _validate(session, data)
     if session.exec(select(Bill.id).where(Bill.number == data.number.strip())).first() is not None:
         raise Conflict(f"bill number {data.number.strip()!r} is already taken", field="number")
-    bill = Bill(owner_org_id=principal.org_id, number="", negotiable=data.negotiable, state=BillState.DRAFT, shipper_name="")
+    bill = Bill(
+        owner_org_id=principal.org_id,
+        number="",
+        negotiable=data.negotiable,
+        state=BillState.DRAFT,
+        shipper_name="",
+    )
     _apply_header(session, bill, data)
     session.add(bill)
     session.flush()
@@ -369,9 +504,24 @@ def amend_bill(session: Session, principal: Principal, bill_id: uuid.UUID, data:
     return _changed(session, bill, "amended")
 
 
-def _title(session: Session, bill: Bill, action: TitleAction, by: uuid.UUID, to: uuid.UUID | None, note: str | None = None) -> None:
-    last = session.exec(select(TitleEntry.sequence).where(TitleEntry.bill_id == bill.id).order_by(col(TitleEntry.sequence).desc())).first()
-    session.add(TitleEntry(bill_id=bill.id, sequence=(last or 0) + 1, action=action, by_org_id=by, to_org_id=to, note=note))
+def _title(
+    session: Session,
+    bill: Bill,
+    action: TitleAction,
+    by: uuid.UUID,
+    to: uuid.UUID | None,
+    note: str | None = None,
+) -> None:
+    last = session.exec(
+        select(TitleEntry.sequence)
+        .where(TitleEntry.bill_id == bill.id)
+        .order_by(col(TitleEntry.sequence).desc())
+    ).first()
+    session.add(
+        TitleEntry(
+            bill_id=bill.id, sequence=(last or 0) + 1, action=action, by_org_id=by, to_org_id=to, note=note
+        )
+    )
 
 
 def change_state(session: Session, principal: Principal, bill_id: uuid.UUID, target: BillState) -> BillView:
@@ -379,7 +529,9 @@ def change_state(session: Session, principal: Principal, bill_id: uuid.UUID, tar
     bill = _own(session, principal, bill_id)
     check_transition(bill.state, target)
     if target == BillState.SURRENDERED:
-        raise Conflict("a bill is surrendered through its title (requestSurrender, acceptSurrender)", field="state")
+        raise Conflict(
+            "a bill is surrendered through its title (requestSurrender, acceptSurrender)", field="state"
+        )
     if target == BillState.ISSUED:
         bill.issued_at = utcnow()
         if bill.negotiable:
@@ -393,7 +545,11 @@ def change_state(session: Session, principal: Principal, bill_id: uuid.UUID, tar
 
 
 def title_action(
-    session: Session, principal: Principal, bill_id: uuid.UUID, action: TitleAction, to_org_id: uuid.UUID | None = None,
+    session: Session,
+    principal: Principal,
+    bill_id: uuid.UUID,
+    action: TitleAction,
+    to_org_id: uuid.UUID | None = None,
     note: str | None = None,
 ) -> BillView:
     """Move a negotiable title: only the current holder acts, except that the issuer answers a surrender."""
@@ -414,7 +570,14 @@ def title_action(
         bill.surrender_pending = False
         if action == TitleAction.SURRENDER_ACCEPTED:
             bill.state, bill.holder_org_id = BillState.SURRENDERED, None
-        _title(session, bill, action, principal.org_id, holder if action == TitleAction.SURRENDER_REJECTED else None, note)
+        _title(
+            session,
+            bill,
+            action,
+            principal.org_id,
+            holder if action == TitleAction.SURRENDER_REJECTED else None,
+            note,
+        )
     else:
         if principal.org_id != holder:
             raise Forbidden("only the current holder of the title may do this")
@@ -427,7 +590,10 @@ def title_action(
                 raise Invalid("the title is already held by that organisation", field="toOrgId")
             _org(session, to_org_id, "toOrgId")
             if action == TitleAction.TRANSFER and not bill.blank_endorsed:
-                raise Conflict("only a blank-endorsed title passes by delivery; endorse it to the new holder instead", field="id")
+                raise Conflict(
+                    "only a blank-endorsed title passes by delivery; endorse it to the new holder instead",
+                    field="id",
+                )
             bill.holder_org_id = to_org_id
             bill.blank_endorsed = bill.blank_endorsed if action == TitleAction.TRANSFER else False
         elif action == TitleAction.BLANK_ENDORSE:
@@ -446,6 +612,7 @@ def title_action(
 
 # -- reading -----------------------------------------------------------------------------------------
 
+
 def visible_bills(principal: Principal) -> ColumnElement[bool]:
     """Bills the caller may read: issuer, named parties, current and past holders, leg carriers, shares."""
     if principal.audits_all:
@@ -453,33 +620,55 @@ def visible_bills(principal: Principal) -> ColumnElement[bool]:
     me = principal.org_id
     carrier = exists().where(and_(col(BillLeg.bill_id) == col(Bill.id), col(BillLeg.carrier_org_id) == me))
     past_holder = exists().where(
-        and_(col(TitleEntry.bill_id) == col(Bill.id), or_(col(TitleEntry.to_org_id) == me, col(TitleEntry.by_org_id) == me))
+        and_(
+            col(TitleEntry.bill_id) == col(Bill.id),
+            or_(col(TitleEntry.to_org_id) == me, col(TitleEntry.by_org_id) == me),
+        )
     )
     return or_(
-        col(Bill.owner_org_id) == me, col(Bill.shipper_org_id) == me, col(Bill.consignee_org_id) == me,
-        col(Bill.notify_org_id) == me, col(Bill.holder_org_id) == me, carrier, past_holder,
+        col(Bill.owner_org_id) == me,
+        col(Bill.shipper_org_id) == me,
+        col(Bill.consignee_org_id) == me,
+        col(Bill.notify_org_id) == me,
+        col(Bill.holder_org_id) == me,
+        carrier,
+        past_holder,
         visible_clause(principal, Bill, BILL_KIND),
     )
 
 
 def can_read_bill(session: Session, principal: Principal, bill: Bill) -> bool:
     """True when the caller may read ``bill``."""
-    return session.exec(select(Bill.id).where(Bill.id == bill.id, visible_bills(principal))).first() is not None
+    return (
+        session.exec(select(Bill.id).where(Bill.id == bill.id, visible_bills(principal))).first() is not None
+    )
 
 
-def get_bill(session: Session, principal: Principal, *, number: str | None = None, bill_id: uuid.UUID | None = None) -> BillView:
+def get_bill(
+    session: Session, principal: Principal, *, number: str | None = None, bill_id: uuid.UUID | None = None
+) -> BillView:
     """One bill the caller may read, by number or id."""
     principal.require(Action.READ_RECORDS)
     query = select(Bill).where(visible_bills(principal))
-    query = query.where(Bill.number == number.strip()) if number is not None else query.where(Bill.id == bill_id)
+    query = (
+        query.where(Bill.number == number.strip()) if number is not None else query.where(Bill.id == bill_id)
+    )
     bill = session.exec(query).first()
     if bill is None:
-        raise NotFound("no bill with that number that you may see", field="number" if number is not None else "id")
+        raise NotFound(
+            "no bill with that number that you may see", field="number" if number is not None else "id"
+        )
     return load_view(session, bill)
 
 
-def list_bills(session: Session, principal: Principal, *, limit: int, after: tuple[datetime, uuid.UUID] | None = None,
-               state: BillState | None = None) -> Sequence[Bill]:
+def list_bills(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    state: BillState | None = None,
+) -> Sequence[Bill]:
     """Bills the caller may read, oldest first."""
     principal.require(Action.READ_RECORDS)
     query = select(Bill).where(visible_bills(principal))
@@ -487,20 +676,26 @@ def list_bills(session: Session, principal: Principal, *, limit: int, after: tup
         query = query.where(Bill.state == state)
     if after is not None:
         stamp, last = after
-        query = query.where(or_(col(Bill.created_at) > stamp, and_(col(Bill.created_at) == stamp, col(Bill.id) > last)))
+        query = query.where(
+            or_(col(Bill.created_at) > stamp, and_(col(Bill.created_at) == stamp, col(Bill.id) > last))
+        )
     return session.exec(query.order_by(col(Bill.created_at), col(Bill.id)).limit(limit)).all()
 
 
 def bills_carrying(session: Session, principal: Principal, number: str) -> list[BillView]:
     """The visible bills that carry a container."""
     bills = session.exec(
-        select(Bill).join(BillContainer, col(BillContainer.bill_id) == col(Bill.id))
-        .where(BillContainer.number == number, visible_bills(principal)).order_by(col(Bill.created_at))
+        select(Bill)
+        .join(BillContainer, col(BillContainer.bill_id) == col(Bill.id))
+        .where(BillContainer.number == number, visible_bills(principal))
+        .order_by(col(Bill.created_at))
     ).all()
     return [load_view(session, b) for b in bills]
 
 
-def current_leg(legs: Sequence[BillLeg], location: str | None, type_code: str | None, mode: str | None) -> BillLeg | None:
+def current_leg(
+    legs: Sequence[BillLeg], location: str | None, type_code: str | None, mode: str | None
+) -> BillLeg | None:
     """The leg a container is on, from its last actual event: arrivals end a leg, departures start one."""
     if location is None or not legs:
         return None

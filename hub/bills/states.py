@@ -36,8 +36,10 @@ def check_transition(current: BillState, target: BillState) -> None:
     """Raise Conflict unless ``current`` may become ``target``."""
     if target not in ALLOWED[current]:
         allowed = ", ".join(sorted(ALLOWED[current])) or "nothing (it is final)"
-        raise Conflict(f"a {current.value} bill cannot become {target.value}; from {current.value} it can become {allowed}",
-                       field="state")
+        raise Conflict(
+            f"a {current.value} bill cannot become {target.value}; from {current.value} it can become {allowed}",
+            field="state",
+        )
 
 
 class TitleAction(enum.StrEnum):

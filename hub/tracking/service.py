@@ -114,9 +114,10 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
-def _ensure_containers(
+def ensure_containers(
     session: Session, seen: dict[str, tuple[bool, str | None]]
 ) -> tuple[dict[str, uuid.UUID], int]:
+    """The ids of these containers, registering the ones the hub has not seen yet; also how many were new."""
     ids: dict[str, uuid.UUID] = {}
     numbers = sorted(seen)
     for chunk in _chunks(numbers):
@@ -155,7 +156,7 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
             seen.setdefault(event.equipment_reference, (valid, event.iso_equipment_code))
     for number, size_type in batch.containers:
         seen.setdefault(number, (True, size_type))
-    container_ids, report.containers_new = _ensure_containers(session, seen)
+    container_ids, report.containers_new = ensure_containers(session, seen)
 
     # Within one request, the last occurrence of a source key wins (a body may repeat an event).
     latest: dict[str, EventCommand] = {}
@@ -280,8 +281,22 @@ def _outbox_row(record_id: uuid.UUID, version: int, record: dict[str, Any], now:
 # -- reading ------------------------------------------------------------------------------------------
 
 
+def _on_visible_bill(principal: Principal, number: Any) -> ColumnElement[bool]:
+    from hub.bills.models import Bill, BillContainer
+    from hub.bills.service import visible_bills
+
+    return exists().where(
+        and_(
+            col(BillContainer.number) == number,
+            col(BillContainer.bill_id) == col(Bill.id),
+            visible_bills(principal),
+        )
+    )
+
+
 def visible_events(principal: Principal) -> ColumnElement[bool]:
-    """Events the caller may read: its own; on containers it handles, everyone's; regulators all."""
+    """Events the caller may read: its own; on containers it handles or that travel under a bill it may
+    read, everyone's; regulators all."""
     if principal.audits_all:
         return true()
     mine = col(TrackingEvent.owner_org_id) == principal.org_id
@@ -289,7 +304,8 @@ def visible_events(principal: Principal) -> ColumnElement[bool]:
     handles = exists().where(
         and_(other.c.container_id == TrackingEvent.container_id, other.c.owner_org_id == principal.org_id)
     )
-    return or_(mine, and_(col(TrackingEvent.container_id).is_not(None), handles))
+    on_bill = _on_visible_bill(principal, TrackingEvent.equipment_reference)
+    return or_(mine, and_(col(TrackingEvent.container_id).is_not(None), or_(handles, on_bill)))
 
 
 def get_container(session: Session, principal: Principal, number: str) -> Container:
@@ -305,7 +321,10 @@ def get_container(session: Session, principal: Principal, number: str) -> Contai
             .where(TrackingEvent.container_id == container.id, TrackingEvent.owner_org_id == principal.org_id)
             .limit(1)
         ).first()
-        if mine is None:
+        if (
+            mine is None
+            and session.exec(select(true()).where(_on_visible_bill(principal, clean))).first() is None
+        ):
             raise NotFound(f"no container {clean} that you may see", field="number")
     return container
 

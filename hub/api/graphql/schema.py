@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
 from hub.api.graphql.anchoring import AnchoringQuery
+from hub.api.graphql.bills import BillMutation, BillQuery, BillSubscription
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
@@ -32,17 +33,17 @@ from hub.settings import Settings, get_settings
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery):
+class Query(DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery, BillQuery):
     pass
 
 
 @strawberry.type(description="Everything you can change; each mutation returns typed errors.")
-class Mutation(DirectoryMutation, DocumentMutation):
+class Mutation(DirectoryMutation, DocumentMutation, BillMutation):
     pass
 
 
 @strawberry.type(description="Live changes, over graphql-transport-ws on /graphql.")
-class Subscription(DocumentSubscription, TrackingSubscription):
+class Subscription(DocumentSubscription, TrackingSubscription, BillSubscription):
     pass
 
 

@@ -8,9 +8,11 @@ from datetime import datetime
 
 import strawberry
 
+from hub.api.graphql.bills import Bill, BillLeg, bill_leg
 from hub.api.graphql.common import PageInfo, decode_cursor, encode_cursor, page_size
 from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
+from hub.bills import service as bill_service
 from hub.tracking import service
 from hub.tracking.models import Container as ContainerRow
 from hub.tracking.models import TrackingEvent as EventRow
@@ -142,6 +144,12 @@ class ContainerStatus:
     eta: datetime | None = strawberry.field(
         description="The latest estimated or planned arrival after the last actual event."
     )
+    bill_number: str | None = strawberry.field(
+        description="The through bill it travels under, when you may read one."
+    )
+    current_leg: BillLeg | None = strawberry.field(
+        description="The bill's leg it is on, from its last actual event."
+    )
 
 
 @strawberry.type(description="A container, as the events you may see describe it.")
@@ -159,6 +167,17 @@ class Container:
         row = ctx.session.get(ContainerRow, self.container_id)
         assert row is not None
         s = service.status(ctx.session, ctx.principal, row)
+        bills = bill_service.bills_carrying(ctx.session, ctx.principal, row.number)
+        live = [b for b in bills if b.bill.state.value not in ("VOID", "DRAFT")] or bills
+        view = live[-1] if live else None
+        last = s.last_actual
+        leg = (
+            None
+            if view is None or last is None
+            else bill_service.current_leg(
+                view.legs, last.un_location_code, last.type_code, last.mode_of_transport
+            )
+        )
 
         def of(event: EventRow | None) -> TrackingEvent | None:
             return None if event is None else TrackingEvent.of(event)
@@ -171,7 +190,16 @@ class Container:
             last_actual_event=of(s.last_actual),
             next_planned_event=of(s.next_planned),
             eta=None if s.eta is None else s.eta.event_datetime,
+            bill_number=None if view is None else view.bill.number,
+            current_leg=None if leg is None else bill_leg(leg),
         )
+
+    @strawberry.field(description="The through bills it travels under that you may read.")
+    def bills(self, info: Info) -> list[Bill]:
+        return [
+            Bill.of(v)
+            for v in bill_service.bills_carrying(info.context.session, info.context.principal, self.number)
+        ]
 
     @strawberry.field(description="Its events, in the order they happened.")
     def events(

@@ -1,0 +1,559 @@
+"""GraphQL for through bills and their negotiable title."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from hub.api.graphql.common import (
+    PageInfo,
+    UserError,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    parse_id,
+    run_mutation,
+)
+from hub.api.graphql.context import Info
+from hub.api.graphql.directory import Organisation
+from hub.bills import service
+from hub.bills.models import Bill as BillRow
+from hub.bills.states import BillState, TitleAction
+
+strawberry.enum(BillState, description="Where a bill is in its life.")
+strawberry.enum(TitleAction, description="A step of a negotiable title's endorsement chain.")
+
+
+async def _org(info: Info, org_id: uuid.UUID | None) -> Organisation | None:
+    if org_id is None:
+        return None
+    row = await info.context.loaders.organisations_by_id.load(org_id)
+    return None if row is None else Organisation.of(row)
+
+
+@strawberry.type(description="A party named on the bill.")
+class BillParty:
+    name: str | None
+    org_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The party's organisation on the hub, when it has one.")
+    async def organisation(self, info: Info) -> Organisation | None:
+        return await _org(info, self.org_id)
+
+
+@strawberry.type(description="One leg of the journey.")
+class BillLeg:
+    sequence: int
+    mode: str
+    from_locode: str
+    to_locode: str
+    carrier_name: str | None
+    vessel_name: str | None
+    voyage: str | None
+    vehicle_reference: str | None
+    planned_departure: datetime | None
+    planned_arrival: datetime | None
+
+
+def bill_leg(leg: Any) -> BillLeg:
+    """The GraphQL view of a leg row."""
+    return BillLeg(
+        sequence=leg.sequence,
+        mode=leg.mode,
+        from_locode=leg.from_locode,
+        to_locode=leg.to_locode,
+        carrier_name=leg.carrier_name,
+        vessel_name=leg.vessel_name,
+        voyage=leg.voyage,
+        vehicle_reference=leg.vehicle_reference,
+        planned_departure=leg.planned_departure,
+        planned_arrival=leg.planned_arrival,
+    )
+
+
+@strawberry.type(description="A container carried under the bill.")
+class BillContainer:
+    number: str
+    iso_size_type: str
+    seals: list[str]
+    gross_weight_kg: Decimal | None
+    tare_weight_kg: Decimal | None
+
+
+@strawberry.type(description="An HS-coded cargo line.")
+class CargoLine:
+    sequence: int
+    hs_code: str
+    description: str
+    packages: int
+    package_type: str
+    gross_weight_kg: Decimal
+    value: Decimal | None
+    currency: str | None
+    container_number: str | None
+
+
+@strawberry.type(description="One step of the endorsement chain.")
+class TitleEntry:
+    sequence: int
+    action: TitleAction
+    at: datetime
+    note: str | None
+    by_org_id: strawberry.Private[uuid.UUID]
+    to_org_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def by(self, info: Info) -> Organisation | None:
+        return await _org(info, self.by_org_id)
+
+    @strawberry.field
+    async def to(self, info: Info) -> Organisation | None:
+        return await _org(info, self.to_org_id)
+
+
+@strawberry.type(description="A multimodal through bill: one document for sea, rail and road.")
+class Bill:
+    id: strawberry.ID
+    number: str
+    negotiable: bool
+    state: BillState
+    version: int
+    shipper: BillParty
+    consignee: BillParty
+    notify: BillParty
+    place_of_receipt: str | None
+    place_of_delivery: str | None
+    issued_at: datetime | None
+    blank_endorsed: bool
+    surrender_pending: bool
+    legs: list[BillLeg]
+    containers: list[BillContainer]
+    cargo: list[CargoLine]
+    endorsement_chain: list[TitleEntry]
+    owner_org_id: strawberry.Private[uuid.UUID]
+    holder_org_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The forwarder or carrier that issued it.")
+    async def issuer(self, info: Info) -> Organisation | None:
+        return await _org(info, self.owner_org_id)
+
+    @strawberry.field(description="Who holds the negotiable title now (none for straight or spent bills).")
+    async def holder(self, info: Info) -> Organisation | None:
+        return await _org(info, self.holder_org_id)
+
+    @staticmethod
+    def of(view: service.BillView) -> Bill:
+        """The GraphQL view of a bill and its parts."""
+        b = view.bill
+        return Bill(
+            id=strawberry.ID(str(b.id)),
+            number=b.number,
+            negotiable=b.negotiable,
+            state=b.state,
+            version=b.version,
+            shipper=BillParty(name=b.shipper_name, org_id=b.shipper_org_id),
+            consignee=BillParty(name=b.consignee_name, org_id=b.consignee_org_id),
+            notify=BillParty(name=b.notify_name, org_id=b.notify_org_id),
+            place_of_receipt=b.place_of_receipt,
+            place_of_delivery=b.place_of_delivery,
+            issued_at=b.issued_at,
+            blank_endorsed=b.blank_endorsed,
+            surrender_pending=b.surrender_pending,
+            legs=[bill_leg(leg) for leg in view.legs],
+            containers=[
+                BillContainer(
+                    number=c.number,
+                    iso_size_type=c.iso_size_type,
+                    seals=list(c.seals),
+                    gross_weight_kg=c.gross_weight_kg,
+                    tare_weight_kg=c.tare_weight_kg,
+                )
+                for c in view.containers
+            ],
+            cargo=[
+                CargoLine(
+                    sequence=c.sequence,
+                    hs_code=c.hs_code,
+                    description=c.description,
+                    packages=c.packages,
+                    package_type=c.package_type,
+                    gross_weight_kg=c.gross_weight_kg,
+                    value=c.value,
+                    currency=c.currency,
+                    container_number=c.container_number,
+                )
+                for c in view.cargo
+            ],
+            endorsement_chain=[
+                TitleEntry(
+                    sequence=t.sequence,
+                    action=t.action,
+                    at=t.at,
+                    note=t.note,
+                    by_org_id=t.by_org_id,
+                    to_org_id=t.to_org_id,
+                )
+                for t in view.title
+            ],
+            owner_org_id=b.owner_org_id,
+            holder_org_id=b.holder_org_id,
+        )
+
+
+@strawberry.type
+class BillEdge:
+    cursor: str
+    node: Bill
+
+
+@strawberry.type
+class BillConnection:
+    edges: list[BillEdge]
+    page_info: PageInfo
+
+
+@strawberry.input
+class PartyInput:
+    name: str
+    org_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class LegInput:
+    mode: str = strawberry.field(description="SEA, RAIL, ROAD, BARGE or AIR.")
+    from_locode: str
+    to_locode: str
+    carrier_name: str | None = None
+    carrier_org_id: strawberry.ID | None = None
+    vessel_name: str | None = None
+    voyage: str | None = None
+    vehicle_reference: str | None = None
+    planned_departure: datetime | None = None
+    planned_arrival: datetime | None = None
+
+
+@strawberry.input
+class ContainerInput:
+    number: str
+    iso_size_type: str
+    seals: list[str] = strawberry.field(default_factory=list)
+    gross_weight_kg: Decimal | None = None
+    tare_weight_kg: Decimal | None = None
+
+
+@strawberry.input
+class CargoLineInput:
+    hs_code: str
+    description: str
+    packages: int
+    package_type: str
+    gross_weight_kg: Decimal
+    value: Decimal | None = None
+    currency: str | None = None
+    container_number: str | None = None
+
+
+@strawberry.input
+class BillInput:
+    number: str
+    negotiable: bool
+    shipper: PartyInput
+    consignee: PartyInput | None = None
+    notify: PartyInput | None = None
+    legs: list[LegInput] = strawberry.field(default_factory=list)
+    containers: list[ContainerInput] = strawberry.field(default_factory=list)
+    cargo: list[CargoLineInput] = strawberry.field(default_factory=list)
+    place_of_receipt: str | None = None
+    place_of_delivery: str | None = None
+
+
+@strawberry.type
+class BillPayload:
+    errors: list[UserError]
+    bill: Bill | None = None
+
+
+def _party(value: PartyInput | None, where: str) -> service.Party | None:
+    if value is None:
+        return None
+    return service.Party(
+        name=value.name, org_id=None if value.org_id is None else parse_id(value.org_id, f"{where}.orgId")
+    )
+
+
+def _input(data: BillInput) -> service.BillInput:
+    shipper = _party(data.shipper, "shipper")
+    assert shipper is not None
+    return service.BillInput(
+        number=data.number,
+        negotiable=data.negotiable,
+        shipper=shipper,
+        consignee=_party(data.consignee, "consignee"),
+        notify=_party(data.notify, "notify"),
+        place_of_receipt=data.place_of_receipt,
+        place_of_delivery=data.place_of_delivery,
+        legs=tuple(
+            service.LegInput(
+                mode=leg.mode,
+                from_locode=leg.from_locode,
+                to_locode=leg.to_locode,
+                carrier_name=leg.carrier_name,
+                carrier_org_id=None
+                if leg.carrier_org_id is None
+                else parse_id(leg.carrier_org_id, f"legs[{i}].carrierOrgId"),
+                vessel_name=leg.vessel_name,
+                voyage=leg.voyage,
+                vehicle_reference=leg.vehicle_reference,
+                planned_departure=leg.planned_departure,
+                planned_arrival=leg.planned_arrival,
+            )
+            for i, leg in enumerate(data.legs)
+        ),
+        containers=tuple(
+            service.ContainerInput(
+                number=c.number,
+                iso_size_type=c.iso_size_type,
+                seals=tuple(c.seals),
+                gross_weight_kg=c.gross_weight_kg,
+                tare_weight_kg=c.tare_weight_kg,
+            )
+            for c in data.containers
+        ),
+        cargo=tuple(
+            service.CargoInput(
+                hs_code=c.hs_code,
+                description=c.description,
+                packages=c.packages,
+                package_type=c.package_type,
+                gross_weight_kg=c.gross_weight_kg,
+                value=c.value,
+                currency=c.currency,
+                container_number=c.container_number,
+            )
+            for c in data.cargo
+        ),
+    )
+
+
+@strawberry.type
+class BillQuery:
+    @strawberry.field(description="A bill you may read, by its number.")
+    def bill(self, info: Info, number: str) -> Bill:
+        return Bill.of(service.get_bill(info.context.session, info.context.principal, number=number))
+
+    @strawberry.field(description="Bills you may read, oldest first.")
+    def bills(
+        self, info: Info, first: int | None = None, after: str | None = None, state: BillState | None = None
+    ) -> BillConnection:
+        ctx = info.context
+        limit = page_size(first, ctx.state.settings)
+        rows = service.list_bills(
+            ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), state=state
+        )
+        page = rows[:limit]
+        edges = [
+            BillEdge(
+                cursor=encode_cursor(r.created_at, r.id), node=Bill.of(service.load_view(ctx.session, r))
+            )
+            for r in page
+        ]
+        return BillConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+
+def _mutate(info: Info, act: Any) -> BillPayload:
+    ctx = info.context
+
+    def run() -> dict[str, Any]:
+        return {"bill": Bill.of(act(ctx))}
+
+    return run_mutation(BillPayload, run, ctx.session.commit)
+
+
+@strawberry.type
+class BillMutation:
+    @strawberry.mutation(description="Draft a through bill (forwarders and carriers).")
+    def create_bill(self, info: Info, input: BillInput) -> BillPayload:
+        return _mutate(info, lambda ctx: service.create_bill(ctx.session, ctx.principal, _input(input)))
+
+    @strawberry.mutation(description="Amend a bill: a new version of the whole document, anchored again.")
+    def amend_bill(self, info: Info, id: strawberry.ID, input: BillInput) -> BillPayload:
+        return _mutate(
+            info, lambda ctx: service.amend_bill(ctx.session, ctx.principal, parse_id(id), _input(input))
+        )
+
+    @strawberry.mutation(description="Issue a draft bill; a negotiable one hands its title to the shipper.")
+    def issue_bill(self, info: Info, id: strawberry.ID) -> BillPayload:
+        return _mutate(
+            info, lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.ISSUED)
+        )
+
+    @strawberry.mutation(description="The goods are on their way.")
+    def start_transit(self, info: Info, id: strawberry.ID) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.IN_TRANSIT),
+        )
+
+    @strawberry.mutation(description="The goods were delivered.")
+    def confirm_delivery(self, info: Info, id: strawberry.ID) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.DELIVERED),
+        )
+
+    @strawberry.mutation(description="Void a bill that was never used.")
+    def void_bill(self, info: Info, id: strawberry.ID) -> BillPayload:
+        return _mutate(
+            info, lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.VOID)
+        )
+
+    @strawberry.mutation(
+        description="Holder only: endorse the title to a named organisation, which becomes holder."
+    )
+    def endorse_title(
+        self, info: Info, id: strawberry.ID, to_org_id: strawberry.ID, note: str | None = None
+    ) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.title_action(
+                ctx.session,
+                ctx.principal,
+                parse_id(id),
+                TitleAction.ENDORSE,
+                parse_id(to_org_id, "toOrgId"),
+                note,
+            ),
+        )
+
+    @strawberry.mutation(description="Holder only: endorse in blank; the title then passes by delivery.")
+    def blank_endorse_title(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.title_action(
+                ctx.session, ctx.principal, parse_id(id), TitleAction.BLANK_ENDORSE, None, note
+            ),
+        )
+
+    @strawberry.mutation(description="Holder only: hand a blank-endorsed title to another organisation.")
+    def transfer_title(
+        self, info: Info, id: strawberry.ID, to_org_id: strawberry.ID, note: str | None = None
+    ) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.title_action(
+                ctx.session,
+                ctx.principal,
+                parse_id(id),
+                TitleAction.TRANSFER,
+                parse_id(to_org_id, "toOrgId"),
+                note,
+            ),
+        )
+
+    @strawberry.mutation(description="Holder only: surrender the title to the issuer to take delivery.")
+    def request_surrender(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.title_action(
+                ctx.session, ctx.principal, parse_id(id), TitleAction.SURRENDER_REQUESTED, None, note
+            ),
+        )
+
+    @strawberry.mutation(description="Issuer only: accept a surrender; the title is spent.")
+    def accept_surrender(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.title_action(
+                ctx.session, ctx.principal, parse_id(id), TitleAction.SURRENDER_ACCEPTED, None, note
+            ),
+        )
+
+    @strawberry.mutation(description="Issuer only: refuse a surrender; the title returns to its holder.")
+    def reject_surrender(self, info: Info, id: strawberry.ID, note: str) -> BillPayload:
+        return _mutate(
+            info,
+            lambda ctx: service.title_action(
+                ctx.session, ctx.principal, parse_id(id), TitleAction.SURRENDER_REJECTED, None, note
+            ),
+        )
+
+
+@strawberry.type(description="Something happened to a bill or to one of its containers.")
+class BillEvent:
+    bill_number: str
+    change: str = strawberry.field(
+        description="created, amended, issued, title_endorse, ..., or container_event."
+    )
+    version: int | None
+    container_number: str | None
+    event_ids: list[strawberry.ID]
+
+
+@strawberry.type
+class BillSubscription:
+    @strawberry.subscription(description="Changes to a bill you may read, and events of its containers.")
+    async def bill_events(self, info: Info, number: str) -> AsyncGenerator[BillEvent, None]:
+        from hub.tracking import service as tracking
+
+        ctx = info.context
+        principal = ctx.principal
+        with ctx.state.session() as session:
+            view = service.get_bill(
+                session, principal, number=number
+            )  # refuses a bill the caller may not read
+            containers = {c.number for c in view.containers}
+            bill_id = str(view.bill.id)
+        bill_changes = ctx.state.bus.subscribe(service.TOPIC)
+        container_changes = ctx.state.bus.subscribe(tracking.TOPIC)
+        import asyncio
+
+        queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+
+        async def pump(name: str, source: Any) -> None:
+            async for message in source:
+                await queue.put((name, message))
+
+        tasks = [
+            asyncio.create_task(pump("bill", bill_changes)),
+            asyncio.create_task(pump("container", container_changes)),
+        ]
+        try:
+            while True:
+                name, message = await queue.get()
+                if name == "bill" and message.get("billId") == bill_id:
+                    yield BillEvent(
+                        bill_number=number,
+                        change=message["change"],
+                        version=message.get("version"),
+                        container_number=None,
+                        event_ids=[],
+                    )
+                elif name == "container" and message.get("container") in containers:
+                    with ctx.state.session() as session:
+                        visible = tracking.events_by_ids(
+                            session, principal, [uuid.UUID(i) for i in message["eventIds"]]
+                        )
+                    if visible:
+                        yield BillEvent(
+                            bill_number=number,
+                            change="container_event",
+                            version=None,
+                            container_number=message["container"],
+                            event_ids=[strawberry.ID(str(e.id)) for e in visible],
+                        )
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+__all__ = ["BillMutation", "BillQuery", "BillRow", "BillSubscription"]
