@@ -175,8 +175,9 @@ def _legs(bill_id: uuid.UUID, legs: Sequence[LegInput], session: Session) -> lis
                 f"{where}.mode: {leg.mode!r} is not one of {', '.join(MODES)}", field=f"{where}.mode"
             )
         start, end = _locode(leg.from_locode, f"{where}.from"), _locode(leg.to_locode, f"{where}.to")
-        if start == end:
-            raise Invalid(f"{where}: a leg goes from one place to another", field=f"{where}.to")
+        if start == end and mode != "ROAD":
+            # Only a local road delivery stays within one UN/LOCODE area.
+            raise Invalid(f"{where}: a {mode} leg goes from one place to another", field=f"{where}.to")
         if previous is not None and start != previous:
             raise Invalid(
                 f"{where}.from: the journey is broken: the previous leg ends at {previous}, this one starts at {start}",
