@@ -1,0 +1,170 @@
+"""Bills: what a forwarder may enter, the lifecycle, and who may move the title."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from hub.auth.models import OrgType
+from hub.bills.states import ALLOWED, BillState
+from seeds import journey
+from tests.conftest import Party, World, data, gql
+
+CREATE = """mutation($i: BillInput!) { createBill(input: $i) { bill { id version state } errors { code field message } } }"""
+AMEND = """mutation($id: ID!, $i: BillInput!) { amendBill(id: $id, input: $i) { bill { version legs { sequence } } errors { code field message } } }"""
+OP = """mutation($id: ID!) { %s(id: $id) { bill { state version holder { name } } errors { code field message } } }"""
+
+
+@pytest.fixture
+def cast(world: World) -> dict[str, Party]:
+    names = {
+        "Bohai Multimodal Forwarding": OrgType.FORWARDER,
+        "Korea Strait Shipping": OrgType.CARRIER,
+        "Shenyang Rail Container Co.": OrgType.CARRIER,
+        "Hanul Electronics Export": OrgType.SELLER,
+        "Liaoning Cross-Border Mall": OrgType.PLATFORM,
+        "Bank of Dalian Trade Finance": OrgType.BANK,
+    }
+    return {name: world.party(kind, name) for name, kind in names.items()}
+
+
+def _input(cast: dict[str, Party]) -> dict[str, Any]:
+    return journey.bill_input({name: str(p.id) for name, p in cast.items()})
+
+
+@pytest.mark.parametrize(
+    "change, field, says",
+    [
+        (
+            lambda b: b["containers"][0].update(number="MSCU6639871"),
+            "containers[0].number",
+            "check digit is 0",
+        ),
+        (
+            lambda b: b["containers"][0].update(number="MSCU66398"),
+            "containers[0].number",
+            "4 letters and 7 digits",
+        ),
+        (lambda b: b["legs"][1].update(fromLocode="CNTXG"), "legs[1].from", "journey is broken"),
+        (lambda b: b["legs"][0].update(mode="TELEPORT"), "legs[0].mode", "not one of"),
+        (lambda b: b["legs"][0].update(toLocode="XXDLC"), "legs[0].to", "not a UN/LOCODE"),
+        (lambda b: b["cargo"][0].update(hsCode="85A852"), "cargo[0].hsCode", "HS code"),
+        (
+            lambda b: b["cargo"][0].update(containerNumber="BMOU5123340"),
+            "cargo[0].containerNumber",
+            "not among",
+        ),
+        (lambda b: b["cargo"][0].update(currency="ZZZ"), "cargo[0].currency", "ISO 4217"),
+        (lambda b: b["shipper"].pop("orgId"), "shipper.orgId", "first holder"),
+        (lambda b: b.update(legs=[]), "legs", "at least one leg"),
+        (
+            lambda b: b["legs"][0].update(plannedArrival="2026-11-01T00:00:00Z"),
+            "legs[0].plannedArrival",
+            "not after",
+        ),
+    ],
+)
+def test_what_a_forwarder_enters_is_checked_field_by_field(
+    client: TestClient, cast: dict[str, Party], change: Any, field: str, says: str
+) -> None:
+    bill = copy.deepcopy(_input(cast))
+    change(bill)
+    result = data(gql(client, cast["Bohai Multimodal Forwarding"].token, CREATE, {"i": bill}))["createBill"]
+    assert result["bill"] is None
+    assert result["errors"][0]["field"] == field and says in result["errors"][0]["message"], result["errors"]
+
+
+def test_only_forwarders_and_carriers_issue_bills_and_numbers_are_unique(
+    client: TestClient, cast: dict[str, Party]
+) -> None:
+    seller = cast["Hanul Electronics Export"]
+    assert (
+        data(gql(client, seller.token, CREATE, {"i": _input(cast)}))["createBill"]["errors"][0]["code"]
+        == "FORBIDDEN"
+    )
+    forwarder = cast["Bohai Multimodal Forwarding"]
+    assert data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["errors"] == []
+    again = data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["errors"]
+    assert again[0]["code"] == "CONFLICT" and again[0]["field"] == "number"
+
+
+def test_the_lifecycle_refuses_what_it_does_not_allow(client: TestClient, cast: dict[str, Party]) -> None:
+    forwarder = cast["Bohai Multimodal Forwarding"]
+    bill = data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["bill"]
+    early = data(gql(client, forwarder.token, OP % "confirmDelivery", {"id": bill["id"]}))["confirmDelivery"]
+    assert (
+        early["errors"][0]["code"] == "CONFLICT"
+        and "DRAFT bill cannot become DELIVERED" in early["errors"][0]["message"]
+    )
+    issued = data(gql(client, forwarder.token, OP % "issueBill", {"id": bill["id"]}))["issueBill"]["bill"]
+    assert issued["state"] == "ISSUED" and issued["holder"]["name"] == "Hanul Electronics Export"
+    amended = data(gql(client, forwarder.token, AMEND, {"id": bill["id"], "i": _input(cast)}))["amendBill"]
+    assert amended["errors"] == [] and amended["bill"]["version"] == issued["version"] + 1
+    carrier = cast["Korea Strait Shipping"]
+    foreign = data(gql(client, carrier.token, OP % "voidBill", {"id": bill["id"]}))["voidBill"]
+    assert foreign["errors"][0]["code"] == "NOT_FOUND"  # a carrier on the bill reads it but does not own it
+    assert (
+        data(gql(client, carrier.token, "{ bills { edges { node { number } } } }"))["bills"]["edges"][0][
+            "node"
+        ]["number"]
+        == journey.BILL_NUMBER
+    )
+
+
+def test_the_state_machine_has_final_states() -> None:
+    assert ALLOWED[BillState.SURRENDERED] == frozenset() and ALLOWED[BillState.VOID] == frozenset()
+    assert all(BillState.DRAFT not in targets for targets in ALLOWED.values())
+
+
+def test_only_the_holder_moves_the_title_and_blank_endorsement_passes_by_delivery(
+    client: TestClient, cast: dict[str, Party]
+) -> None:
+    forwarder, seller = cast["Bohai Multimodal Forwarding"], cast["Hanul Electronics Export"]
+    bank, buyer = cast["Bank of Dalian Trade Finance"], cast["Liaoning Cross-Border Mall"]
+    bill = data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["bill"]
+    data(gql(client, forwarder.token, OP % "issueBill", {"id": bill["id"]}))
+    transfer = """mutation($id: ID!, $to: ID!) { transferTitle(id: $id, toOrgId: $to) { bill { holder { name } } errors { code message } } }"""
+    refused = data(gql(client, seller.token, transfer, {"id": bill["id"], "to": str(bank.id)}))[
+        "transferTitle"
+    ]
+    assert refused["errors"][0]["code"] == "CONFLICT" and "blank-endorsed" in refused["errors"][0]["message"]
+    assert (
+        data(gql(client, seller.token, OP % "blankEndorseTitle", {"id": bill["id"]}))["blankEndorseTitle"][
+            "errors"
+        ]
+        == []
+    )
+    moved = data(gql(client, seller.token, transfer, {"id": bill["id"], "to": str(bank.id)}))["transferTitle"]
+    assert moved["errors"] == [] and moved["bill"]["holder"]["name"] == "Bank of Dalian Trade Finance"
+    # The seller no longer holds it; the bank, as holder, now reads the bill.
+    again = data(gql(client, seller.token, transfer, {"id": bill["id"], "to": str(buyer.id)}))[
+        "transferTitle"
+    ]
+    assert again["errors"][0]["code"] == "FORBIDDEN"
+    assert (
+        data(gql(client, bank.token, OP % "requestSurrender", {"id": bill["id"]}))["requestSurrender"][
+            "errors"
+        ]
+        == []
+    )
+    reject = """mutation($id: ID!) { rejectSurrender(id: $id, note: "missing bank release") { bill { holder { name } surrenderPending } errors { code } } }"""
+    assert (
+        data(gql(client, bank.token, reject, {"id": bill["id"]}))["rejectSurrender"]["errors"][0]["code"]
+        == "FORBIDDEN"
+    )
+    back = data(gql(client, forwarder.token, reject, {"id": bill["id"]}))["rejectSurrender"]["bill"]
+    assert back == {"holder": {"name": "Bank of Dalian Trade Finance"}, "surrenderPending": False}
+
+
+def test_a_straight_bill_has_no_title(client: TestClient, cast: dict[str, Party]) -> None:
+    forwarder = cast["Bohai Multimodal Forwarding"]
+    straight = {**_input(cast), "negotiable": False, "consignee": {"name": "Liaoning Cross-Border Mall"}}
+    bill = data(gql(client, forwarder.token, CREATE, {"i": straight}))["createBill"]["bill"]
+    issued = data(gql(client, forwarder.token, OP % "issueBill", {"id": bill["id"]}))["issueBill"]["bill"]
+    assert issued["holder"] is None
+    seller = cast["Hanul Electronics Export"]
+    nope = data(gql(client, seller.token, OP % "blankEndorseTitle", {"id": bill["id"]}))["blankEndorseTitle"]
+    assert nope["errors"][0]["code"] == "CONFLICT"
