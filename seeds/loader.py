@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -81,7 +82,98 @@ def load(session: Session) -> dict[str, Organisation]:
                 grantee_org_id=orgs[grantee].id,
             )
     session.flush()
+    _journey(session, orgs)
     return orgs
+
+
+def _journey(session: Session, orgs: dict[str, Organisation]) -> None:
+    """The through bill, issued, with the journey up to the rail leg: a container on its way to Shenyang."""
+    from adapters import dcsa, edifact
+    from hub.bills import service as bills
+    from hub.bills.models import Bill
+    from hub.bills.states import BillState
+    from hub.tracking import service as tracking
+    from seeds import journey
+
+    if session.exec(select(Bill.id).where(Bill.number == journey.BILL_NUMBER)).first() is not None:
+        return
+    spec: Any = journey.bill_input({name: str(org.id) for name, org in orgs.items()})
+
+    def party(value: Any) -> bills.Party | None:
+        return (
+            None
+            if value is None
+            else bills.Party(
+                name=value["name"], org_id=uuid.UUID(value["orgId"]) if value.get("orgId") else None
+            )
+        )
+
+    def when(value: str | None) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    data = bills.BillInput(
+        number=spec["number"],
+        negotiable=spec["negotiable"],
+        shipper=bills.Party(name=spec["shipper"]["name"], org_id=uuid.UUID(spec["shipper"]["orgId"])),
+        consignee=party(spec["consignee"]),
+        notify=party(spec["notify"]),
+        place_of_receipt=spec["placeOfReceipt"],
+        place_of_delivery=spec["placeOfDelivery"],
+        legs=tuple(
+            bills.LegInput(
+                mode=leg["mode"],
+                from_locode=leg["fromLocode"],
+                to_locode=leg["toLocode"],
+                carrier_name=leg.get("carrierName"),
+                carrier_org_id=uuid.UUID(leg["carrierOrgId"]) if leg.get("carrierOrgId") else None,
+                vessel_name=leg.get("vesselName"),
+                voyage=leg.get("voyage"),
+                vehicle_reference=leg.get("vehicleReference"),
+                planned_departure=when(leg.get("plannedDeparture")),
+                planned_arrival=when(leg.get("plannedArrival")),
+            )
+            for leg in spec["legs"]
+        ),
+        containers=tuple(
+            bills.ContainerInput(
+                number=c["number"],
+                iso_size_type=c["isoSizeType"],
+                seals=tuple(c["seals"]),
+                gross_weight_kg=Decimal(c["grossWeightKg"]),
+            )
+            for c in spec["containers"]
+        ),
+        cargo=tuple(
+            bills.CargoInput(
+                hs_code=c["hsCode"],
+                description=c["description"],
+                packages=c["packages"],
+                package_type=c["packageType"],
+                gross_weight_kg=Decimal(c["grossWeightKg"]),
+                value=Decimal(c["value"]),
+                currency=c["currency"],
+                container_number=c["containerNumber"],
+            )
+            for c in spec["cargo"]
+        ),
+    )
+    forwarder = _principal(orgs["Bohai Multimodal Forwarding"])
+    view = bills.create_bill(session, forwarder, data)
+    bills.change_state(session, forwarder, view.bill.id, BillState.ISSUED)
+    bills.change_state(session, forwarder, view.bill.id, BillState.IN_TRANSIT)
+    for step in (
+        journey.sea_loading(),
+        journey.dalian_discharge(),
+        journey.dalian_gate_out_rail(),
+        journey.rail_leg(),
+    ):
+        sender = orgs[step.sender]
+        batch = (
+            edifact.parse(step.body)
+            if step.kind == "edifact"
+            else dcsa.parse(step.body, scope=str(sender.id))
+        )
+        tracking.ingest(session, _principal(sender), batch)
 
 
 def issue_demo_keys(session: Session, orgs: dict[str, Organisation], pepper: str) -> list[DemoKey]:

@@ -91,6 +91,18 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
             "HNE-INV-2026-0412",
             "BDTF-CREDIT-2026-031",
         }  # its own, and the invoice the seller shared
+        forwarder = keys["Bohai Multimodal Forwarding"]
+        where = httpx.post(
+            f"{base}/graphql",
+            headers={"Authorization": f"Bearer {forwarder}"},
+            json={
+                "query": '{ container(number: "MSCU6639870") { status { billNumber currentLeg { sequence mode } } } }'
+            },
+        ).json()
+        assert where["data"]["container"]["status"] == {
+            "billNumber": "BMF-DLC-26-0001",
+            "currentLeg": {"sequence": 2, "mode": "RAIL"},
+        }
         assert (tmp_path / "var" / "hub.db").exists()
     finally:
         process.terminate()
