@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from hub.errors import HubError, Unauthenticated
 from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
 from hub.state import HubState, build_state
+from hub.tracking.push import Pusher, PushSettings
 
 
 class HubGraphQLRouter(GraphQLRouter[Context, None]):
@@ -56,9 +58,22 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         await state.bus.start()
         assert state.ledger is not None
         await state.ledger.start(worker=settings.anchor_in_process)
+        stop = asyncio.Event()
+        pusher = None
+        if settings.push_in_process:
+            push = Pusher(
+                state.engine,
+                PushSettings(
+                    max_attempts=settings.push_max_attempts, backoff_seconds=settings.push_backoff_seconds
+                ),
+            )
+            pusher = asyncio.create_task(push.run(stop), name="event-push")
         try:
             yield
         finally:
+            stop.set()
+            if pusher is not None:
+                await pusher
             await state.ledger.stop()
             await state.bus.stop()
 

@@ -9,6 +9,15 @@ from hub.bills import service as _bill_service  # noqa: F401  (registers the rec
 from hub.documents import models as document_models
 from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
 from hub.tracking import models as tracking_models
+from hub.tracking import push as tracking_push
 from hub.tracking import service as _tracking_service  # noqa: F401  (registers the record kind)
 
-__all__ = ["anchors", "auth_models", "bill_models", "document_models", "outbox", "tracking_models"]
+__all__ = [
+    "anchors",
+    "auth_models",
+    "bill_models",
+    "document_models",
+    "outbox",
+    "tracking_models",
+    "tracking_push",
+]

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = 2_000_000
     max_ingest_bytes: int = 50_000_000  # one EDIFACT interchange or DCSA body on /ingest/*
 
+    # DCSA event subscriptions (push).
+    push_in_process: bool = True
+    push_max_attempts: int = Field(default=8, ge=1, le=50)
+    push_backoff_seconds: float = Field(default=1.0, gt=0)
+    callback_allow_private_networks: bool = False  # the hub refuses to call into its own network (SSRF)
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -213,6 +213,9 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
     for chunk in _chunks(outbox, 2000):
         connection.execute(insert(OutboxEntry.__table__), list(chunk))  # type: ignore[attr-defined]
     report.stored = len(rows)
+    from hub.tracking.push import queue_deliveries
+
+    queue_deliveries(session, rows)
     for info in batch.messages:
         session.add(
             IngestedMessage(

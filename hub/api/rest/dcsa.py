@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from hub.auth.permissions import Principal
 from hub.errors import Invalid, NotFound
 from hub.state import HubState
-from hub.tracking import service
+from hub.tracking import push, service
 from hub.tracking.models import TrackingEvent
 
 from .auth import require_principal
@@ -132,3 +132,79 @@ def get_event(event_id: str, request: Request, principal: Caller) -> JSONRespons
     if not rows or not renderable(rows[0]):
         raise NotFound("no such event", field="eventID")
     return JSONResponse(render_v22(rows[0]), headers={"API-Version": API_VERSION})
+
+
+# -- event subscriptions (push) ------------------------------------------------------------------------
+
+
+def _subscription_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound("no subscription of yours with that id", field="subscriptionID") from exc
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise Invalid("the body is not JSON", field="$") from exc
+    if not isinstance(body, dict):
+        raise Invalid("the body is a JSON object", field="$")
+    return body
+
+
+@router.post("/event-subscriptions", status_code=201, summary="Subscribe to events (DCSA 2.2 push)")
+async def create_subscription(request: Request, principal: Caller) -> JSONResponse:
+    """Register a callback URL, a base64 shared secret and filters; matching events are pushed, signed."""
+    state: HubState = request.app.state.hub
+    body = await _json_object(request)
+    with state.session() as session:
+        sub = push.create_subscription(
+            session, principal, body, allow_private=state.settings.callback_allow_private_networks
+        )
+        session.commit()
+        return JSONResponse(push.as_dcsa(sub), status_code=201, headers={"API-Version": API_VERSION})
+
+
+@router.get("/event-subscriptions", summary="Your subscriptions")
+def list_subscriptions(request: Request, principal: Caller) -> JSONResponse:
+    """The caller's subscriptions (never their secrets)."""
+    state: HubState = request.app.state.hub
+    with state.session() as session:
+        return JSONResponse(
+            [push.as_dcsa(s) for s in push.list_subscriptions(session, principal)],
+            headers={"API-Version": API_VERSION},
+        )
+
+
+@router.get("/event-subscriptions/{subscription_id}", summary="One subscription")
+def get_subscription(subscription_id: str, request: Request, principal: Caller) -> JSONResponse:
+    """One of the caller's subscriptions."""
+    state: HubState = request.app.state.hub
+    with state.session() as session:
+        sub = push.get_subscription(session, principal, _subscription_id(subscription_id))
+        return JSONResponse(push.as_dcsa(sub), headers={"API-Version": API_VERSION})
+
+
+@router.delete("/event-subscriptions/{subscription_id}", status_code=204, summary="Unsubscribe")
+def delete_subscription(subscription_id: str, request: Request, principal: Caller) -> Response:
+    """Stop a subscription."""
+    state: HubState = request.app.state.hub
+    with state.session() as session:
+        push.delete_subscription(session, principal, _subscription_id(subscription_id))
+        session.commit()
+    return Response(status_code=204)
+
+
+@router.put(
+    "/event-subscriptions/{subscription_id}/secret", status_code=204, summary="Rotate the shared secret"
+)
+async def rotate_secret(subscription_id: str, request: Request, principal: Caller) -> Response:
+    """Replace the secret that signs notifications."""
+    state: HubState = request.app.state.hub
+    body = await _json_object(request)
+    with state.session() as session:
+        push.rotate_secret(session, principal, _subscription_id(subscription_id), str(body.get("secret", "")))
+        session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,445 @@
+"""DCSA event subscriptions: the hub pushes matching events to subscribers' callback URLs.
+
+Durable: a delivery row is written in the same transaction as the event it carries, so an event that was
+stored is never lost, whatever restarts. The worker claims due deliveries with a lease, POSTs them as a
+DCSA 2.2 array signed with the subscription's shared secret (``Notification-Signature: sha256=<hex>``
+over the exact body), marks them delivered on a 2xx answer, retries with exponential back-off otherwise,
+and after the last attempt keeps them as dead letters. Delivery is at least once: only a crash between
+the subscriber's 2xx and our commit sends an event again, with the same eventID for the subscriber to
+drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+from prometheus_client import Counter
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, insert, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from hub.auth.models import Organisation
+from hub.auth.permissions import Action, Principal
+from hub.db import new_id, utcnow
+from hub.errors import Invalid, NotFound
+
+log = structlog.get_logger(__name__)
+PUSHED = Counter("hub_event_push_total", "Event deliveries to subscribers", ["outcome"])
+FILTERS = (
+    "eventType",
+    "equipmentEventTypeCode",
+    "transportEventTypeCode",
+    "shipmentEventTypeCode",
+    "equipmentReference",
+    "carrierBookingReference",
+    "transportDocumentReference",
+    "transportCallID",
+    "vesselIMONumber",
+    "UNLocationCode",
+)
+_EVENT_FIELD = {
+    "eventType": "event_type",
+    "equipmentEventTypeCode": "type_code",
+    "transportEventTypeCode": "type_code",
+    "shipmentEventTypeCode": "type_code",
+    "equipmentReference": "equipment_reference",
+    "carrierBookingReference": "booking_reference",
+    "transportDocumentReference": "transport_document_reference",
+    "transportCallID": "transport_call_id",
+    "vesselIMONumber": "vessel_imo",
+    "UNLocationCode": "un_location_code",
+}
+_CODE_TYPE = {
+    "equipmentEventTypeCode": "EQUIPMENT",
+    "transportEventTypeCode": "TRANSPORT",
+    "shipmentEventTypeCode": "SHIPMENT",
+}
+
+
+class EventSubscription(SQLModel, table=True):
+    """A subscriber's callback, its shared secret and its filters."""
+
+    __tablename__ = "event_subscription"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    owner_org_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    callback_url: str = Field(max_length=2000)
+    secret: str = Field(max_length=500)  # base64, as DCSA sends it; needed in clear to sign
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class EventDelivery(SQLModel, table=True):
+    """One event owed to one subscription."""
+
+    __tablename__ = "event_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        Index("ix_event_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    subscription_id: uuid.UUID = Field(foreign_key="event_subscription.id", index=True)
+    event_id: uuid.UUID = Field(foreign_key="tracking_event.id")
+    state: str = Field(max_length=10)  # PENDING, DELIVERED, DEAD, SKIPPED
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+# -- subscriptions -----------------------------------------------------------------------------------
+
+
+def _check_url(url: str, allow_private: bool) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise Invalid("callbackUrl must be an http(s) URL with a host", field="callbackUrl")
+    if len(url) > 2000:
+        raise Invalid("callbackUrl is longer than 2000 characters", field="callbackUrl")
+    if not allow_private:
+        # The hub makes these requests: refuse addresses inside its own network (SSRF).
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except socket.gaierror as exc:
+            raise Invalid(f"callbackUrl: {parts.hostname} does not resolve", field="callbackUrl") from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
+                raise Invalid(
+                    "callbackUrl points into a private network, which the hub does not call",
+                    field="callbackUrl",
+                )
+    return url
+
+
+def _check_secret(secret: str) -> str:
+    try:
+        raw = base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Invalid("secret must be base64 (DCSA: format byte)", field="secret") from exc
+    if len(raw) < 32:
+        raise Invalid("secret must decode to at least 32 bytes", field="secret")
+    return secret
+
+
+def _filters(body: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name in FILTERS:
+        value = body.get(name)
+        if value in (None, "", []):
+            continue
+        if name in ("eventType", *(_CODE_TYPE)):
+            values = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
+            found[name] = [str(v) for v in values if v]
+        elif isinstance(value, str):
+            found[name] = value
+        else:
+            raise Invalid(f"{name} must be a string", field=name)
+    return found
+
+
+def create_subscription(
+    session: Session, principal: Principal, body: dict[str, Any], *, allow_private: bool
+) -> EventSubscription:
+    """A new subscription of the caller's organisation."""
+    principal.require(Action.READ_RECORDS)
+    if not isinstance(body.get("callbackUrl"), str):
+        raise Invalid("callbackUrl is required", field="callbackUrl")
+    if not isinstance(body.get("secret"), str):
+        raise Invalid("secret is required (base64)", field="secret")
+    secret = _check_secret(body["secret"])  # before the URL, whose check may need the network
+    sub = EventSubscription(
+        owner_org_id=principal.org_id,
+        callback_url=_check_url(body["callbackUrl"], allow_private),
+        secret=secret,
+        filters=_filters(body),
+    )
+    session.add(sub)
+    session.flush()
+    return sub
+
+
+def get_subscription(session: Session, principal: Principal, subscription_id: uuid.UUID) -> EventSubscription:
+    """One of the caller's live subscriptions."""
+    sub = session.get(EventSubscription, subscription_id)
+    if sub is None or sub.owner_org_id != principal.org_id or sub.deleted_at is not None:
+        raise NotFound("no subscription of yours with that id", field="subscriptionID")
+    return sub
+
+
+def list_subscriptions(session: Session, principal: Principal) -> list[EventSubscription]:
+    """The caller's live subscriptions."""
+    return list(
+        session.exec(
+            select(EventSubscription).where(
+                EventSubscription.owner_org_id == principal.org_id,
+                col(EventSubscription.deleted_at).is_(None),
+            )
+        )
+    )
+
+
+def delete_subscription(session: Session, principal: Principal, subscription_id: uuid.UUID) -> None:
+    """Stop a subscription; what was still owed to it is dropped."""
+    sub = get_subscription(session, principal, subscription_id)
+    sub.deleted_at = utcnow()
+    session.add(sub)
+    session.execute(
+        update(EventDelivery)
+        .where(col(EventDelivery.subscription_id) == sub.id, col(EventDelivery.state) == "PENDING")
+        .values(state="SKIPPED", last_error="subscription deleted")
+    )
+
+
+def rotate_secret(session: Session, principal: Principal, subscription_id: uuid.UUID, secret: str) -> None:
+    """Replace the shared secret; deliveries from now on are signed with the new one."""
+    sub = get_subscription(session, principal, subscription_id)
+    sub.secret = _check_secret(secret)
+    session.add(sub)
+
+
+def as_dcsa(sub: EventSubscription) -> dict[str, Any]:
+    """A subscription as DCSA 2.2 shows it (never its secret)."""
+    return {"subscriptionID": str(sub.id), "callbackUrl": sub.callback_url, **sub.filters}
+
+
+# -- matching, in the ingest transaction --------------------------------------------------------------
+
+
+def _matches(filters: dict[str, Any], event: dict[str, Any]) -> bool:
+    for name, wanted in filters.items():
+        value = event.get(_EVENT_FIELD[name])
+        if name in _CODE_TYPE:
+            if event.get("event_type") == _CODE_TYPE[name] and value not in wanted:
+                return False
+        elif isinstance(wanted, list):
+            if value not in wanted:
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+def queue_deliveries(session: Session, events: Sequence[dict[str, Any]]) -> int:
+    """Owe every new event to each live subscription whose filters it matches (visibility is checked when
+    sending, against the subscriber's organisation)."""
+    subs = list(session.exec(select(EventSubscription).where(col(EventSubscription.deleted_at).is_(None))))
+    if not subs or not events:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "subscription_id": sub.id,
+            "event_id": event["id"],
+            "state": "PENDING",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for event in events
+        for sub in subs
+        if _matches(sub.filters, event)
+    ]
+    if rows:
+        session.connection().execute(insert(EventDelivery.__table__), rows)  # type: ignore[attr-defined]
+    return len(rows)
+
+
+# -- the delivery worker -----------------------------------------------------------------------------
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The Notification-Signature header value for ``body``."""
+    return "sha256=" + hmac.new(base64.b64decode(secret), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """How hard the worker tries."""
+
+    batch: int = 100
+    max_attempts: int = 8
+    backoff_seconds: float = 1.0
+    backoff_max_seconds: float = 600.0
+    timeout_seconds: float = 10.0
+    lease_seconds: float = 60.0
+    idle_seconds: float = 0.2
+
+
+class Pusher:
+    """Sends what is owed to subscribers. Several may run; leases keep them off each other's rows."""
+
+    def __init__(self, engine: Engine, settings: PushSettings | None = None) -> None:
+        self.engine = engine
+        self.settings = settings or PushSettings()
+
+    def _claim(self) -> list[tuple[EventSubscription, list[EventDelivery]]]:
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            due = list(
+                session.exec(
+                    select(EventDelivery)
+                    .where(EventDelivery.state == "PENDING", col(EventDelivery.next_attempt_at) <= now)
+                    .where(
+                        (col(EventDelivery.lease_until).is_(None)) | (col(EventDelivery.lease_until) < now)
+                    )
+                    .order_by(col(EventDelivery.created_at))
+                    .limit(self.settings.batch)
+                )
+            )
+            claimed = []
+            for delivery in due:
+                result = session.execute(
+                    update(EventDelivery)
+                    .where(col(EventDelivery.id) == delivery.id, col(EventDelivery.state) == "PENDING")
+                    .where(
+                        (col(EventDelivery.lease_until).is_(None)) | (col(EventDelivery.lease_until) < now)
+                    )
+                    .values(lease_until=now + timedelta(seconds=self.settings.lease_seconds))
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(delivery)
+            session.commit()
+            groups: dict[uuid.UUID, list[EventDelivery]] = {}
+            for delivery in claimed:
+                groups.setdefault(delivery.subscription_id, []).append(delivery)
+            return [
+                (sub, groups[sub.id])
+                for sub in session.exec(
+                    select(EventSubscription).where(col(EventSubscription.id).in_(list(groups)))
+                )
+            ]
+
+    def _body(
+        self, sub: EventSubscription, deliveries: list[EventDelivery]
+    ) -> tuple[bytes, list[uuid.UUID], list[uuid.UUID]]:
+        from adapters.dcsa.render import render_v22, renderable
+        from hub.tracking.service import events_by_ids
+
+        with Session(self.engine) as session:
+            org = session.get(Organisation, sub.owner_org_id)
+            assert org is not None
+            principal = Principal(org.id, org.name, org.type, _viewer(), org.id)
+            events = {e.id: e for e in events_by_ids(session, principal, [d.event_id for d in deliveries])}
+        send, skip, body = [], [], []
+        for delivery in deliveries:
+            event = events.get(delivery.event_id)
+            if event is None or not renderable(event):
+                skip.append(delivery.id)
+            else:
+                send.append(delivery.id)
+                body.append(render_v22(event))
+        return json.dumps(body, separators=(",", ":")).encode(), send, skip
+
+    def _finish(self, ids: list[uuid.UUID], **values: Any) -> None:
+        if not ids:
+            return
+        with Session(self.engine) as session:
+            session.execute(
+                update(EventDelivery).where(col(EventDelivery.id).in_(ids)).values(lease_until=None, **values)
+            )
+            session.commit()
+
+    def _retry(self, deliveries: list[EventDelivery], error: str) -> None:
+        now = utcnow()
+        with Session(self.engine) as session:
+            for d in deliveries:
+                attempts = d.attempts + 1
+                dead = attempts >= self.settings.max_attempts
+                delay = min(
+                    self.settings.backoff_seconds * 2 ** (attempts - 1), self.settings.backoff_max_seconds
+                )
+                session.execute(
+                    update(EventDelivery)
+                    .where(col(EventDelivery.id) == d.id)
+                    .values(
+                        attempts=attempts,
+                        state="DEAD" if dead else "PENDING",
+                        lease_until=None,
+                        last_error=error[:500],
+                        next_attempt_at=now + timedelta(seconds=delay),
+                    )
+                )
+                PUSHED.labels("dead" if dead else "retry").inc()
+            session.commit()
+
+    async def run_once(self, client: httpx.AsyncClient) -> int:
+        """Send what is due now; return how many events were delivered."""
+        delivered = 0
+        for sub, deliveries in await asyncio.to_thread(self._claim):
+            body, send, skip = await asyncio.to_thread(self._body, sub, deliveries)
+            await asyncio.to_thread(
+                self._finish,
+                skip,
+                state="SKIPPED",
+                last_error="not visible to the subscriber, or not DCSA 2.2",
+            )
+            if not send:
+                continue
+            by_id = {d.id: d for d in deliveries}
+            try:
+                answer = await client.post(
+                    sub.callback_url,
+                    content=body,
+                    timeout=self.settings.timeout_seconds,
+                    headers={
+                        "Content-Type": "application/json",
+                        "API-Version": "2.2.0",
+                        "Subscription-ID": str(sub.id),
+                        "Notification-Signature": sign(sub.secret, body),
+                    },
+                )
+                ok = 200 <= answer.status_code < 300
+                error = "" if ok else f"HTTP {answer.status_code}"
+            except httpx.HTTPError as exc:
+                ok, error = False, f"{type(exc).__name__}: {exc}"
+            if ok:
+                await asyncio.to_thread(
+                    self._finish, send, state="DELIVERED", delivered_at=utcnow(), last_error=None
+                )
+                PUSHED.labels("delivered").inc(len(send))
+                delivered += len(send)
+            else:
+                log.warning("push.failed", subscription=str(sub.id), error=error)
+                await asyncio.to_thread(self._retry, [by_id[i] for i in send], error)
+        return delivered
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until ``stop`` is set."""
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            while not stop.is_set():
+                try:
+                    done = await self.run_once(client)
+                except Exception:
+                    log.exception("push.worker_error")
+                    done = 0
+                if done == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.settings.idle_seconds)
+
+
+def _viewer() -> Any:
+    from hub.auth.models import KeyRole
+
+    return KeyRole.VIEWER
