@@ -7,7 +7,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Column, Enum, Identity, Integer, LargeBinary, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -123,6 +123,9 @@ class LedgerPort(Protocol):
 
     def health(self) -> str:
         """'ok', or what is wrong, for /ready."""
+
+    def title_on_chain(self, bill_id: uuid.UUID) -> Any:
+        """What the on-chain title registry says of a bill's title (issuer, holder, version, status, ...)."""
 
 
 def history(session: Session, kind: str, record_id: uuid.UUID) -> list[VersionAnchor]:

@@ -99,3 +99,13 @@ def record_hash(document: dict[str, Any]) -> bytes:
 def leaf_hash(rhash: bytes) -> bytes:
     """The Merkle leaf for a record hash."""
     return keccak(rhash)
+
+
+def title_ref(bill_id: object) -> bytes:
+    """The on-chain TitleRegistry key of a bill's title: keccak256("hub-bill:" + bill id)."""
+    return keccak(f"hub-bill:{bill_id}".encode())
+
+
+def org_ref(org_id: object | None) -> bytes:
+    """The on-chain reference of an organisation: keccak256("hub-org:" + organisation id); zero for none."""
+    return b"\x00" * 32 if org_id is None else keccak(f"hub-org:{org_id}".encode())

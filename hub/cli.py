@@ -131,7 +131,7 @@ def _ledger(settings: Settings, *, connect: bool = True) -> Any:
 
 @chain_app.command("deploy")
 def chain_deploy() -> None:
-    """Deploy the anchor registry on HUB_CHAIN_URL and remember it (prints the address)."""
+    """Deploy the anchor and title registries on HUB_CHAIN_URL and remember them (prints the addresses)."""
     from hub.anchors import ChainContract
     from ledger.anchorer import REGISTRY
 

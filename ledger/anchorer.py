@@ -69,27 +69,30 @@ class AnchorSettings:
     idle_sleep_seconds: float = 0.2
 
 
-def ensure_registry(engine: Engine, chain: ChainClient, *, address: str | None, allow_deploy: bool) -> str:
-    """Point ``chain`` at the anchor registry: the configured address, the one remembered for this chain,
+def ensure_registry(
+    engine: Engine,
+    chain: ChainClient,
+    *,
+    address: str | None,
+    allow_deploy: bool,
+    name: str = "AnchorRegistry",
+) -> str:
+    """Point ``chain`` at contract ``name``: the configured address, the one remembered for this chain,
     or (outside production) a new deployment that is remembered from then on."""
     if address:
-        chain.use_registry(address)
+        chain.attach(name, address)
         return address
     with Session(engine) as session:
         known = session.exec(
-            select(ChainContract).where(
-                ChainContract.chain_id == chain.chain_id, ChainContract.name == REGISTRY
-            )
+            select(ChainContract).where(ChainContract.chain_id == chain.chain_id, ChainContract.name == name)
         ).first()
         if known is not None:
-            chain.use_registry(known.address)
+            chain.attach(name, known.address)
             return known.address
         if not allow_deploy:
-            raise ChainError(
-                f"no anchor registry is known on chain {chain.chain_id}: run 'hub chain deploy' or set HUB_ANCHOR_CONTRACT"
-            )
-        deployed = chain.deploy_registry()
-        session.add(ChainContract(chain_id=chain.chain_id, name=REGISTRY, address=deployed))
+            raise ChainError(f"no {name} is known on chain {chain.chain_id}: run 'hub chain deploy'")
+        deployed = chain.deploy(name)
+        session.add(ChainContract(chain_id=chain.chain_id, name=name, address=deployed))
         try:
             session.commit()
         except IntegrityError:
@@ -97,10 +100,10 @@ def ensure_registry(engine: Engine, chain: ChainClient, *, address: str | None, 
             session.rollback()
             winner = session.exec(
                 select(ChainContract).where(
-                    ChainContract.chain_id == chain.chain_id, ChainContract.name == REGISTRY
+                    ChainContract.chain_id == chain.chain_id, ChainContract.name == name
                 )
             ).one()
-            chain.use_registry(winner.address)
+            chain.attach(name, winner.address)
             return winner.address
         log.info("ledger.registry_deployed", chain_id=chain.chain_id, address=deployed)
         return deployed

@@ -132,7 +132,11 @@ class ChainClient:
         self.receipt_timeout = receipt_timeout
         self._registry: Contract | None = None
         self._artifact = load_artifact("AnchorRegistry")
-        self._selectors = _error_selectors(self._artifact["abi"])
+        self._artifacts = {"AnchorRegistry": self._artifact, "TitleRegistry": load_artifact("TitleRegistry")}
+        self.contracts: dict[str, Contract] = {}
+        self._selectors = {
+            k: v for a in self._artifacts.values() for k, v in _error_selectors(a["abi"]).items()
+        }
         self._send_lock = threading.Lock()
         # An in-process EVM is not thread-safe: the embedded chain serialises every call through this.
         self._lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
@@ -185,29 +189,58 @@ class ChainClient:
             raise ChainError("no anchor registry is configured")
         return self._registry
 
-    def use_registry(self, address: str) -> None:
-        """Talk to the registry at ``address``, after checking that code lives there."""
-        with self.errors("checking the registry address"):
+    def attach(self, name: str, address: str) -> Contract:
+        """Talk to contract ``name`` at ``address``, after checking that this very code lives there."""
+        artifact = self._artifacts[name]
+        with self.errors(f"checking the {name} address"):
             checksum = Web3.to_checksum_address(address)
             code = self.w3.eth.get_code(checksum)
         if not code or code == b"":
             raise ChainRejected(f"no contract at {address} on chain {self.chain_id}")
-        if code.hex().removeprefix("0x") != self._artifact["deployedBytecode"].removeprefix("0x"):
-            raise ChainRejected(f"the contract at {address} is not this version of AnchorRegistry")
-        self._registry = self.w3.eth.contract(address=checksum, abi=self._artifact["abi"])
+        if code.hex().removeprefix("0x") != artifact["deployedBytecode"].removeprefix("0x"):
+            raise ChainRejected(f"the contract at {address} is not this version of {name}")
+        contract = self.w3.eth.contract(address=checksum, abi=artifact["abi"])
+        self.contracts[name] = contract
+        if name == "AnchorRegistry":
+            self._registry = contract
+        return contract
 
-    def deploy_registry(self) -> str:
-        """Deploy a new registry administered by this client's account; return its address."""
-        factory = self.w3.eth.contract(abi=self._artifact["abi"], bytecode=self._artifact["bytecode"])
-        with self.errors("deploying the anchor registry"):
+    def deploy(self, name: str) -> str:
+        """Deploy contract ``name``, administered by this client's account; return its address."""
+        artifact = self._artifacts[name]
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        with self.errors(f"deploying {name}"):
             tx = factory.constructor(self.account.address).build_transaction(self._tx_fields(gas=2_000_000))
         receipt = self.transact(tx)
         if receipt.status != 1:
-            raise ChainRejected("deploying the anchor registry failed")
+            raise ChainRejected(f"deploying {name} failed")
         with self.errors("reading the deployment receipt"):
-            address = self.w3.eth.get_transaction_receipt(HexBytes(receipt.tx_hash))["contractAddress"]
-        self._registry = self.w3.eth.contract(address=address, abi=self._artifact["abi"])  # type: ignore[assignment]
-        return str(address)
+            address = str(self.w3.eth.get_transaction_receipt(HexBytes(receipt.tx_hash))["contractAddress"])
+        self.attach(name, address)
+        return address
+
+    def use_registry(self, address: str) -> None:
+        """Talk to the anchor registry at ``address``."""
+        self.attach("AnchorRegistry", address)
+
+    def deploy_registry(self) -> str:
+        """Deploy a new anchor registry; return its address."""
+        return self.deploy("AnchorRegistry")
+
+    def sign_call(self, name: str, function: str, *args: Any, gas: int = 200_000) -> tuple[str, bytes]:
+        """A signed transaction calling ``function`` on contract ``name``, simulated first so that a refusal
+        surfaces as ChainRejected with its reason."""
+        call = getattr(self.contracts[name].functions, function)(*args)
+        with self.errors(f"preparing {name}.{function}"):
+            call.call({"from": self.account.address})
+            tx = call.build_transaction(cast(TxParams, self._tx_fields(gas=gas)))
+        signed = self.account.sign_transaction(cast(Any, tx))
+        return signed.hash.to_0x_hex(), bytes(signed.raw_transaction)
+
+    def read(self, name: str, function: str, *args: Any) -> Any:
+        """A view call on contract ``name``."""
+        with self.errors(f"reading {name}.{function}"):
+            return getattr(self.contracts[name].functions, function)(*args).call()
 
     # -- transactions ---------------------------------------------------------------------------------
     def _tx_fields(self, gas: int) -> dict[str, Any]:
@@ -358,10 +391,10 @@ class EmbeddedChain(ChainClient):
                 self._apply(bytes.fromhex(entry["raw"]), int(entry["t"]))
         self.replayed = len(entries)
 
-    def use_registry(self, address: str) -> None:
+    def attach(self, name: str, address: str) -> Contract:
         """As for any chain, with a clearer message when the journal was lost but the database was not."""
         try:
-            super().use_registry(address)
+            return super().attach(name, address)
         except ChainRejected as exc:
             raise ChainRejected(
                 f"{exc}. The embedded chain's journal in {self.data_dir} was lost or replaced, so anchors in this "

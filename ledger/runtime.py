@@ -16,6 +16,7 @@ from hub.errors import Unavailable
 from hub.settings import Settings
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry
 from ledger.chain import ChainClient, ChainError, EmbeddedChain, RpcChain
+from ledger.titles import OnChainTitle, TitleSyncer, read_title
 from ledger.verify import Verifier
 
 log = structlog.get_logger(__name__)
@@ -52,18 +53,16 @@ class Ledger:
         self.chain = chain or open_chain(settings)
         self.verifier = Verifier(self.chain)
         self.anchorer = Anchorer(engine, self.chain, anchor_settings(settings))
+        self.titles = TitleSyncer(engine, self.chain)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ready = False
 
     def connect(self) -> None:
-        """Find (or, outside production, deploy) the registry."""
-        ensure_registry(
-            self.engine,
-            self.chain,
-            address=self.settings.anchor_contract,
-            allow_deploy=self.settings.env != "production",
-        )
+        """Find (or, outside production, deploy) the anchor and title registries."""
+        allow = self.settings.env != "production"
+        ensure_registry(self.engine, self.chain, address=self.settings.anchor_contract, allow_deploy=allow)
+        ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="TitleRegistry")
         self.ready = True
 
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
@@ -89,8 +88,25 @@ class Ledger:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
                 delay = min(delay * 2, 30)
-        if worker and not self._stop.is_set():
-            await self.anchorer.run_async(self._stop)
+        while worker and not self._stop.is_set():
+            try:
+                done = await asyncio.to_thread(self.anchorer.run_once)
+                done += await asyncio.to_thread(self.titles.run_once)
+            except Exception:  # the loop must survive anything; work is retried from the database
+                log.exception("ledger.worker_error")
+                done = 0
+            if done == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.anchorer.settings.idle_sleep_seconds)
+
+    def title_on_chain(self, bill_id: uuid.UUID) -> OnChainTitle | None:
+        """What the TitleRegistry says of a bill's title (None when it holds nothing yet)."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        try:
+            return read_title(self.chain, bill_id)
+        except ChainError as exc:
+            raise Unavailable(f"cannot reach the chain: {exc}") from exc
 
     async def stop(self) -> None:
         """Stop the in-process worker after its current batch."""

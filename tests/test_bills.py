@@ -168,3 +168,85 @@ def test_a_straight_bill_has_no_title(client: TestClient, cast: dict[str, Party]
     seller = cast["Hanul Electronics Export"]
     nope = data(gql(client, seller.token, OP % "blankEndorseTitle", {"id": bill["id"]}))["blankEndorseTitle"]
     assert nope["errors"][0]["code"] == "CONFLICT"
+
+
+TITLE = """query($n: String!) { bill(number: $n) { holder { name } titleOnChain { version status holderRef inStep } } }"""
+
+
+def _until_in_step(client: TestClient, token: str) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + 20
+    while True:
+        bill = data(gql(client, token, TITLE, {"n": journey.BILL_NUMBER}))["bill"]
+        if (bill["titleOnChain"] or {}).get("inStep") or time.monotonic() > deadline:
+            return bill  # type: ignore[no-any-return]
+        time.sleep(0.05)
+
+
+def test_the_current_holder_is_verifiable_on_chain(client: TestClient, cast: dict[str, Party]) -> None:
+    from hub.canonical import org_ref
+
+    forwarder, seller, buyer = (
+        cast["Bohai Multimodal Forwarding"],
+        cast["Hanul Electronics Export"],
+        cast["Liaoning Cross-Border Mall"],
+    )
+    bill = data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["bill"]
+    data(gql(client, forwarder.token, OP % "issueBill", {"id": bill["id"]}))
+    first = _until_in_step(client, seller.token)["titleOnChain"]
+    assert first == {
+        "version": 1,
+        "status": "ACTIVE",
+        "holderRef": "0x" + org_ref(seller.id).hex(),
+        "inStep": True,
+    }
+    endorse = """mutation($id: ID!, $to: ID!) { endorseTitle(id: $id, toOrgId: $to) { errors { code } } }"""
+    data(gql(client, seller.token, endorse, {"id": bill["id"], "to": str(buyer.id)}))
+    data(gql(client, buyer.token, OP % "requestSurrender", {"id": bill["id"]}))
+    data(gql(client, forwarder.token, OP % "acceptSurrender", {"id": bill["id"]}))
+    last = _until_in_step(client, forwarder.token)["titleOnChain"]
+    assert last == {"version": 4, "status": "SURRENDERED", "holderRef": "0x" + "00" * 32, "inStep": True}
+
+
+def test_the_title_registry_takes_each_step_once_and_in_order(embedded_chain: Any, database_url: str) -> None:
+    import uuid
+
+    from hub.canonical import org_ref, title_ref
+    from hub.db import make_engine
+    from ledger.anchorer import ensure_registry
+    from ledger.chain import ChainRejected
+    from ledger.titles import read_title
+
+    engine = make_engine(database_url)
+    ensure_registry(engine, embedded_chain, address=None, allow_deploy=True, name="TitleRegistry")
+    bill, issuer, holder = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    _, raw = embedded_chain.sign_call(
+        "TitleRegistry", "record", title_ref(bill), org_ref(issuer), org_ref(holder), 1, 1, False
+    )
+    embedded_chain.send_raw(raw)
+    for version, why in ((1, "StaleVersion"), (3, "StaleVersion")):  # a replay, and a skipped step
+        with pytest.raises(ChainRejected) as refused:
+            embedded_chain.sign_call(
+                "TitleRegistry",
+                "record",
+                title_ref(bill),
+                org_ref(issuer),
+                org_ref(holder),
+                version,
+                1,
+                False,
+            )
+        assert refused.value.reason == why
+    _, raw = embedded_chain.sign_call(
+        "TitleRegistry", "record", title_ref(bill), org_ref(issuer), org_ref(None), 2, 3, False
+    )
+    embedded_chain.send_raw(raw)
+    with pytest.raises(ChainRejected) as closed:
+        embedded_chain.sign_call(
+            "TitleRegistry", "record", title_ref(bill), org_ref(issuer), org_ref(holder), 3, 1, False
+        )
+    assert closed.value.reason == "TitleClosed"
+    found = read_title(embedded_chain, bill)
+    assert found is not None and (found.version, found.status, found.holder) == (2, 3, b"\x00" * 32)
+    engine.dispose()

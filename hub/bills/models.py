@@ -123,3 +123,27 @@ class TitleEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     chain_tx_hash: str | None = Field(default=None, max_length=66)
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TitleSync(SQLModel, table=True):
+    """One title step owed to the on-chain TitleRegistry; written with the step, sent by the ledger."""
+
+    __tablename__ = "bill_title_sync"
+    __table_args__ = (
+        UniqueConstraint("bill_id", "version"),
+        Index("ix_bill_title_sync_pending", "synced_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    bill_id: uuid.UUID = Field(foreign_key="bill.id")
+    version: int  # the step of the endorsement chain (TitleEntry.sequence)
+    issuer_org_id: uuid.UUID
+    holder_org_id: uuid.UUID | None = None
+    status: int
+    blank_endorsed: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    synced_at: datetime | None = None
+    tx_hash: str | None = Field(default=None, max_length=66)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, max_length=500)

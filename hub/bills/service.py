@@ -19,8 +19,8 @@ from hub import records
 from hub.auth.access import visible_clause
 from hub.auth.models import Organisation
 from hub.auth.permissions import Action, Principal
-from hub.bills.models import BILL_KIND, Bill, BillContainer, BillLeg, CargoLine, TitleEntry
-from hub.bills.states import AMENDABLE, TITLE_LIVE, BillState, TitleAction, check_transition
+from hub.bills.models import BILL_KIND, Bill, BillContainer, BillLeg, CargoLine, TitleEntry, TitleSync
+from hub.bills.states import AMENDABLE, TITLE_LIVE, TITLE_STATUS, BillState, TitleAction, check_transition
 from hub.canonical import decimal_text, time_text
 from hub.db import utcnow
 from hub.documents.service import check_amount, check_currency
@@ -513,14 +513,26 @@ def _title(
     to: uuid.UUID | None,
     note: str | None = None,
 ) -> None:
+    """Add a step to the endorsement chain, and owe it to the on-chain title registry (same transaction).
+
+    Call after the bill's holder, status and blank flag reflect the step."""
     last = session.exec(
         select(TitleEntry.sequence)
         .where(TitleEntry.bill_id == bill.id)
         .order_by(col(TitleEntry.sequence).desc())
     ).first()
+    sequence = (last or 0) + 1
     session.add(
-        TitleEntry(
-            bill_id=bill.id, sequence=(last or 0) + 1, action=action, by_org_id=by, to_org_id=to, note=note
+        TitleEntry(bill_id=bill.id, sequence=sequence, action=action, by_org_id=by, to_org_id=to, note=note)
+    )
+    session.add(
+        TitleSync(
+            bill_id=bill.id,
+            version=sequence,
+            issuer_org_id=bill.owner_org_id,
+            holder_org_id=bill.holder_org_id,
+            status=TITLE_STATUS[action],
+            blank_endorsed=bill.blank_endorsed,
         )
     )
 
@@ -539,7 +551,10 @@ def change_state(session: Session, principal: Principal, bill_id: uuid.UUID, tar
             bill.holder_org_id = bill.shipper_org_id
             _title(session, bill, TitleAction.ISSUE, principal.org_id, bill.shipper_org_id)
     if target == BillState.VOID:
+        had_title = bill.negotiable and bill.holder_org_id is not None
         bill.holder_org_id = None
+        if had_title:
+            _title(session, bill, TitleAction.VOID, principal.org_id, None)
     bill.state = target
     bill.version += 1
     return _changed(session, bill, target.value.lower())

@@ -52,3 +52,17 @@ class TitleAction(enum.StrEnum):
     SURRENDER_REQUESTED = "SURRENDER_REQUESTED"  # the holder surrenders it to the issuer for delivery
     SURRENDER_ACCEPTED = "SURRENDER_ACCEPTED"  # the issuer accepts: the title is spent
     SURRENDER_REJECTED = "SURRENDER_REJECTED"  # the issuer refuses: the title returns to the holder
+    VOID = "VOID"  # the issuer voids the bill: the title is dead
+
+
+# The state of a title after each step, as the on-chain TitleRegistry records it (its Status enum).
+TITLE_STATUS: dict[TitleAction, int] = {
+    TitleAction.ISSUE: 1,
+    TitleAction.ENDORSE: 1,
+    TitleAction.BLANK_ENDORSE: 1,
+    TitleAction.TRANSFER: 1,
+    TitleAction.SURRENDER_REJECTED: 1,
+    TitleAction.SURRENDER_REQUESTED: 2,
+    TitleAction.SURRENDER_ACCEPTED: 3,
+    TitleAction.VOID: 4,
+}

@@ -24,6 +24,7 @@ from hub.api.graphql.directory import Organisation
 from hub.bills import service
 from hub.bills.models import Bill as BillRow
 from hub.bills.states import BillState, TitleAction
+from hub.canonical import org_ref, title_ref
 
 strawberry.enum(BillState, description="Where a bill is in its life.")
 strawberry.enum(TitleAction, description="A step of a negotiable title's endorsement chain.")
@@ -116,6 +117,23 @@ class TitleEntry:
         return await _org(info, self.to_org_id)
 
 
+_STATUS = {1: "ACTIVE", 2: "SURRENDER_PENDING", 3: "SURRENDERED", 4: "VOID"}
+
+
+@strawberry.type(description="What the on-chain TitleRegistry says of a negotiable bill's title.")
+class TitleOnChain:
+    title_ref: str = strawberry.field(description='keccak256("hub-bill:" + bill id), the registry key.')
+    holder_ref: str = strawberry.field(
+        description='keccak256("hub-org:" + holder organisation id); zeros for none.'
+    )
+    version: int = strawberry.field(description="The step of the endorsement chain the chain holds.")
+    status: str
+    blank_endorsed: bool
+    in_step: bool = strawberry.field(
+        description="True when the chain holds the hub's latest step and the same holder."
+    )
+
+
 @strawberry.type(description="A multimodal through bill: one document for sea, rail and road.")
 class Bill:
     id: strawberry.ID
@@ -145,6 +163,26 @@ class Bill:
     @strawberry.field(description="Who holds the negotiable title now (none for straight or spent bills).")
     async def holder(self, info: Info) -> Organisation | None:
         return await _org(info, self.holder_org_id)
+
+    @strawberry.field(
+        description="The title as the on-chain TitleRegistry records it (null until the first step lands)."
+    )
+    def title_on_chain(self, info: Info) -> TitleOnChain | None:
+        ledger = info.context.state.ledger
+        if not self.negotiable or ledger is None:
+            return None
+        found = ledger.title_on_chain(uuid.UUID(self.id))
+        if found is None:
+            return None
+        latest = self.endorsement_chain[-1].sequence if self.endorsement_chain else 0
+        return TitleOnChain(
+            title_ref="0x" + title_ref(self.id).hex(),
+            holder_ref="0x" + found.holder.hex(),
+            version=found.version,
+            status=_STATUS.get(found.status, str(found.status)),
+            blank_endorsed=found.blank_endorsed,
+            in_step=found.version == latest and found.holder == org_ref(self.holder_org_id),
+        )
 
     @staticmethod
     def of(view: service.BillView) -> Bill:
