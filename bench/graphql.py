@@ -12,16 +12,14 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import build_request, run  # noqa: E402
+from bench.loadgen import build_request, run, start_hub  # noqa: E402
 
 QUERY = "query List { documents(first: 100) { nodes { id kind reference title issuedOn amount currency version } } }"
 FIELDS = ["id", "kind", "reference", "title", "issued_on", "amount", "currency", "version"]
@@ -97,31 +95,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
 
-    from tests.servers import free_port
-
     workdir = Path(tempfile.mkdtemp(prefix="bench-graphql-"))
     database_url = f"sqlite:///{workdir / 'hub.db'}"
     token = prepare(database_url)
-    port = free_port()
     env = {
         **os.environ,
         "HUB_DATABASE_URL": database_url,
         "HUB_LOG_LEVEL": "WARNING",
         "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
     }
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(ROOT)], env=env)
+    server, port = start_hub(SERVER, str(ROOT), env)
     try:
         import httpx
 
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
         auth = {"Authorization": f"Bearer {token}"}
         host = f"127.0.0.1:{port}"
         body = json.dumps({"query": QUERY}).encode()

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,9 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 import stdnum.iso6346  # noqa: E402
 
-from bench.loadgen import build_request, run  # noqa: E402
+from bench.loadgen import build_request, run, start_hub  # noqa: E402
 from tests.backends import PgDatabase, postgres_available  # noqa: E402
-from tests.servers import free_port  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -130,7 +128,6 @@ uvicorn.run(create_app(Settings(log_level="WARNING")), host="127.0.0.1", port=in
 
 def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
     """p50/p99 of the tracking query, from 8 connections, against one worker."""
-    import httpx
 
     from hub.auth import service as auth
     from hub.auth.models import Organisation, OrgType
@@ -145,7 +142,6 @@ def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
         token = auth.issue_key(
             session, session.get(Organisation, regulator.id), pepper=Settings().key_pepper.get_secret_value()
         ).token  # type: ignore[arg-type]
-    port = free_port()
     env = {
         **os.environ,
         "HUB_DATABASE_URL": url,
@@ -153,16 +149,8 @@ def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
         "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
         "HUB_ANCHOR_IN_PROCESS": "false",
     }
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(ROOT)], env=env)
+    server, port = start_hub(SERVER, str(ROOT), env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-            assert time.monotonic() < deadline, "the server did not start"
         number = numbers[len(numbers) // 2]
         query = (
             "query($n: String!) { container(number: $n) { number status { location modeOfTransport "

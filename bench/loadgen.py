@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
@@ -71,3 +73,26 @@ async def run(
     await asyncio.gather(*(_worker(host, port, request, stop_at, result, check) for _ in range(concurrency)))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def start_hub(
+    script: str, root: str, env: dict[str, str], *, timeout: float = 60
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Run ``script`` (which serves a hub app on argv[1]) in its own process; return it and its port once
+    /health answers."""
+    import httpx
+
+    from tests.servers import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", script, str(port), root], env=env)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                return server, port
+        except httpx.TransportError:
+            time.sleep(0.1)
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise SystemExit("the hub under test did not start")
