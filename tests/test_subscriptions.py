@@ -185,3 +185,86 @@ async def test_subscriptions_cross_hubs_through_redis_and_survive_a_redis_restar
                 assert (await sub.next(within=10))["document"]["reference"] == "AFTER"
     finally:
         redis_server.stop()
+
+
+CONTAINER_FEED = "subscription($n: String!) { containerEvents(number: $n) { typeCode unLocationCode reportedBy { name } } }"
+BILL_FEED = (
+    "subscription($n: String!) { billEvents(number: $n) { billNumber change containerNumber eventIds } }"
+)
+
+
+async def _open(url: str, token: str, query: str, variables: dict[str, Any]) -> Any:
+    ws = await websockets.connect(url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+    await ws.send(
+        json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}})
+    )
+    await asyncio.sleep(0.3)
+    return ws
+
+
+async def _next(ws: Any, field: str) -> dict[str, Any]:
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if message["type"] == "next":
+            return message["payload"]["data"][field]  # type: ignore[no-any-return]
+        assert message["type"] in ("ping", "pong"), message
+
+
+async def test_container_and_bill_feeds_follow_the_journey(
+    settings: Settings, embedded_chain: EmbeddedChain, world: World
+) -> None:
+    from seeds import journey
+
+    names = {
+        "Bohai Multimodal Forwarding": OrgType.FORWARDER,
+        "Korea Strait Shipping": OrgType.CARRIER,
+        "Shenyang Rail Container Co.": OrgType.CARRIER,
+        "Hanul Electronics Export": OrgType.SELLER,
+        "Liaoning Cross-Border Mall": OrgType.PLATFORM,
+        "Dalian Container Terminal": OrgType.TERMINAL,
+    }
+    parties = {name: world.party(kind, name) for name, kind in names.items()}
+    forwarder = parties["Bohai Multimodal Forwarding"]
+    with _hub(settings, InProcessBus(), embedded_chain) as hub:
+        created = await asyncio.to_thread(
+            httpx.post,
+            f"{hub.url}/graphql",
+            headers={"Authorization": f"Bearer {forwarder.token}"},
+            json={
+                "query": "mutation($i: BillInput!) { createBill(input: $i) { bill { id } errors { message } } }",
+                "variables": {"i": journey.bill_input({n: str(p.id) for n, p in parties.items()})},
+            },
+        )
+        bill_id = created.json()["data"]["createBill"]["bill"]["id"]
+        boxes = await _open(hub.ws_url, forwarder.token, CONTAINER_FEED, {"n": journey.CONTAINERS[0]})
+        bill = await _open(hub.ws_url, forwarder.token, BILL_FEED, {"n": journey.BILL_NUMBER})
+        await asyncio.to_thread(
+            httpx.post,
+            f"{hub.url}/graphql",
+            headers={"Authorization": f"Bearer {forwarder.token}"},
+            json={
+                "query": "mutation($id: ID!) { issueBill(id: $id) { errors { message } } }",
+                "variables": {"id": bill_id},
+            },
+        )
+        assert (await _next(bill, "billEvents"))["change"] == "issued"
+        step = journey.dalian_discharge()
+        answer = await asyncio.to_thread(
+            httpx.post,
+            f"{hub.url}/ingest/edifact",
+            content=step.body,
+            headers={"Authorization": f"Bearer {parties[step.sender].token}"},
+        )
+        assert answer.status_code == 200
+        event = await _next(boxes, "containerEvents")
+        assert event == {
+            "typeCode": "DISC",
+            "unLocationCode": "CNDLC",
+            "reportedBy": {"name": "Dalian Container Terminal"},
+        }
+        seen = {(await _next(bill, "billEvents"))["containerNumber"] for _ in range(2)}
+        assert seen == set(journey.CONTAINERS)
+        await boxes.close()
+        await bill.close()
