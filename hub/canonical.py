@@ -60,8 +60,11 @@ def _refuse(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} has no canonical form; use a string or an integer")
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
 def _check(value: Any) -> None:
-    # Iterative: this runs on every write, and most records are flat.
+    # Iterative, and cheap on the common case of flat records of strings: this runs on every write.
     stack = [value]
     while stack:
         item = stack.pop()
@@ -70,10 +73,10 @@ def _check(value: Any) -> None:
             for key, child in item.items():
                 if type(key) is not str:
                     raise TypeError(f"object keys must be strings, not {type(key).__name__} ({key!r})")
-                if type(child) in (dict, list, float):
+                if type(child) not in _LEAVES:
                     stack.append(child)
         elif kind is list:
-            stack.extend(child for child in item if type(child) in (dict, list, float))
+            stack.extend(child for child in item if type(child) not in _LEAVES)
         elif kind is float:
             raise TypeError(f"floats have no canonical form ({item!r}); send amounts as decimal strings")
 

@@ -231,8 +231,9 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
         report.messages.append({"type": info.message_type, "reference": info.reference})
         report.notes.extend(info.notes)
     session.flush()
-    for number, ids in changed.items():
-        emit(session, TOPIC, {"container": number, "eventIds": ids, "ownerOrgId": str(principal.org_id)})
+    if changed:
+        # One message per request (not per container): subscribers pick the containers they follow.
+        emit(session, TOPIC, {"containers": dict(changed), "ownerOrgId": str(principal.org_id)})
     return report
 
 

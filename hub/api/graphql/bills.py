@@ -576,19 +576,20 @@ class BillSubscription:
                         container_number=None,
                         event_ids=[],
                     )
-                elif name == "container" and message.get("container") in containers:
-                    with ctx.state.session() as session:
-                        visible = tracking.events_by_ids(
-                            session, principal, [uuid.UUID(i) for i in message["eventIds"]]
-                        )
-                    if visible:
-                        yield BillEvent(
-                            bill_number=number,
-                            change="container_event",
-                            version=None,
-                            container_number=message["container"],
-                            event_ids=[strawberry.ID(str(e.id)) for e in visible],
-                        )
+                elif name == "container":
+                    for box, ids in message.get("containers", {}).items():
+                        if box not in containers:
+                            continue
+                        with ctx.state.session() as session:
+                            visible = tracking.events_by_ids(session, principal, [uuid.UUID(i) for i in ids])
+                        if visible:
+                            yield BillEvent(
+                                bill_number=number,
+                                change="container_event",
+                                version=None,
+                                container_number=box,
+                                event_ids=[strawberry.ID(str(e.id)) for e in visible],
+                            )
         finally:
             for task in tasks:
                 task.cancel()

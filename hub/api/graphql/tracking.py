@@ -274,9 +274,10 @@ class TrackingSubscription:
         principal = ctx.principal
         wanted = number.strip().upper()
         async for message in ctx.state.bus.subscribe(service.TOPIC):
-            if message.get("container") != wanted:
+            ids = message.get("containers", {}).get(wanted)
+            if not ids:
                 continue
             with ctx.state.session() as session:
-                rows = service.events_by_ids(session, principal, [uuid.UUID(i) for i in message["eventIds"]])
+                rows = service.events_by_ids(session, principal, [uuid.UUID(i) for i in ids])
                 for row in sorted(rows, key=lambda r: r.event_datetime):
                     yield TrackingEvent.of(row)
