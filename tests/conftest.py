@@ -183,6 +183,23 @@ def world(state: HubState) -> World:
     return World(state)
 
 
+# The organisations of the demo journey (seeds/journey.py), by name.
+JOURNEY_CAST = {
+    "Bohai Multimodal Forwarding": OrgType.FORWARDER,
+    "Korea Strait Shipping": OrgType.CARRIER,
+    "Shenyang Rail Container Co.": OrgType.CARRIER,
+    "Dalian Container Terminal": OrgType.TERMINAL,
+    "Hanul Electronics Export": OrgType.SELLER,
+    "Liaoning Cross-Border Mall": OrgType.PLATFORM,
+    "Bank of Dalian Trade Finance": OrgType.BANK,
+}
+
+
+def journey_cast(world: World) -> dict[str, Party]:
+    """Every organisation of the demo journey, each with an admin key."""
+    return {name: world.party(kind, name) for name, kind in JOURNEY_CAST.items()}
+
+
 def gql(
     client: TestClient, token: str | None, query: str, variables: dict[str, Any] | None = None
 ) -> dict[str, Any]:

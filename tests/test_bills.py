@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from hub.auth.models import OrgType
 from hub.bills.states import ALLOWED, BillState
 from seeds import journey
-from tests.conftest import Party, World, data, gql
+from tests.conftest import Party, World, data, gql, journey_cast
 
 CREATE = """mutation($i: BillInput!) { createBill(input: $i) { bill { id version state } errors { code field message } } }"""
 AMEND = """mutation($id: ID!, $i: BillInput!) { amendBill(id: $id, input: $i) { bill { version legs { sequence } } errors { code field message } } }"""
@@ -20,15 +19,7 @@ OP = """mutation($id: ID!) { %s(id: $id) { bill { state version holder { name } 
 
 @pytest.fixture
 def cast(world: World) -> dict[str, Party]:
-    names = {
-        "Bohai Multimodal Forwarding": OrgType.FORWARDER,
-        "Korea Strait Shipping": OrgType.CARRIER,
-        "Shenyang Rail Container Co.": OrgType.CARRIER,
-        "Hanul Electronics Export": OrgType.SELLER,
-        "Liaoning Cross-Border Mall": OrgType.PLATFORM,
-        "Bank of Dalian Trade Finance": OrgType.BANK,
-    }
-    return {name: world.party(kind, name) for name, kind in names.items()}
+    return journey_cast(world)
 
 
 def _input(cast: dict[str, Party]) -> dict[str, Any]:

@@ -7,9 +7,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from hub.auth.models import OrgType
 from seeds import journey
-from tests.conftest import Party, World, data, gql
+from tests.conftest import Party, World, data, gql, journey_cast
 
 WHERE = """query($n: String!) { container(number: $n) { number status {
   location modeOfTransport emptyIndicator eta billNumber currentLeg { sequence mode fromLocode toLocode }
@@ -24,16 +23,7 @@ def _where(client: TestClient, party: Party, number: str) -> dict[str, Any]:
 
 
 def test_the_demo_journey_through_all_three_legs(client: TestClient, world: World) -> None:
-    names = {
-        "Bohai Multimodal Forwarding": OrgType.FORWARDER,
-        "Korea Strait Shipping": OrgType.CARRIER,
-        "Shenyang Rail Container Co.": OrgType.CARRIER,
-        "Dalian Container Terminal": OrgType.TERMINAL,
-        "Hanul Electronics Export": OrgType.SELLER,
-        "Liaoning Cross-Border Mall": OrgType.PLATFORM,
-        "Bank of Dalian Trade Finance": OrgType.BANK,
-    }
-    parties = {name: world.party(kind, name) for name, kind in names.items()}
+    parties = journey_cast(world)
     ids = {name: str(p.id) for name, p in parties.items()}
     forwarder, seller, buyer = (
         parties["Bohai Multimodal Forwarding"],

@@ -22,7 +22,7 @@ from hub.settings import Settings
 from hub.state import HubState
 from ledger.chain import EmbeddedChain
 from ledger.runtime import Ledger
-from tests.conftest import World
+from tests.conftest import World, journey_cast
 from tests.servers import HubServer, RedisServer
 
 SUBSCRIBE = "subscription { documentChanged { change version document { reference owner { name } } } }"
@@ -217,15 +217,7 @@ async def test_container_and_bill_feeds_follow_the_journey(
 ) -> None:
     from seeds import journey
 
-    names = {
-        "Bohai Multimodal Forwarding": OrgType.FORWARDER,
-        "Korea Strait Shipping": OrgType.CARRIER,
-        "Shenyang Rail Container Co.": OrgType.CARRIER,
-        "Hanul Electronics Export": OrgType.SELLER,
-        "Liaoning Cross-Border Mall": OrgType.PLATFORM,
-        "Dalian Container Terminal": OrgType.TERMINAL,
-    }
-    parties = {name: world.party(kind, name) for name, kind in names.items()}
+    parties = journey_cast(world)
     forwarder = parties["Bohai Multimodal Forwarding"]
     with _hub(settings, InProcessBus(), embedded_chain) as hub:
         created = await asyncio.to_thread(
