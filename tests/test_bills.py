@@ -241,3 +241,12 @@ def test_the_title_registry_takes_each_step_once_and_in_order(embedded_chain: An
     found = read_title(embedded_chain, bill)
     assert found is not None and (found.version, found.status, found.holder) == (2, 3, b"\x00" * 32)
     engine.dispose()
+
+
+def test_a_malformed_organisation_id_is_a_typed_error(client: TestClient, cast: dict[str, Party]) -> None:
+    forwarder, seller = cast["Bohai Multimodal Forwarding"], cast["Hanul Electronics Export"]
+    bill = data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["bill"]
+    data(gql(client, forwarder.token, OP % "issueBill", {"id": bill["id"]}))
+    endorse = """mutation($id: ID!, $to: ID!) { endorseTitle(id: $id, toOrgId: $to) { bill { version } errors { code field } } }"""
+    result = data(gql(client, seller.token, endorse, {"id": bill["id"], "to": "not-an-id"}))["endorseTitle"]
+    assert result == {"bill": None, "errors": [{"code": "INVALID", "field": "toOrgId"}]}

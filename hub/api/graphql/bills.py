@@ -417,6 +417,25 @@ def _mutate(info: Info, act: Any) -> BillPayload:
     return run_mutation(BillPayload, run, ctx.session.commit)
 
 
+def _state(info: Info, id: strawberry.ID, target: BillState) -> BillPayload:
+    return _mutate(info, lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), target))
+
+
+def _title(
+    info: Info,
+    id: strawberry.ID,
+    action: TitleAction,
+    to_org_id: strawberry.ID | None = None,
+    note: str | None = None,
+) -> BillPayload:
+    def act(ctx: Any) -> service.BillView:
+        # Ids are parsed inside the mutation, so that a malformed one is a typed error like any other.
+        to = None if to_org_id is None else parse_id(to_org_id, "toOrgId")
+        return service.title_action(ctx.session, ctx.principal, parse_id(id), action, to, note)
+
+    return _mutate(info, act)
+
+
 @strawberry.type
 class BillMutation:
     @strawberry.mutation(description="Draft a through bill (forwarders and carriers).")
@@ -431,29 +450,19 @@ class BillMutation:
 
     @strawberry.mutation(description="Issue a draft bill; a negotiable one hands its title to the shipper.")
     def issue_bill(self, info: Info, id: strawberry.ID) -> BillPayload:
-        return _mutate(
-            info, lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.ISSUED)
-        )
+        return _state(info, id, BillState.ISSUED)
 
     @strawberry.mutation(description="The goods are on their way.")
     def start_transit(self, info: Info, id: strawberry.ID) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.IN_TRANSIT),
-        )
+        return _state(info, id, BillState.IN_TRANSIT)
 
     @strawberry.mutation(description="The goods were delivered.")
     def confirm_delivery(self, info: Info, id: strawberry.ID) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.DELIVERED),
-        )
+        return _state(info, id, BillState.DELIVERED)
 
     @strawberry.mutation(description="Void a bill that was never used.")
     def void_bill(self, info: Info, id: strawberry.ID) -> BillPayload:
-        return _mutate(
-            info, lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), BillState.VOID)
-        )
+        return _state(info, id, BillState.VOID)
 
     @strawberry.mutation(
         description="Holder only: endorse the title to a named organisation, which becomes holder."
@@ -461,69 +470,29 @@ class BillMutation:
     def endorse_title(
         self, info: Info, id: strawberry.ID, to_org_id: strawberry.ID, note: str | None = None
     ) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.title_action(
-                ctx.session,
-                ctx.principal,
-                parse_id(id),
-                TitleAction.ENDORSE,
-                parse_id(to_org_id, "toOrgId"),
-                note,
-            ),
-        )
+        return _title(info, id, TitleAction.ENDORSE, to_org_id, note)
 
     @strawberry.mutation(description="Holder only: endorse in blank; the title then passes by delivery.")
     def blank_endorse_title(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.title_action(
-                ctx.session, ctx.principal, parse_id(id), TitleAction.BLANK_ENDORSE, None, note
-            ),
-        )
+        return _title(info, id, TitleAction.BLANK_ENDORSE, None, note)
 
     @strawberry.mutation(description="Holder only: hand a blank-endorsed title to another organisation.")
     def transfer_title(
         self, info: Info, id: strawberry.ID, to_org_id: strawberry.ID, note: str | None = None
     ) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.title_action(
-                ctx.session,
-                ctx.principal,
-                parse_id(id),
-                TitleAction.TRANSFER,
-                parse_id(to_org_id, "toOrgId"),
-                note,
-            ),
-        )
+        return _title(info, id, TitleAction.TRANSFER, to_org_id, note)
 
     @strawberry.mutation(description="Holder only: surrender the title to the issuer to take delivery.")
     def request_surrender(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.title_action(
-                ctx.session, ctx.principal, parse_id(id), TitleAction.SURRENDER_REQUESTED, None, note
-            ),
-        )
+        return _title(info, id, TitleAction.SURRENDER_REQUESTED, None, note)
 
     @strawberry.mutation(description="Issuer only: accept a surrender; the title is spent.")
     def accept_surrender(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.title_action(
-                ctx.session, ctx.principal, parse_id(id), TitleAction.SURRENDER_ACCEPTED, None, note
-            ),
-        )
+        return _title(info, id, TitleAction.SURRENDER_ACCEPTED, None, note)
 
     @strawberry.mutation(description="Issuer only: refuse a surrender; the title returns to its holder.")
     def reject_surrender(self, info: Info, id: strawberry.ID, note: str) -> BillPayload:
-        return _mutate(
-            info,
-            lambda ctx: service.title_action(
-                ctx.session, ctx.principal, parse_id(id), TitleAction.SURRENDER_REJECTED, None, note
-            ),
-        )
+        return _title(info, id, TitleAction.SURRENDER_REJECTED, None, note)
 
 
 @strawberry.type(description="Something happened to a bill or to one of its containers.")
