@@ -49,6 +49,12 @@ def decimal_text(value: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+def camel(name: str) -> str:
+    """The API and canonical spelling of a Python field name: ``issued_on`` -> ``issuedOn``."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def time_text(value: datetime) -> str:
     """The canonical text of an instant: UTC, microseconds, ``Z``."""
     if value.tzinfo is None:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from hub import records
 from hub.auth.access import ensure_owned, ensure_readable, visible_clause
 from hub.auth.permissions import Action, Principal
-from hub.canonical import decimal_text
+from hub.canonical import camel, decimal_text
 from hub.db import utcnow
 from hub.documents.models import RECORD_KIND, DocumentKind, TradeDocument
 from hub.errors import Conflict, Invalid
@@ -135,7 +135,7 @@ def create_document(session: Session, principal: Principal, data: DocumentInput)
     principal.require(Action.WRITE_RECORDS)
     for name in ("kind", "reference", "title", "issued_on"):
         if getattr(data, name) is None:
-            raise Invalid(f"{name} is required", field=_camel(name))
+            raise Invalid(f"{name} is required", field=camel(name))
     doc = TradeDocument(
         owner_org_id=principal.org_id, kind=DocumentKind.OTHER, reference="", title="", issued_on=date.min
     )
@@ -196,8 +196,3 @@ def list_documents(
 
 
 records.register(RECORD_KIND, TradeDocument, canonical)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

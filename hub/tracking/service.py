@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from hub import records
 from hub.auth.permissions import Action, Principal
-from hub.canonical import canonical_json, envelope, keccak, time_text
+from hub.canonical import camel, canonical_json, envelope, keccak, time_text
 from hub.db import utcnow
 from hub.errors import NotFound
 from hub.outbox import OutboxEntry, emit
@@ -58,12 +58,7 @@ _FIELDS = (
 )
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-_NAMES = tuple((name, _camel(name)) for name in _FIELDS)
+_NAMES = tuple((name, camel(name)) for name in _FIELDS)
 
 
 def canonical(row: Any) -> dict[str, Any]:
