@@ -10,7 +10,6 @@ EDIFACT times carry no zone; they are read as UTC and the ingest report says so.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 import warnings
@@ -509,8 +508,3 @@ def parse(data: bytes, *, max_segments: int = 200_000) -> ParsedBatch:
         notes = ("EDIFACT times carry no zone: read as UTC",)
         infos.append(MessageInfo("EDIFACT", message.kind, f"{interchange}:{message.reference}", notes))
     return ParsedBatch(messages=tuple(infos), events=tuple(events), containers=tuple(containers))
-
-
-def digest(data: bytes) -> str:
-    """A short fingerprint of the raw bytes, for the ingest log."""
-    return hashlib.sha256(data).hexdigest()[:16]

@@ -34,7 +34,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from hub.auth.models import Organisation
+from hub.auth.models import KeyRole, Organisation
 from hub.auth.permissions import Action, Principal
 from hub.db import new_id, utcnow
 from hub.errors import Invalid, NotFound
@@ -340,7 +340,7 @@ class Pusher:
         with Session(self.engine) as session:
             org = session.get(Organisation, sub.owner_org_id)
             assert org is not None
-            principal = Principal(org.id, org.name, org.type, _viewer(), org.id)
+            principal = Principal(org.id, org.name, org.type, KeyRole.VIEWER, org.id)
             events = {e.id: e for e in events_by_ids(session, principal, [d.event_id for d in deliveries])}
         send, skip, body = [], [], []
         for delivery in deliveries:
@@ -437,9 +437,3 @@ class Pusher:
                 if done == 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.settings.idle_seconds)
-
-
-def _viewer() -> Any:
-    from hub.auth.models import KeyRole
-
-    return KeyRole.VIEWER
