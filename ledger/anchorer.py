@@ -24,7 +24,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import Counter, Gauge
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -197,10 +197,14 @@ class Anchorer:
             oldest = oldest.replace(tzinfo=UTC)
         if utcnow() - oldest >= timedelta(seconds=self.settings.max_wait_seconds):
             return True
-        count = session.exec(
-            select(OutboxEntry.id).where(col(OutboxEntry.batch_id).is_(None)).limit(self.settings.batch_size)
-        ).all()
-        return len(count) >= self.settings.batch_size
+        # Count in the database, stopping at a full batch, rather than fetching up to a batch of ids each poll.
+        pending = (
+            select(OutboxEntry.id)
+            .where(col(OutboxEntry.batch_id).is_(None))
+            .limit(self.settings.batch_size)
+            .subquery()
+        )
+        return int(session.exec(select(func.count()).select_from(pending)).one()) >= self.settings.batch_size
 
     def _seal(self, *, force: bool) -> int | None:
         with Session(self.engine) as session:
