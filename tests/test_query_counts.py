@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,9 +40,14 @@ def _statements_for(client: TestClient, state: HubState, token: str) -> int:
 
 
 def test_the_document_list_does_not_grow_with_its_rows(state: HubState, world: World) -> None:
-    # Without the in-process anchoring worker, whose statements on the same engine would be counted too.
-    state.settings = state.settings.model_copy(update={"anchor_in_process": False})
+    # Without the in-process anchoring worker, whose statements on the same engine would be counted too;
+    # and only once the ledger has finished connecting (it looks up its registries on that engine).
+    state.settings = state.settings.model_copy(update={"anchor_in_process": False, "push_in_process": False})
     with TestClient(create_app(state.settings, state)) as client:
+        deadline = time.monotonic() + 20
+        while client.get("/ready").json()["checks"]["chain"] != "ok":
+            assert time.monotonic() < deadline, "the ledger never connected"
+            time.sleep(0.05)
         _screen_is_flat(client, state, world)
 
 
