@@ -171,8 +171,9 @@ def _v22(ev: _Event, scope: str) -> EventCommand:
     equipment, flags = _equipment(ev, "equipmentReference")
     imo = ev.text("transportCall", "vessel", "vesselIMONumber")
     refs = _references(ev.get("documentReferences"))
-    if event_type is EventType.SHIPMENT:
-        refs.setdefault(ev.text("documentTypeCode") or "", ev.text("documentID") or "")
+    doc_type, doc_id = ev.text("documentTypeCode"), ev.text("documentID")
+    if event_type is EventType.SHIPMENT and doc_type and doc_id:
+        refs.setdefault(doc_type, doc_id)  # a 2.2 shipment event names its document here
     return EventCommand(
         source_key=f"dcsa:{scope}:{event_id}",
         event_type=event_type,
