@@ -23,9 +23,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+orders_app = typer.Typer(help="Cross-border e-commerce orders.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(key_app, name="key")
+app.add_typer(orders_app, name="orders")
 
 console = Console()
 err = Console(stderr=True)
@@ -60,12 +62,16 @@ def org_create(
     name: str,
     type: Annotated[OrgType, typer.Option("--type", help="What kind of party it is.")],
     country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2 country code.")] = None,
+    customs_code: Annotated[
+        str | None,
+        typer.Option(help="USCC or 10-character customs code (a customs office: its 4-digit district)."),
+    ] = None,
 ) -> None:
     """Register an organisation."""
     settings = _settings()
     try:
         with session_scope(make_engine(settings.database_url)) as session:
-            org = auth.create_organisation(session, name, type, country)
+            org = auth.create_organisation(session, name, type, country, customs_code)
             console.print(f"created {org.type.value} organisation {org.name!r} ({org.id})")
     except HubError as exc:
         raise _fail(exc) from exc
@@ -244,18 +250,22 @@ def export(
 
 
 def detect_format(data: bytes) -> str:
-    """EDIFACT, DCSA (JSON) or unknown, from the first bytes of a file."""
+    """EDIFACT, DCSA (JSON), CEB (XML) or unknown, from the first bytes of a file."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:3]
     if head.startswith((b"UNA", b"UNB")):
         return "edifact"
     if head[:1] in (b"{", b"["):
         return "dcsa"
+    if head[:1] == b"<":
+        return "ceb"
     return "unknown"
 
 
 @app.command()
 def ingest(
-    files: Annotated[list[str], typer.Argument(help="EDIFACT interchanges or DCSA event JSON files.")],
+    files: Annotated[
+        list[str], typer.Argument(help="EDIFACT interchanges, DCSA event JSON or CEB XML messages.")
+    ],
     org: Annotated[str, typer.Option("--org", help="The organisation that sends them.")],
 ) -> None:
     """Ingest message files for an organisation, each file whole or not at all, with a progress bar."""
@@ -263,9 +273,10 @@ def ingest(
 
     from rich.progress import Progress
 
-    from adapters import dcsa, edifact
+    from adapters import ceb, dcsa, edifact
     from hub.auth.models import KeyRole
     from hub.auth.permissions import Principal
+    from hub.commerce import service as commerce
     from hub.tracking import service as tracking
 
     settings = _settings()
@@ -286,12 +297,21 @@ def ingest(
             kind = detect_format(data)
             try:
                 if kind == "unknown":
-                    raise HubError(f"{name}: neither EDIFACT (UNA/UNB) nor DCSA JSON")
-                batch = (
-                    edifact.parse(data) if kind == "edifact" else dcsa.parse(data, scope=str(organisation.id))
-                )
-                with session_scope(engine) as session:
-                    report = tracking.ingest(session, principal, batch).as_json()
+                    raise HubError(f"{name}: neither EDIFACT (UNA/UNB), DCSA JSON nor CEB XML")
+                if kind == "ceb":
+                    message = ceb.parse(data)
+                    with session_scope(engine) as session:
+                        report = commerce.ingest_message(session, principal, message).as_json()
+                    report["flagged"] = []
+                    kind = message.code
+                else:
+                    batch = (
+                        edifact.parse(data)
+                        if kind == "edifact"
+                        else dcsa.parse(data, scope=str(organisation.id))
+                    )
+                    with session_scope(engine) as session:
+                        report = tracking.ingest(session, principal, batch).as_json()
                 for key in ("stored", "duplicates", "updated"):
                     totals[key] += report[key]
                 progress.console.print(
@@ -307,8 +327,67 @@ def ingest(
                 )
             progress.advance(task)
     console.print(
-        f"{totals['stored']} events stored, {totals['duplicates']} duplicates, {totals['updated']} updated, "
+        f"{totals['stored']} records stored, {totals['duplicates']} duplicates, {totals['updated']} updated, "
         f"{totals['failed']} files refused"
+    )
+    if totals["failed"]:
+        raise typer.Exit(1)
+
+
+@orders_app.command("import")
+def orders_import(
+    file: Annotated[str, typer.Argument(help="Platform orders: .csv (one row per item) or .json.")],
+    org: Annotated[str, typer.Option("--org", help="The seller or platform that sends them.")],
+    chunk: Annotated[int, typer.Option(help="Orders per transaction.")] = 500,
+) -> None:
+    """Import platform orders in chunks, each chunk whole or not at all, with a progress bar."""
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from adapters.platform import orders
+    from hub.auth.permissions import Principal
+    from hub.commerce import service as commerce
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    data = Path(file).read_bytes()
+    try:
+        records = orders.parse_csv(data) if file.lower().endswith(".csv") else orders.parse_json(data)
+        with session_scope(engine) as session:
+            organisation = auth.get_organisation_by_name(session, org)
+    except HubError as exc:
+        raise _fail(exc) from exc
+    principal = Principal(
+        organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
+    )
+    source = "CSV" if file.lower().endswith(".csv") else "JSON"
+    totals: dict[str, int] = {"stored": 0, "updated": 0, "duplicates": 0, "failed": 0}
+    statuses: dict[str, int] = {}
+    with Progress(console=err) as progress:
+        task = progress.add_task("importing orders", total=len(records))
+        for start in range(0, len(records), max(1, chunk)):
+            part = records[start : start + max(1, chunk)]
+            try:
+                with session_scope(engine) as session:
+                    report = commerce.ingest_orders(session, principal, part, source=source)
+                for key in ("stored", "updated", "duplicates"):
+                    totals[key] += getattr(report, key)
+                for status, count in report.match.items():
+                    statuses[status] = statuses.get(status, 0) + count
+            except HubError as exc:
+                totals["failed"] += len(part)
+                progress.console.print(
+                    f"orders {start + 1}-{start + len(part)}: refused: {exc.message}",
+                    soft_wrap=True,
+                    markup=False,
+                    style="red",
+                )
+            progress.advance(task, len(part))
+    matched = ", ".join(f"{count} {status.lower()}" for status, count in sorted(statuses.items()))
+    console.print(
+        f"{totals['stored']} orders stored, {totals['updated']} updated, {totals['duplicates']} duplicates, "
+        f"{totals['failed']} refused; match: {matched or 'none'}"
     )
     if totals["failed"]:
         raise typer.Exit(1)

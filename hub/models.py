@@ -6,6 +6,8 @@ from hub import anchors, outbox
 from hub.auth import models as auth_models
 from hub.bills import models as bill_models
 from hub.bills import service as _bill_service  # noqa: F401  (registers the record kind)
+from hub.commerce import models as commerce_models
+from hub.commerce import service as _commerce_service  # noqa: F401  (registers the record kinds)
 from hub.documents import models as document_models
 from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
 from hub.tracking import models as tracking_models
@@ -16,6 +18,7 @@ __all__ = [
     "anchors",
     "auth_models",
     "bill_models",
+    "commerce_models",
     "document_models",
     "outbox",
     "tracking_models",

@@ -70,6 +70,21 @@ def record_change(
     return rhash
 
 
+def outbox_values(
+    kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The outbox row for one record version, for writers that insert many rows with one statement."""
+    document = canonical_json(envelope(kind, record_id, version, payload))
+    return {
+        "record_kind": kind,
+        "record_id": record_id,
+        "version": version,
+        "document": document.decode(),
+        "record_hash": "0x" + keccak(document).hex(),
+        "created_at": now,
+    }
+
+
 def emit(session: Session, topic: str, message: dict[str, Any]) -> None:
     """Publish ``message`` on ``topic`` once the current transaction commits (and never if it rolls back)."""
     session.info.setdefault(_EVENTS_KEY, []).append((topic, message))

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     push_backoff_seconds: float = Field(default=1.0, gt=0)
     callback_allow_private_networks: bool = False  # the hub refuses to call into its own network (SSRF)
 
+    # Cross-border e-commerce (CEB): the PEM file (private key + certificate) that signs CEB621 inventory
+    # lists, and the e-port data exchange id written in BaseTransfer. Unset: a development key under var/.
+    ceb_signing_key_file: str | None = None
+    ceb_dxp_id: str = ""
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -81,6 +86,10 @@ class Settings(BaseSettings):
             if self.chain_private_key.get_secret_value().lower() == DEV_CHAIN_KEY:
                 problems.append(
                     "HUB_CHAIN_PRIVATE_KEY must be the anchoring account's own key, not the development key"
+                )
+            if not self.ceb_signing_key_file:
+                problems.append(
+                    "HUB_CEB_SIGNING_KEY_FILE must name the declarant's signing key and certificate (PEM)"
                 )
             if self.database_url.startswith("sqlite"):
                 problems.append("HUB_DATABASE_URL must be PostgreSQL in production")

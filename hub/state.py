@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,12 +24,26 @@ class HubState:
     engine: Engine
     bus: Bus
     ledger: LedgerPort | None = None  # wired by create_app (or a test) from ledger.runtime
+    _ceb_signer: Any = field(default=None, repr=False)
 
     def session(self) -> Session:
         """A new session whose commits publish on this hub's bus."""
         session = Session(self.engine, expire_on_commit=False)
         session.info[BUS_KEY] = self.bus
         return session
+
+    def ceb_signer(self) -> Any:
+        """The xmldsig signer for CEB621 inventory lists (``adapters.ceb.sign``), created on first use."""
+        if self._ceb_signer is None:
+            from adapters.ceb.sign import DsigSigner
+
+            path = self.settings.ceb_signing_key_file
+            self._ceb_signer = (
+                DsigSigner.from_file(path)
+                if path
+                else DsigSigner.development(Path(self.settings.chain_data_dir).parent)
+            )
+        return self._ceb_signer
 
     @property
     def pepper(self) -> str:

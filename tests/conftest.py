@@ -162,10 +162,19 @@ class World:
     def __init__(self, state: HubState) -> None:
         self.state = state
 
-    def party(self, org_type: OrgType, name: str | None = None, role: KeyRole = KeyRole.ADMIN) -> Party:
+    def party(
+        self,
+        org_type: OrgType,
+        name: str | None = None,
+        role: KeyRole = KeyRole.ADMIN,
+        customs_code: str | None = None,
+    ) -> Party:
         with self.state.session() as session:
             org = auth.create_organisation(
-                session, name or f"{org_type.value} {uuid.uuid4().hex[:6]}", org_type
+                session,
+                name or f"{org_type.value} {uuid.uuid4().hex[:6]}",
+                org_type,
+                customs_code=customs_code,
             )
             issued = auth.issue_key(session, org, pepper=PEPPER, role=role)
             session.commit()

@@ -125,6 +125,6 @@ def test_hub_ingest_detects_formats_and_reports_refusals(database_url: str, tmp_
     assert "COARRI_D95B_genoa_cosco.edi: edifact, 25 stored" in result.stderr
     assert "tnt-220-response.json: dcsa, 7 stored" in result.stderr
     assert "broken.edi: refused" in result.stderr and "(UNT)" in result.stderr
-    assert "32 events stored, 0 duplicates" in result.stdout
+    assert "32 records stored, 0 duplicates" in result.stdout
     again = _run(["ingest", files[0], "--org", "Dalian Terminal"], env, tmp_path)
-    assert again.returncode == 0 and "0 events stored, 25 duplicates" in again.stdout
+    assert again.returncode == 0 and "0 records stored, 25 duplicates" in again.stdout

@@ -23,17 +23,18 @@ TRADER = {A.READ_DIRECTORY, A.MANAGE_KEYS, A.READ_RECORDS, A.WRITE_RECORDS, A.SH
 
 OPERATOR = TRADER | {A.INGEST_EVENTS}  # those who send terminal, rail, road and carrier messages
 ISSUER = OPERATOR | {A.ISSUE_BILLS}  # those who issue through bills
+ECOMMERCE = TRADER | {A.TRADE_ECOMMERCE}  # those who send cross-border orders, payments or waybills
 
 # What an admin key of each organisation type may do. Written out, not derived from the code.
 EXPECTED: dict[OrgType, set[Action]] = {
-    OrgType.FORWARDER: ISSUER,
-    OrgType.CARRIER: ISSUER,
+    OrgType.FORWARDER: ISSUER | {A.TRADE_ECOMMERCE},  # waybills (CEB511) of the parcels they carry
+    OrgType.CARRIER: ISSUER | {A.TRADE_ECOMMERCE},
     OrgType.TERMINAL: OPERATOR,
     OrgType.PORT_OPERATOR: OPERATOR,
-    OrgType.SELLER: TRADER,
-    OrgType.PLATFORM: TRADER,
-    OrgType.BANK: TRADER,
-    OrgType.CUSTOMS: TRADER,
+    OrgType.SELLER: ECOMMERCE,
+    OrgType.PLATFORM: ECOMMERCE,
+    OrgType.BANK: ECOMMERCE,  # payment records (CEB411)
+    OrgType.CUSTOMS: TRADER | {A.DECIDE_CUSTOMS},
     OrgType.REGULATOR: {A.READ_DIRECTORY, A.READ_RECORDS, A.AUDIT_ALL},
     OrgType.ADMIN: {A.READ_DIRECTORY, A.MANAGE_ORGANISATIONS, A.MANAGE_KEYS},
 }

@@ -44,6 +44,9 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True, index=True)
     type: OrgType = Field(sa_column=Column(Enum(OrgType, native_enum=False, length=20), nullable=False))
     country: str | None = Field(default=None, max_length=2)
+    # Its customs registration: a 10-character customs code or an 18-character USCC (CEB enterprise codes),
+    # or a 4-digit customs district for a customs office. Cross-border documents are checked against it.
+    customs_code: str | None = Field(default=None, max_length=18, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -28,6 +28,10 @@ class Action(enum.StrEnum):
     AUDIT_ALL = "records:audit"
     INGEST_EVENTS = "events:ingest"  # terminal, rail, road and carrier messages about equipment and transport
     ISSUE_BILLS = "bills:issue"  # issue and amend through bills (forwarders and carriers)
+    TRADE_ECOMMERCE = (
+        "commerce:trade"  # send cross-border orders, payments, waybills; declare inventory lists
+    )
+    DECIDE_CUSTOMS = "customs:decide"  # answer declarations: receipts, holds, releases (customs offices)
 
 
 _READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
@@ -43,17 +47,20 @@ _TRADER = frozenset(
 
 _OPERATOR = _TRADER | {Action.INGEST_EVENTS}
 _ISSUER = _OPERATOR | {Action.ISSUE_BILLS}
+_ECOMMERCE = _TRADER | {Action.TRADE_ECOMMERCE}
 
 # What each kind of organisation may do at all; the key role narrows it further.
 ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
-    OrgType.FORWARDER: _ISSUER,
-    OrgType.CARRIER: _ISSUER,
+    # Forwarders and carriers are also the logistics enterprises of cross-border parcels (CEB511).
+    OrgType.FORWARDER: _ISSUER | {Action.TRADE_ECOMMERCE},
+    OrgType.CARRIER: _ISSUER | {Action.TRADE_ECOMMERCE},
     OrgType.TERMINAL: _OPERATOR,
     OrgType.PORT_OPERATOR: _OPERATOR,
-    OrgType.SELLER: _TRADER,
-    OrgType.PLATFORM: _TRADER,
-    OrgType.BANK: _TRADER,
-    OrgType.CUSTOMS: _TRADER,
+    OrgType.SELLER: _ECOMMERCE,
+    OrgType.PLATFORM: _ECOMMERCE,
+    # Banks and payment institutions send the payment records (CEB411).
+    OrgType.BANK: _ECOMMERCE,
+    OrgType.CUSTOMS: _TRADER | {Action.DECIDE_CUSTOMS},
     # Regulators read everything and write nothing; their keys are issued by the hub's operator.
     OrgType.REGULATOR: _READ_ONLY | {Action.AUDIT_ALL},
     # The hub's own operator runs the directory and keys; it sees no trade data it does not own.

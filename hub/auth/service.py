@@ -38,8 +38,40 @@ def _hash_secret(pepper: str, secret: str) -> str:
     return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
+def check_customs_code(code: str, org_type: OrgType) -> str:
+    """A customs registration as CEB messages carry it: an 18-character unified social credit code (check
+    character verified), a 10-character customs code, or, for a customs office, its 4-digit district."""
+    import stdnum.cn.uscc
+    from stdnum.exceptions import ValidationError
+
+    clean = code.strip().upper()
+    if org_type == OrgType.CUSTOMS:
+        if len(clean) != 4 or not clean.isdigit():
+            raise Invalid(
+                f"a customs office's code is its 4-digit district, not {code!r}", field="customsCode"
+            )
+        return clean
+    if len(clean) == 18:
+        try:
+            return str(stdnum.cn.uscc.validate(clean))
+        except ValidationError as exc:
+            raise Invalid(
+                f"{clean!r} is not a valid unified social credit code ({exc})", field="customsCode"
+            ) from exc
+    if len(clean) == 10 and clean.isalnum():
+        return clean
+    raise Invalid(
+        f"{code!r} is neither an 18-character unified social credit code nor a 10-character customs code",
+        field="customsCode",
+    )
+
+
 def create_organisation(
-    session: Session, name: str, org_type: OrgType, country: str | None = None
+    session: Session,
+    name: str,
+    org_type: OrgType,
+    country: str | None = None,
+    customs_code: str | None = None,
 ) -> Organisation:
     """Register a new organisation; names are unique, ignoring case and surrounding spaces."""
     clean = " ".join(name.split())
@@ -56,7 +88,13 @@ def create_organisation(
     ).first()
     if taken is not None:
         raise Conflict(f"an organisation named {clean!r} already exists", field="name")
-    org = Organisation(name=clean, type=org_type, country=country)
+    if customs_code:
+        customs_code = check_customs_code(customs_code, org_type)
+        if session.exec(select(Organisation.id).where(Organisation.customs_code == customs_code)).first():
+            raise Conflict(
+                f"customs code {customs_code} belongs to another organisation", field="customsCode"
+            )
+    org = Organisation(name=clean, type=org_type, country=country, customs_code=customs_code or None)
     session.add(org)
     session.flush()
     return org

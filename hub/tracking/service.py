@@ -20,10 +20,10 @@ from sqlmodel import Session, col, select
 
 from hub import records
 from hub.auth.permissions import Action, Principal
-from hub.canonical import camel, canonical_json, envelope, keccak, time_text
+from hub.canonical import camel, time_text
 from hub.db import utcnow
 from hub.errors import NotFound
-from hub.outbox import OutboxEntry, emit
+from hub.outbox import OutboxEntry, emit, outbox_values
 from hub.tracking.commands import EventCommand, ParsedBatch
 from hub.tracking.models import EVENT_KIND, Container, IngestedMessage, TrackingEvent
 
@@ -183,14 +183,14 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
             old.version += 1
             session.add(old)
             report.updated += 1
-            outbox.append(_outbox_row(old.id, old.version, canonical(old), now))
+            outbox.append(outbox_values(EVENT_KIND, old.id, old.version, canonical(old), now))
             if old.equipment_reference:
                 changed[old.equipment_reference].append(str(old.id))
             continue
         values = _values(event, principal.org_id, source_format, message_type, now)
         values["container_id"] = container_ids.get(event.equipment_reference or "")
         rows.append(values)
-        outbox.append(_outbox_row(values["id"], 1, canonical(values), now))
+        outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now))
         if event.flags:
             report.flagged.append(
                 {
@@ -263,18 +263,6 @@ def _apply(row: TrackingEvent, event: EventCommand) -> None:
     row.source_updated_datetime = event.source_updated_datetime
     row.seals = [{"number": s.number, "source": s.source, "type": s.type} for s in event.seals]
     row.flags = [f.value for f in event.flags]
-
-
-def _outbox_row(record_id: uuid.UUID, version: int, record: dict[str, Any], now: datetime) -> dict[str, Any]:
-    document = canonical_json(envelope(EVENT_KIND, record_id, version, record))
-    return {
-        "record_kind": EVENT_KIND,
-        "record_id": record_id,
-        "version": version,
-        "document": document.decode(),
-        "record_hash": "0x" + keccak(document).hex(),
-        "created_at": now,
-    }
 
 
 # -- reading ------------------------------------------------------------------------------------------

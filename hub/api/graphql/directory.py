@@ -29,6 +29,7 @@ class Organisation:
     name: str
     type: OrgType
     country: str | None
+    customs_code: str | None
     created_at: datetime
 
     @staticmethod
@@ -39,6 +40,7 @@ class Organisation:
             name=row.name,
             type=row.type,
             country=row.country,
+            customs_code=row.customs_code,
             created_at=row.created_at,
         )
 
@@ -109,6 +111,10 @@ class CreateOrganisationInput:
     name: str
     type: OrgType
     country: str | None = None
+    customs_code: str | None = strawberry.field(
+        default=None,
+        description="USCC (18) or customs code (10) of a trader; the 4-digit district of a customs office.",
+    )
 
 
 @strawberry.input
@@ -195,7 +201,9 @@ class DirectoryMutation:
 
         def act() -> dict[str, Any]:
             ctx.principal.require(Action.MANAGE_ORGANISATIONS)
-            org = auth.create_organisation(ctx.session, input.name, input.type, input.country)
+            org = auth.create_organisation(
+                ctx.session, input.name, input.type, input.country, input.customs_code
+            )
             return {"organisation": Organisation.of(org)}
 
         return run_mutation(OrganisationPayload, act, ctx.session.commit)

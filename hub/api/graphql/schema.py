@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
 from hub.api.graphql.anchoring import AnchoringQuery
 from hub.api.graphql.bills import BillMutation, BillQuery, BillSubscription
+from hub.api.graphql.commerce import CommerceMutation, CommerceQuery, CommerceSubscription
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
@@ -33,17 +34,17 @@ from hub.settings import Settings, get_settings
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery, BillQuery):
+class Query(DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery, BillQuery, CommerceQuery):
     pass
 
 
 @strawberry.type(description="Everything you can change; each mutation returns typed errors.")
-class Mutation(DirectoryMutation, DocumentMutation, BillMutation):
+class Mutation(DirectoryMutation, DocumentMutation, BillMutation, CommerceMutation):
     pass
 
 
 @strawberry.type(description="Live changes, over graphql-transport-ws on /graphql.")
-class Subscription(DocumentSubscription, TrackingSubscription, BillSubscription):
+class Subscription(DocumentSubscription, TrackingSubscription, BillSubscription, CommerceSubscription):
     pass
 
 

@@ -1,4 +1,6 @@
-"""Ingest endpoints: terminal EDIFACT and DCSA event JSON. All or nothing per request."""
+"""Ingest endpoints: terminal EDIFACT, DCSA event JSON, China customs CEB XML and platform orders.
+
+All or nothing per request."""
 
 from __future__ import annotations
 
@@ -43,3 +45,43 @@ async def ingest_dcsa(request: Request, principal: Caller) -> dict[str, Any]:
     principal.require(Action.INGEST_EVENTS)
     data = await request.body()
     return _store(request, principal, parse(data, scope=str(principal.org_id)))
+
+
+def _store_commerce(request: Request, act: Any) -> dict[str, Any]:
+    state: HubState = request.app.state.hub
+    with state.session() as session:
+        report = act(session)
+        session.commit()
+    result: dict[str, Any] = report.as_json()
+    return result
+
+
+@router.post(
+    "/ceb",
+    summary="Ingest a China customs CEB message (311 orders, 411 payments, 511 waybills; 312/412/512/622 receipts)",
+)
+async def ingest_ceb(request: Request, principal: Caller) -> dict[str, Any]:
+    """Store a CEB message; a malformed one is refused whole, naming the element path."""
+    from adapters.ceb import parse
+    from hub.commerce import service as commerce
+
+    if not (principal.can(Action.TRADE_ECOMMERCE) or principal.can(Action.DECIDE_CUSTOMS)):
+        principal.require(Action.TRADE_ECOMMERCE)
+    message = parse(await request.body())
+    return _store_commerce(request, lambda session: commerce.ingest_message(session, principal, message))
+
+
+@router.post("/orders", summary="Import platform orders as JSON or CSV (CEB311 field names)")
+async def ingest_orders(request: Request, principal: Caller) -> dict[str, Any]:
+    """Store orders from a platform that does not speak CEB: ``text/csv`` or JSON."""
+    from adapters.platform import orders
+    from hub.commerce import service as commerce
+
+    principal.require(Action.TRADE_ECOMMERCE)
+    data = await request.body()
+    is_csv = "csv" in request.headers.get("content-type", "")
+    records = orders.parse_csv(data) if is_csv else orders.parse_json(data)
+    source = "CSV" if is_csv else "JSON"
+    return _store_commerce(
+        request, lambda session: commerce.ingest_orders(session, principal, records, source=source)
+    )

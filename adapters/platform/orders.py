@@ -1,0 +1,154 @@
+"""Orders from sellers' platforms that do not speak CEB: JSON or CSV, in CEB311's own field names.
+
+JSON: ``{"orders": [{<OrderHead fields>, "items": [{<OrderList fields>, "hsCode": "3304990000"}]}]}``
+(a bare list of orders is accepted too). CSV: one row per item, the order's head fields repeated on each
+of its rows, rows of one order next to each other; ``orderNo`` groups them.
+
+What a platform usually leaves out is filled the way CEB311 defines it: ``guid``, ``appTime`` (now),
+``appType`` 1, ``appStatus`` 2, ``orderType`` I, ``currency`` 142, ``buyerIdType`` 1, ``gnum`` in order,
+``totalPrice`` = price x qty, ``goodsValue`` = the items' total, ``discount`` 0. ``taxTotal`` and
+``acturalPaid`` are left empty for the hub to compute from its tax table. ``hsCode`` (the 10-digit
+customs code, CEB621's ``gcode``) is the one field CEB311 lacks that the inventory list needs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from adapters.ceb.spec import ORDER_HEAD, ORDER_LINE, FieldSpec
+from adapters.ceb.xml import CebRecord
+from hub.errors import Invalid
+
+_HEAD = {f.name: f for f in ORDER_HEAD}
+_LINE = {f.name: f for f in ORDER_LINE}
+_EXTRA_LINE = {"hsCode", "legalQty", "legalUnit"}
+MAX_ORDERS = 100_000
+
+
+def _convert(spec: FieldSpec, raw: Any, where: str) -> Any:
+    if raw is None or raw == "":
+        return None
+    if spec.kind == "decimal":
+        try:
+            value = Decimal(str(raw).strip())
+        except ArithmeticError as exc:
+            raise Invalid(f"{where}: {raw!r} is not a number", field=where) from exc
+        if not value.is_finite():
+            raise Invalid(f"{where}: {raw!r} is not a number", field=where)
+        return value
+    if spec.kind == "int":
+        try:
+            return int(str(raw).strip())
+        except ValueError as exc:
+            raise Invalid(f"{where}: {raw!r} is not a whole number", field=where) from exc
+    text = str(raw).strip()
+    if spec.max_length is not None and len(text) > spec.max_length:
+        raise Invalid(f"{where}: {len(text)} characters, at most {spec.max_length}", field=where)
+    return text
+
+
+def _order(raw: dict[str, Any], items: list[dict[str, Any]], where: str) -> CebRecord:
+    unknown = set(raw) - set(_HEAD) - {"items"}
+    if unknown:
+        raise Invalid(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+    head = {name: _convert(spec, raw.get(name), f"{where}.{name}") for name, spec in _HEAD.items()}
+    now = datetime.now(UTC)
+    defaults = {
+        "guid": str(uuid.uuid4()).upper(),
+        "appType": "1",
+        "appTime": now.strftime("%Y%m%d%H%M%S"),
+        "appStatus": "2",
+        "orderType": "I",
+        "currency": "142",
+        "buyerIdType": "1",
+        "discount": Decimal(0),
+    }
+    for name, value in defaults.items():
+        if head[name] is None:
+            head[name] = value
+    if not items:
+        raise Invalid(f"{where}.items: an order needs at least one item", field=f"{where}.items")
+    lines = []
+    for index, item in enumerate(items, start=1):
+        at = f"{where}.items[{index}]"
+        unknown = set(item) - set(_LINE) - _EXTRA_LINE
+        if unknown:
+            raise Invalid(f"{at}: unknown field(s) {', '.join(sorted(unknown))}", field=at)
+        line = {name: _convert(spec, item.get(name), f"{at}.{name}") for name, spec in _LINE.items()}
+        line["gnum"] = line["gnum"] or index
+        line["currency"] = line["currency"] or "142"
+        for name in ("qty", "price"):
+            if line[name] is None:
+                raise Invalid(f"{at}.{name}: required", field=f"{at}.{name}")
+        if line["totalPrice"] is None:
+            line["totalPrice"] = line["qty"] * line["price"]
+        hs = str(item.get("hsCode") or "").strip()
+        if hs and not (hs.isdigit() and len(hs) == 10):
+            raise Invalid(f"{at}.hsCode: {hs!r} is not a 10-digit China customs code", field=f"{at}.hsCode")
+        line["hsCode"] = hs or None
+        for name in ("legalQty", "legalUnit"):
+            value = item.get(name)
+            line[name] = None if value in (None, "") else str(value).strip()
+        lines.append(line)
+    if head["goodsValue"] is None:
+        head["goodsValue"] = sum((line["totalPrice"] for line in lines), Decimal(0))
+    for name in ("orderNo", "ebpCode", "ebcCode", "buyerIdNumber", "consignee"):
+        if not head[name]:
+            raise Invalid(f"{where}.{name}: required", field=f"{where}.{name}")
+    return CebRecord(where, head, lines)
+
+
+def parse_json(data: bytes) -> list[CebRecord]:
+    """Orders from a JSON body."""
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid(f"the body is not JSON: {exc}", field="body") from exc
+    orders = body.get("orders") if isinstance(body, dict) else body
+    if not isinstance(orders, list) or not orders:
+        raise Invalid('expected {"orders": [...]} with at least one order', field="orders")
+    if len(orders) > MAX_ORDERS:
+        raise Invalid(f"at most {MAX_ORDERS} orders per request", field="orders")
+    records = []
+    for index, raw in enumerate(orders, start=1):
+        where = f"orders[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("items", []), list):
+            raise Invalid(f"{where}: expected an object with an items list", field=where)
+        records.append(_order(raw, raw.get("items", []), where))
+    return records
+
+
+def parse_csv(data: bytes) -> list[CebRecord]:
+    """Orders from CSV, one row per item."""
+    text = data.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "orderNo" not in reader.fieldnames:
+        raise Invalid("the CSV needs a header row with at least orderNo", field="row 1")
+    grouped: dict[str, tuple[int, dict[str, Any], list[dict[str, Any]]]] = {}
+    previous = None
+    for number, row in enumerate(reader, start=2):
+        order_no = (row.get("orderNo") or "").strip()
+        if not order_no:
+            raise Invalid(f"row {number}: orderNo is empty", field=f"row {number}")
+        if order_no in grouped and previous != order_no:
+            raise Invalid(
+                f"row {number}: the rows of order {order_no} are not next to each other",
+                field=f"row {number}",
+            )
+        head = {k: v for k, v in row.items() if k in _HEAD}
+        item = {k: v for k, v in row.items() if k in _LINE or k in _EXTRA_LINE}
+        if order_no not in grouped:
+            grouped[order_no] = (number, head, [])
+        grouped[order_no][2].append(item)
+        previous = order_no
+        if len(grouped) > MAX_ORDERS:
+            raise Invalid(f"at most {MAX_ORDERS} orders per request", field=f"row {number}")
+    if not grouped:
+        raise Invalid("the CSV holds no orders", field="row 2")
+    return [_order(head, items, f"row {number}") for number, head, items in grouped.values()]
