@@ -16,5 +16,7 @@ def read(path: Path) -> bytes:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: the tests read ../shared/fixtures next to the project")
     return path.read_bytes()
+
+
 CEB = FIXTURES / "ceb"
 CEB_XSD = SPECS / "ceb" / "ceb_import_202205.xsd"

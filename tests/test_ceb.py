@@ -74,7 +74,9 @@ def test_the_arithmetic_mistake_in_the_official_order_is_reported_not_a_crash() 
     assert "200 x 10 = 2000" in problems[0].message
 
 
-def test_the_written_inventory_list_carries_a_signature_that_verifies(signer: DsigSigner, tmp_path: Path) -> None:
+def test_the_written_inventory_list_carries_a_signature_that_verifies(
+    signer: DsigSigner, tmp_path: Path
+) -> None:
     written = render(parse(read(CEB / "CEB621Message.xml")), signer)
     assert b"ds:Signature" in written and b"rsa-sha256" in written
     signer.verify(written)

@@ -62,7 +62,9 @@ def test_the_single_transaction_limit_at_its_edge() -> None:
     single = _order("6000", lines=1)
     assert single.limit_status == LimitStatus.SINGLE_ITEM_FULL_RATE and single.share == 1
     assert single.duty == D("60.00")  # full tariff of 1 % on beauty preparations
-    assert _order("6000", lines=1, qty=2).limit_status == LimitStatus.OVER_SINGLE_LIMIT  # two units: divisible
+    assert (
+        _order("6000", lines=1, qty=2).limit_status == LimitStatus.OVER_SINGLE_LIMIT
+    )  # two units: divisible
 
 
 def test_the_annual_limit_at_its_edge() -> None:

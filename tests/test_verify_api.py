@@ -17,7 +17,12 @@ HISTORY = 'query($id: ID!) { recordHistory(kind: "document", id: $id) { version 
 def _until_anchored(client: TestClient, token: str, doc_id: str) -> dict[str, object]:
     deadline = time.monotonic() + 20
     while True:
-        result = data(gql(client, token, VERIFY, {"id": doc_id}))["verifyRecord"]
+        body = gql(client, token, VERIFY, {"id": doc_id})
+        unavailable = [e for e in body.get("errors") or [] if e["extensions"]["code"] == "UNAVAILABLE"]
+        if unavailable and time.monotonic() < deadline:  # the ledger is still connecting: ask again
+            time.sleep(0.05)
+            continue
+        result = data(body)["verifyRecord"]
         if result["status"] == "ANCHORED" or time.monotonic() > deadline:
             return result  # type: ignore[no-any-return]
         assert result["status"] == "PENDING", result

@@ -91,21 +91,28 @@ def _waybill_canonical(row: Any) -> dict[str, Any]:
     }
 
 
-def _inventory_canonical(row: InventoryList) -> dict[str, Any]:
+def _inventory_canonical(row: Any) -> dict[str, Any]:
+    get = _getter(row)
+
+    def text(name: str) -> str | None:
+        value = get(name)
+        return None if value is None else str(value)
+
+    status = get("status")
     return {
-        "ownerOrgId": str(row.owner_org_id),
-        "orderId": str(row.order_id),
-        "waybillId": str(row.waybill_id),
-        "billId": None if row.bill_id is None else str(row.bill_id),
-        "containerNumber": row.container_number,
-        "copNo": row.cop_no,
-        "status": row.status.value,
-        "preNo": row.pre_no,
-        "invtNo": row.invt_no,
-        "head": row.head,
-        "lines": row.lines,
-        "receipts": row.receipts,
-        "messageId": None if row.message_id is None else str(row.message_id),
+        "ownerOrgId": text("owner_org_id"),
+        "orderId": text("order_id"),
+        "waybillId": text("waybill_id"),
+        "billId": text("bill_id"),
+        "containerNumber": get("container_number"),
+        "copNo": get("cop_no"),
+        "status": status.value if isinstance(status, InventoryStatus) else status,
+        "preNo": get("pre_no"),
+        "invtNo": get("invt_no"),
+        "head": get("head"),
+        "lines": get("lines"),
+        "receipts": get("receipts"),
+        "messageId": text("message_id"),
     }
 
 
@@ -807,10 +814,55 @@ def generate_inventory_lists(
         for c in session.exec(select(BillContainer).where(col(BillContainer.bill_id).in_(ids))):
             per_bill.setdefault(c.bill_id, []).append(c.number)
         only_container = {k: v[0] for k, v in per_bill.items() if len(v) == 1}
+    with session.no_autoflush:
+        return _draft(
+            session,
+            principal,
+            orders,
+            found,
+            order_ids,
+            declared,
+            waybills,
+            bills,
+            first_legs,
+            only_container,
+            org,
+            agent_code,
+            customs_code,
+            port_code,
+            declaration,
+        )
+
+
+def _draft(
+    session: Session,
+    principal: Principal,
+    orders: list[CommerceOrder],
+    found: dict[uuid.UUID, CommerceOrder],
+    order_ids: Sequence[uuid.UUID],
+    declared: set[uuid.UUID],
+    waybills: dict[str, CommerceWaybill],
+    bills: dict[str, Any],
+    first_legs: dict[uuid.UUID, Any],
+    only_container: dict[uuid.UUID, str],
+    org: Organisation,
+    agent_code: str,
+    customs_code: str,
+    port_code: str,
+    declaration: Declaration,
+) -> list[InventoryList]:
     table = taxes.table()
     now = utcnow()
+    # The buyers' quota rows, locked for this transaction (PostgreSQL) so two declarations cannot both
+    # spend the same remainder; SQLite serialises writers anyway.
     quotas: dict[tuple[str, int], BuyerQuota] = {}
-    created: list[InventoryList] = []
+    buyers = sorted({o.buyer_id_number for o in orders})
+    for chunk in _chunks(buyers):
+        for quota_row in session.exec(
+            select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(chunk)).with_for_update()
+        ):
+            quotas[(quota_row.buyer_id_number, quota_row.year)] = quota_row
+    created: list[dict[str, Any]] = []
     for index, order_id in enumerate(order_ids):
         order = found[order_id]
         where = f"orderIds[{index}]"
@@ -833,12 +885,7 @@ def generate_inventory_lists(
         buyer, year = order.buyer_id_number, _year(order.head)
         quota = quotas.get((buyer, year))
         if quota is None:
-            quota = session.exec(
-                select(BuyerQuota)
-                .where(BuyerQuota.buyer_id_number == buyer, BuyerQuota.year == year)
-                .with_for_update()
-            ).first() or BuyerQuota(buyer_id_number=buyer, year=year, used=Decimal(0))
-            quotas[(buyer, year)] = quota
+            quota = quotas[(buyer, year)] = BuyerQuota(buyer_id_number=buyer, year=year, used=Decimal(0))
         insured = Decimal(str(waybill.head.get("insuredFee") or 0))
         result = taxes.compute(
             _tax_lines(order.lines),
@@ -852,7 +899,6 @@ def generate_inventory_lists(
             raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
         quota.used = result.annual_used_after
         quota.updated_at = now
-        session.add(quota)
         bill = bills.get(waybill.bill_no or "")
         first_leg = first_legs.get(bill.id) if bill else None
         traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
@@ -865,34 +911,48 @@ def generate_inventory_lists(
             order, waybill, org, agent_code, customs_code, port_code, declaration, traf_mode, first_leg, now
         )
         lines = [_inventory_line(line) for line in order.lines]
-        inventory = InventoryList(
-            owner_org_id=principal.org_id,
-            order_id=order.id,
-            waybill_id=waybill.id,
-            bill_id=bill.id if bill else None,
-            container_number=waybill.container_number or (only_container.get(bill.id) if bill else None),
-            cop_no=head["copNo"],
-            ebp_code=order.ebp_code,
-            customs_code=customs_code,
-            status=InventoryStatus.DRAFT,
-            head=jsonable(head),
-            lines=[jsonable(line) for line in lines],
-            quota_year=year,
-            quota_amount=result.customs_value,
-            created_at=now,
-            updated_at=now,
+        # Plain rows and one statement: building ORM objects costs more than everything else here.
+        created.append(
+            {
+                "id": uuid.uuid4(),
+                "owner_org_id": principal.org_id,
+                "order_id": order.id,
+                "waybill_id": waybill.id,
+                "bill_id": bill.id if bill else None,
+                "container_number": waybill.container_number
+                or (only_container.get(bill.id) if bill else None),
+                "cop_no": head["copNo"],
+                "ebp_code": order.ebp_code,
+                "customs_code": customs_code,
+                "status": InventoryStatus.DRAFT,
+                "pre_no": None,
+                "invt_no": None,
+                "head": jsonable(head),
+                "lines": [jsonable(line) for line in lines],
+                "receipts": [],
+                "message_id": None,
+                "quota_year": year,
+                "quota_amount": result.customs_value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        session.add(inventory)
         order.tax, order.limit_status = tax_json(result), result.limit_status.value
-        session.add(order)
-        created.append(inventory)
+    session.add_all(quotas.values())
     session.flush()
+    _bulk(session, InventoryList, created)
     _bulk(
         session,
         OutboxEntry,
-        [outbox_values(INVENTORY_KIND, i.id, 1, _inventory_canonical(i), now) for i in created],
+        [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
     )
-    return created
+    by_id = {
+        row.id: row
+        for chunk in _chunks([row["id"] for row in created])
+        for row in session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk)))
+    }
+    return [by_id[row["id"]] for row in created]
 
 
 def _inventory_head(
@@ -1017,6 +1077,7 @@ def submit_inventory_lists(
             created_at=now,
         )
         session.add(outbound)
+        session.flush()  # the lists refer to it (no ORM relationship orders the inserts)
         messages.append(outbound)
         for inventory in group:
             inventory.status = InventoryStatus.SUBMITTED
@@ -1153,6 +1214,17 @@ def get_inventory(
     if row is None:
         raise NotFound("no such inventory list that you may see")
     return row
+
+
+def order_ids(session: Session, principal: Principal, order_numbers: Sequence[str]) -> list[uuid.UUID]:
+    """The ids of the caller's orders with these numbers, in the order given (unknown numbers left out)."""
+    found: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(list(order_numbers)):
+        query = select(CommerceOrder.order_no, CommerceOrder.id).where(
+            CommerceOrder.owner_org_id == principal.org_id, col(CommerceOrder.order_no).in_(chunk)
+        )
+        found.update(dict(session.exec(query).all()))
+    return [found[n] for n in order_numbers if n in found]
 
 
 def inventory_of_orders(session: Session, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, InventoryList]:
