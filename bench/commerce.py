@@ -85,7 +85,9 @@ def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[st
                 session,
                 parties["seller"],
                 ids,
-                service.Declaration(customs_code=demo.CUSTOMS_DISTRICT, port_code=demo.PORT_CODE, traf_mode="5"),
+                service.Declaration(
+                    customs_code=demo.CUSTOMS_DISTRICT, port_code=demo.PORT_CODE, traf_mode="5"
+                ),
             )
             service.submit_inventory_lists(session, parties["seller"], [i.id for i in lists], signer)
             declared += len(lists)
@@ -101,7 +103,9 @@ def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--skip-postgres", action="store_true")
@@ -113,7 +117,9 @@ def main() -> None:
     if not args.skip_postgres and postgres_available():
         pg = PgDatabase.create()
         targets.append(("postgresql", pg.url, pg))
-    print(f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)")
+    print(
+        f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)"
+    )
     try:
         for name, url, _ in targets:
             migrate.upgrade(url)

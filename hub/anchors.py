@@ -127,6 +127,13 @@ class LedgerPort(Protocol):
     def title_on_chain(self, bill_id: uuid.UUID) -> Any:
         """What the on-chain title registry says of a bill's title (issuer, holder, version, status, ...)."""
 
+    def receivable(self, function: str, *args: object) -> tuple[str, int]:
+        """Call the receivable registry (register, pledge, release, settle, transfer) and wait for it:
+        (transaction hash, block number); Conflict when the registry refuses, Unavailable when away."""
+
+    def receivable_of(self, receivable_id: bytes) -> Any:
+        """What the receivable registry holds for a blinded id (status, lender, pledges, contract, block)."""
+
 
 def history(session: Session, kind: str, record_id: uuid.UUID) -> list[VersionAnchor]:
     """Every recorded version of a record, oldest first, with its anchor where it has one."""

@@ -10,6 +10,8 @@ from hub.commerce import models as commerce_models
 from hub.commerce import service as _commerce_service  # noqa: F401  (registers the record kinds)
 from hub.documents import models as document_models
 from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
+from hub.finance import models as finance_models
+from hub.finance import service as _finance_service  # noqa: F401  (registers the record kind)
 from hub.tracking import models as tracking_models
 from hub.tracking import push as tracking_push
 from hub.tracking import service as _tracking_service  # noqa: F401  (registers the record kind)
@@ -20,6 +22,7 @@ __all__ = [
     "bill_models",
     "commerce_models",
     "document_models",
+    "finance_models",
     "outbox",
     "tracking_models",
     "tracking_push",

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Known development values, refused in production.
 DEV_KEY_PEPPER = "dev-only-key-pepper-change-me"
 DEV_CHAIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+DEV_BLINDING_KEY = "dev-only-receivable-blinding-key"
 
 
 def _default_database_url() -> str:
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     ceb_signing_key_file: str | None = None
     ceb_dxp_id: str = ""
 
+    # Supply-chain finance: the secret that blinds invoice identities before they go on chain. Changing it
+    # changes every blinded id, so keep it for the life of the registry.
+    finance_blinding_key: SecretStr = SecretStr(DEV_BLINDING_KEY)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -87,6 +92,11 @@ class Settings(BaseSettings):
                 problems.append(
                     "HUB_CHAIN_PRIVATE_KEY must be the anchoring account's own key, not the development key"
                 )
+            if (
+                self.finance_blinding_key.get_secret_value() == DEV_BLINDING_KEY
+                or len(self.finance_blinding_key.get_secret_value()) < 32
+            ):
+                problems.append("HUB_FINANCE_BLINDING_KEY must be set to a secret of at least 32 characters")
             if not self.ceb_signing_key_file:
                 problems.append(
                     "HUB_CEB_SIGNING_KEY_FILE must name the declarant's signing key and certificate (PEM)"

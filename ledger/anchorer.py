@@ -287,20 +287,21 @@ class Anchorer:
                     if receipt is not None:
                         on_chain = self.chain.anchor_of(root)
                 if on_chain is None:
-                    tx_hash, raw = self.chain.sign_anchor(root, batch.record_count)
-                    batch.tx_hash, batch.state, batch.attempts = (
-                        tx_hash,
-                        BatchState.SUBMITTED,
-                        batch.attempts + 1,
-                    )
-                    session.add(batch)
-                    session.commit()  # the hash is on record before the transaction exists anywhere else
-                    try:
-                        self.chain.send_raw(raw)
-                    except ChainRejected:
-                        # Another worker may have anchored this root meanwhile; the registry knows.
-                        if self.chain.anchor_of(root) is None:
-                            raise
+                    with self.chain.sending():
+                        tx_hash, raw = self.chain.sign_anchor(root, batch.record_count)
+                        batch.tx_hash, batch.state, batch.attempts = (
+                            tx_hash,
+                            BatchState.SUBMITTED,
+                            batch.attempts + 1,
+                        )
+                        session.add(batch)
+                        session.commit()  # the hash is on record before the transaction exists elsewhere
+                        try:
+                            self.chain.send_raw(raw)
+                        except ChainRejected:
+                            # Another worker may have anchored this root meanwhile; the registry knows.
+                            if self.chain.anchor_of(root) is None:
+                                raise
                     receipt = self.chain.wait_receipt(tx_hash, timeout=self.settings.receipt_timeout)
                     on_chain = self.chain.anchor_of(root)
                     if on_chain is None:

@@ -132,12 +132,18 @@ class ChainClient:
         self.receipt_timeout = receipt_timeout
         self._registry: Contract | None = None
         self._artifact = load_artifact("AnchorRegistry")
-        self._artifacts = {"AnchorRegistry": self._artifact, "TitleRegistry": load_artifact("TitleRegistry")}
+        self._artifacts = {
+            "AnchorRegistry": self._artifact,
+            "TitleRegistry": load_artifact("TitleRegistry"),
+            "ReceivableRegistry": load_artifact("ReceivableRegistry"),
+        }
         self.contracts: dict[str, Contract] = {}
         self._selectors = {
             k: v for a in self._artifacts.values() for k, v in _error_selectors(a["abi"]).items()
         }
-        self._send_lock = threading.Lock()
+        # Held from choosing a nonce until the transaction is sent, by every sender in this process
+        # (anchoring, titles, financing), so two of them never sign with the same nonce.
+        self._send_lock = threading.RLock()
         # An in-process EVM is not thread-safe: the embedded chain serialises every call through this.
         self._lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
 
@@ -243,6 +249,30 @@ class ChainClient:
             return getattr(self.contracts[name].functions, function)(*args).call()
 
     # -- transactions ---------------------------------------------------------------------------------
+    def sending(self) -> contextlib.AbstractContextManager[Any]:
+        """Hold this while signing and sending one transaction (see ``_send_lock``)."""
+        return self._send_lock
+
+    def call_and_wait(self, name: str, function: str, *args: Any, gas: int = 200_000) -> Receipt:
+        """Sign, send and wait for one call; ChainRejected if it reverts (with the reason when it can be read
+        again), ChainUnavailable if no receipt arrives in time."""
+        with self.sending():
+            tx_hash, raw = self.sign_call(name, function, *args, gas=gas)
+            self.send_raw(raw)
+        receipt = self.wait_receipt(tx_hash)
+        if receipt is None:
+            raise ChainUnavailable(f"no receipt for {name}.{function} ({tx_hash}) in time")
+        if receipt.status != 1:
+            # Simulated fine, then lost a race on chain: simulate again to learn why.
+            try:
+                self.sign_call(name, function, *args, gas=gas)
+            except ChainRejected as exc:
+                raise ChainRejected(
+                    f"{name}.{function} reverted on chain ({exc.reason})", exc.reason
+                ) from exc
+            raise ChainRejected(f"{name}.{function} reverted on chain ({tx_hash})")
+        return receipt
+
     def _tx_fields(self, gas: int) -> dict[str, Any]:
         with self.errors("preparing a transaction"):
             return {

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from hub.anchors import Verification
 from hub.errors import Unavailable
 from hub.settings import Settings
+from ledger import receivables
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry
 from ledger.chain import ChainClient, ChainError, EmbeddedChain, RpcChain
 from ledger.titles import OnChainTitle, TitleSyncer, read_title
@@ -63,6 +64,7 @@ class Ledger:
         allow = self.settings.env != "production"
         ensure_registry(self.engine, self.chain, address=self.settings.anchor_contract, allow_deploy=allow)
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="TitleRegistry")
+        ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="ReceivableRegistry")
         self.ready = True
 
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
@@ -107,6 +109,18 @@ class Ledger:
             return read_title(self.chain, bill_id)
         except ChainError as exc:
             raise Unavailable(f"cannot reach the chain: {exc}") from exc
+
+    def receivable(self, function: str, *args: object) -> tuple[str, int]:
+        """Call the ReceivableRegistry and wait: (transaction hash, block). Refusals become Conflict."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        return receivables.call(self.chain, function, *args)
+
+    def receivable_of(self, receivable_id: bytes) -> receivables.OnChainReceivable:
+        """What the ReceivableRegistry holds for a blinded receivable id."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        return receivables.read(self.chain, receivable_id)
 
     async def stop(self) -> None:
         """Stop the in-process worker after its current batch."""

@@ -78,17 +78,18 @@ class TitleSyncer:
                     continue
                 if have == row.version - 1:
                     try:
-                        tx_hash, raw = self.chain.sign_call(
-                            NAME,
-                            "record",
-                            title_ref(row.bill_id),
-                            org_ref(row.issuer_org_id),
-                            org_ref(row.holder_org_id),
-                            row.version,
-                            row.status,
-                            row.blank_endorsed,
-                        )
-                        self.chain.send_raw(raw)
+                        with self.chain.sending():
+                            tx_hash, raw = self.chain.sign_call(
+                                NAME,
+                                "record",
+                                title_ref(row.bill_id),
+                                org_ref(row.issuer_org_id),
+                                org_ref(row.holder_org_id),
+                                row.version,
+                                row.status,
+                                row.blank_endorsed,
+                            )
+                            self.chain.send_raw(raw)
                         receipt = self.chain.wait_receipt(tx_hash)
                         if receipt is None or receipt.status != 1:
                             raise ChainRejected(

@@ -31,9 +31,9 @@ EXPECTED: dict[OrgType, set[Action]] = {
     OrgType.CARRIER: ISSUER | {A.TRADE_ECOMMERCE},
     OrgType.TERMINAL: OPERATOR,
     OrgType.PORT_OPERATOR: OPERATOR,
-    OrgType.SELLER: ECOMMERCE,
+    OrgType.SELLER: ECOMMERCE | {A.REGISTER_RECEIVABLES},  # exporters and sellers are the creditors
     OrgType.PLATFORM: ECOMMERCE,
-    OrgType.BANK: ECOMMERCE,  # payment records (CEB411)
+    OrgType.BANK: ECOMMERCE | {A.FINANCE_RECEIVABLES},  # payment records (CEB411); financing
     OrgType.CUSTOMS: TRADER | {A.DECIDE_CUSTOMS},
     OrgType.REGULATOR: {A.READ_DIRECTORY, A.READ_RECORDS, A.AUDIT_ALL},
     OrgType.ADMIN: {A.READ_DIRECTORY, A.MANAGE_ORGANISATIONS, A.MANAGE_KEYS},

@@ -32,6 +32,8 @@ class Action(enum.StrEnum):
         "commerce:trade"  # send cross-border orders, payments, waybills; declare inventory lists
     )
     DECIDE_CUSTOMS = "customs:decide"  # answer declarations: receipts, holds, releases (customs offices)
+    REGISTER_RECEIVABLES = "receivables:register"  # creditors put receivables up for financing
+    FINANCE_RECEIVABLES = "receivables:finance"  # banks pledge, release, settle and transfer them
 
 
 _READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
@@ -48,6 +50,7 @@ _TRADER = frozenset(
 _OPERATOR = _TRADER | {Action.INGEST_EVENTS}
 _ISSUER = _OPERATOR | {Action.ISSUE_BILLS}
 _ECOMMERCE = _TRADER | {Action.TRADE_ECOMMERCE}
+_CREDITOR = _ECOMMERCE | {Action.REGISTER_RECEIVABLES}
 
 # What each kind of organisation may do at all; the key role narrows it further.
 ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
@@ -56,10 +59,10 @@ ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
     OrgType.CARRIER: _ISSUER | {Action.TRADE_ECOMMERCE},
     OrgType.TERMINAL: _OPERATOR,
     OrgType.PORT_OPERATOR: _OPERATOR,
-    OrgType.SELLER: _ECOMMERCE,
+    OrgType.SELLER: _CREDITOR,
     OrgType.PLATFORM: _ECOMMERCE,
     # Banks and payment institutions send the payment records (CEB411).
-    OrgType.BANK: _ECOMMERCE,
+    OrgType.BANK: _ECOMMERCE | {Action.FINANCE_RECEIVABLES},
     OrgType.CUSTOMS: _TRADER | {Action.DECIDE_CUSTOMS},
     # Regulators read everything and write nothing; their keys are issued by the hub's operator.
     OrgType.REGULATOR: _READ_ONLY | {Action.AUDIT_ALL},

@@ -29,22 +29,27 @@ from hub.api.graphql.commerce import CommerceMutation, CommerceQuery, CommerceSu
 from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
+from hub.api.graphql.finance import FinanceMutation, FinanceQuery, FinanceSubscription
 from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
 from hub.settings import Settings, get_settings
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery, BillQuery, CommerceQuery):
+class Query(
+    DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery, BillQuery, CommerceQuery, FinanceQuery
+):
     pass
 
 
 @strawberry.type(description="Everything you can change; each mutation returns typed errors.")
-class Mutation(DirectoryMutation, DocumentMutation, BillMutation, CommerceMutation):
+class Mutation(DirectoryMutation, DocumentMutation, BillMutation, CommerceMutation, FinanceMutation):
     pass
 
 
 @strawberry.type(description="Live changes, over graphql-transport-ws on /graphql.")
-class Subscription(DocumentSubscription, TrackingSubscription, BillSubscription, CommerceSubscription):
+class Subscription(
+    DocumentSubscription, TrackingSubscription, BillSubscription, CommerceSubscription, FinanceSubscription
+):
     pass
 
 

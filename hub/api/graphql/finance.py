@@ -1,0 +1,365 @@
+"""GraphQL for supply-chain finance: receivables, their verification by banks, and their financing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator, Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from hub.api.graphql.anchoring import Verification
+from hub.api.graphql.common import (
+    PageInfo,
+    UserError,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    parse_id,
+    run_mutation,
+)
+from hub.api.graphql.context import Info
+from hub.api.graphql.directory import Organisation
+from hub.errors import NotFound
+from hub.finance import service
+from hub.finance.models import Receivable as ReceivableRow
+from hub.finance.models import ReceivableStatus
+
+strawberry.enum(ReceivableStatus, description="Where a receivable stands.")
+
+
+@strawberry.type(description="One step of a receivable's life, with the registry transaction behind it.")
+class ReceivableStep:
+    action: str
+    at: datetime
+    transaction_hash: str | None
+    block_number: int | None
+    by_org_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def by(self, info: Info) -> Organisation | None:
+        row = await info.context.loaders.organisations_by_id.load(uuid.UUID(self.by_org_id))
+        return None if row is None else Organisation.of(row)
+
+
+@strawberry.type(description="A record offered as evidence.")
+class EvidenceRef:
+    kind: str
+    id: strawberry.ID
+
+
+@strawberry.type(description="A receivable backed by trade evidence.")
+class Receivable:
+    id: strawberry.ID
+    creditor_name: str
+    creditor_code: str
+    debtor_name: str
+    invoice_number: str = strawberry.field(description="As the creditor entered it.")
+    blinded_id: str = strawberry.field(
+        description="The id on the receivable registry (HMAC of the invoice identity)."
+    )
+    amount: Decimal
+    currency: str
+    issue_date: date
+    due_date: date
+    status: ReceivableStatus
+    evidence: list[EvidenceRef]
+    history: list[ReceivableStep]
+    version: int
+    created_at: datetime
+    lender_org_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The bank that finances it now.")
+    async def lender(self, info: Info) -> Organisation | None:
+        if self.lender_org_id is None:
+            return None
+        row = await info.context.loaders.organisations_by_id.load(self.lender_org_id)
+        return None if row is None else Organisation.of(row)
+
+    @staticmethod
+    def of(row: ReceivableRow) -> Receivable:
+        return Receivable(
+            id=strawberry.ID(str(row.id)),
+            creditor_name=row.creditor_name,
+            creditor_code=row.creditor_code,
+            debtor_name=row.debtor_name,
+            invoice_number=row.invoice_number,
+            blinded_id=row.blinded_id,
+            amount=row.amount,
+            currency=row.currency,
+            issue_date=row.issue_date,
+            due_date=row.due_date,
+            status=row.status,
+            evidence=[EvidenceRef(kind=e["kind"], id=strawberry.ID(e["id"])) for e in row.evidence],
+            history=[
+                ReceivableStep(
+                    action=h["action"],
+                    at=datetime.fromisoformat(h["at"]),
+                    transaction_hash=h.get("transactionHash") or None,
+                    block_number=h.get("blockNumber"),
+                    by_org_id=h["byOrgId"],
+                )
+                for h in row.history
+            ],
+            version=row.version,
+            created_at=row.created_at,
+            lender_org_id=row.lender_org_id,
+        )
+
+
+@strawberry.type(description="One thing a bank wants to know about the trade, and the records that show it.")
+class TradePoint:
+    point: str = strawberry.field(
+        description="BILL_ISSUED, GOODS_MOVED, DELIVERED, ORDERS_MATCHED, CUSTOMS_RELEASED or TRADE_EVIDENCE."
+    )
+    ok: bool
+    detail: str
+    evidence: list[str] = strawberry.field(description='"kind:id" of the records behind it.')
+
+
+@strawberry.type(description="The receivable's amount against one kind of evidence.")
+class AmountPoint:
+    source: str = strawberry.field(description="INVOICES, ORDERS or CARGO.")
+    ok: bool
+    expected: Decimal
+    found: Decimal
+    currency: str
+    detail: str
+
+
+@strawberry.type(description="One record behind the receivable, checked against its anchor.")
+class EvidenceCheck:
+    ref: str = strawberry.field(description='"kind:id".')
+    verification: Verification
+
+
+@strawberry.type(description="What the receivable registry holds, read from the chain now.")
+class ReceivableOnChain:
+    receivable_id: str
+    status: str = strawberry.field(description="NONE, REGISTERED, PLEDGED or SETTLED.")
+    lender_is_you: bool
+    pledges: int
+    contract: str
+    chain_id: str
+    block_number: int
+
+
+@strawberry.type(description="A bank's check of a receivable: each point with its proof.")
+class ReceivableVerification:
+    receivable: Receivable
+    financeable: bool = strawberry.field(
+        description="Authentic, the trade happened, amounts agree, and nobody holds it."
+    )
+    authentic: bool
+    records: list[EvidenceCheck]
+    trade_happened: bool
+    trade: list[TradePoint]
+    amounts_agree: bool
+    amounts: list[AmountPoint]
+    pledged_elsewhere: bool
+    on_chain: ReceivableOnChain
+
+    @staticmethod
+    def of(check: service.ReceivableCheck) -> ReceivableVerification:
+        chain = check.on_chain
+        return ReceivableVerification(
+            receivable=Receivable.of(check.receivable),
+            financeable=check.financeable,
+            authentic=check.authentic,
+            records=[EvidenceCheck(ref=ref, verification=Verification.of(v)) for ref, v in check.records],
+            trade_happened=check.trade_happened,
+            trade=[
+                TradePoint(point=p.point, ok=p.ok, detail=p.detail, evidence=list(p.evidence))
+                for p in check.trade
+            ],
+            amounts_agree=check.amounts_agree,
+            amounts=[
+                AmountPoint(
+                    source=a.source,
+                    ok=a.ok,
+                    expected=a.expected,
+                    found=a.found,
+                    currency=a.currency,
+                    detail=a.detail,
+                )
+                for a in check.amounts
+            ],
+            pledged_elsewhere=check.pledged_elsewhere,
+            on_chain=ReceivableOnChain(
+                receivable_id=chain.receivable_id,
+                status=chain.status,
+                lender_is_you=check.lender_is_caller,
+                pledges=chain.pledges,
+                contract=chain.contract,
+                chain_id=str(chain.chain_id),
+                block_number=chain.block_number,
+            ),
+        )
+
+
+@strawberry.type
+class ReceivableConnection:
+    nodes: list[Receivable]
+    page_info: PageInfo
+
+
+@strawberry.type
+class FinanceQuery:
+    @strawberry.field(description="A receivable you may see: your own, shared with you, or financed by you.")
+    def receivable(self, info: Info, id: strawberry.ID) -> Receivable:
+        ctx = info.context
+        return Receivable.of(service.get(ctx.session, ctx.principal, parse_id(id, "id")))
+
+    @strawberry.field(description="Receivables you may see, oldest first.")
+    def receivables(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: ReceivableStatus | None = None,
+    ) -> ReceivableConnection:
+        ctx = info.context
+        limit = page_size(first, ctx.state.settings)
+        rows = list(
+            service.list_receivables(
+                ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), status=status
+            )
+        )
+        page = rows[:limit]
+        return ReceivableConnection(
+            nodes=[Receivable.of(r) for r in page],
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                end_cursor=encode_cursor(page[-1].created_at, page[-1].id) if page else None,
+            ),
+        )
+
+    @strawberry.field(
+        description="Check a receivable shared with you: records authentic, trade happened, amounts agree, pledges."
+    )
+    def verify_receivable(self, info: Info, id: strawberry.ID) -> ReceivableVerification:
+        ctx = info.context
+        check = service.verify(ctx.session, ctx.principal, parse_id(id, "id"), ledger=ctx.state.ledger)
+        return ReceivableVerification.of(check)
+
+
+@strawberry.input
+class EvidenceInput:
+    kind: str = strawberry.field(
+        description="bill, document, tracking_event, ceb_order, ceb_inventory or ceb_waybill."
+    )
+    id: strawberry.ID
+
+
+@strawberry.input
+class ReceivableInput:
+    debtor_name: str
+    invoice_number: str
+    amount: Decimal
+    currency: str
+    issue_date: date
+    due_date: date
+    evidence: list[EvidenceInput]
+    debtor_code: str | None = None
+
+
+@strawberry.type
+class ReceivablePayload:
+    errors: list[UserError]
+    receivable: Receivable | None = None
+
+
+def _step(info: Info, act: Callable[[], ReceivableRow]) -> ReceivablePayload:
+    ctx = info.context
+    return run_mutation(ReceivablePayload, lambda: {"receivable": Receivable.of(act())}, ctx.session.commit)
+
+
+@strawberry.type
+class FinanceMutation:
+    @strawberry.mutation(description="Register a receivable with its evidence (creditors).")
+    def register_receivable(self, info: Info, input: ReceivableInput) -> ReceivablePayload:
+        ctx = info.context
+
+        def act() -> ReceivableRow:
+            data = service.ReceivableInput(
+                debtor_name=input.debtor_name,
+                invoice_number=input.invoice_number,
+                amount=input.amount,
+                currency=input.currency,
+                issue_date=input.issue_date,
+                due_date=input.due_date,
+                evidence=tuple(
+                    (e.kind, parse_id(e.id, f"evidence[{i}].id")) for i, e in enumerate(input.evidence)
+                ),
+                debtor_code=input.debtor_code,
+            )
+            return service.register(
+                ctx.session,
+                ctx.principal,
+                data,
+                ledger=ctx.state.ledger,
+                blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
+            )
+
+        return _step(info, act)
+
+    @strawberry.mutation(description="Finance a receivable shared with you; fails if any bank holds it.")
+    def pledge_receivable(self, info: Info, id: strawberry.ID) -> ReceivablePayload:
+        ctx = info.context
+        return _step(
+            info,
+            lambda: service.pledge(ctx.session, ctx.principal, parse_id(id, "id"), ledger=ctx.state.ledger),
+        )
+
+    @strawberry.mutation(description="The lender: the financing was repaid, the receivable is free again.")
+    def repay_receivable(self, info: Info, id: strawberry.ID) -> ReceivablePayload:
+        ctx = info.context
+        return _step(
+            info,
+            lambda: service.repay(ctx.session, ctx.principal, parse_id(id, "id"), ledger=ctx.state.ledger),
+        )
+
+    @strawberry.mutation(description="The lender: the debtor paid, the receivable is closed.")
+    def settle_receivable(self, info: Info, id: strawberry.ID) -> ReceivablePayload:
+        ctx = info.context
+        return _step(
+            info,
+            lambda: service.settle(ctx.session, ctx.principal, parse_id(id, "id"), ledger=ctx.state.ledger),
+        )
+
+    @strawberry.mutation(description="The lender passes the financed receivable to another bank.")
+    def transfer_receivable(
+        self, info: Info, id: strawberry.ID, to_org_id: strawberry.ID
+    ) -> ReceivablePayload:
+        ctx = info.context
+        return _step(
+            info,
+            lambda: service.transfer(
+                ctx.session,
+                ctx.principal,
+                parse_id(id, "id"),
+                parse_id(to_org_id, "toOrgId"),
+                ledger=ctx.state.ledger,
+            ),
+        )
+
+
+@strawberry.type
+class FinanceSubscription:
+    @strawberry.subscription(description="Receivables you may see, each time their status changes.")
+    async def receivable_changed(self, info: Info) -> AsyncGenerator[Receivable, None]:
+        ctx = info.context
+        principal = ctx.principal
+        async for message in ctx.state.bus.subscribe(service.TOPIC):
+            if not principal.audits_all and str(principal.org_id) not in message.get("orgIds", []):
+                with ctx.state.session() as session:
+                    try:  # shared with this bank (consent) although not named in the message
+                        service.get(session, principal, uuid.UUID(message["id"]))
+                    except NotFound:
+                        continue
+            with ctx.state.session() as session:
+                try:
+                    yield Receivable.of(service.get(session, principal, uuid.UUID(message["id"])))
+                except NotFound:
+                    continue

@@ -1,0 +1,1 @@
+"""Supply-chain finance: receivables backed by trade evidence, verified by banks and financed once."""

@@ -1,0 +1,572 @@
+"""The only code that writes receivables, and the bank's verification of one.
+
+A creditor registers a receivable with the trade evidence behind it (bills, documents, tracking events,
+cross-border orders and inventory lists it may read). The invoice identity (creditor code + invoice
+number, normalised: Unicode NFKC, no whitespace, upper case) is blinded with the hub's secret key
+(HMAC-SHA256) and registered on the ReceivableRegistry, so a second registration of the same invoice,
+however it is spaced or cased, is refused, and banks can see whether it is pledged without seeing it.
+
+A bank the creditor shared the receivable with (a consent the creditor can revoke) verifies it and may
+pledge it; the pledge is decided on chain, in one transaction, before the hub records it, so of two
+banks racing exactly one wins. Repayment releases it, settlement closes it, the lender may transfer it.
+Every step is anchored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, true
+from sqlmodel import Session, col, select
+
+from hub import records
+from hub.anchors import LedgerPort, Verification, VerificationStatus
+from hub.auth.access import can_read, visible_clause
+from hub.auth.models import Organisation, OrgType
+from hub.auth.permissions import Action, Principal
+from hub.canonical import decimal_text, org_ref
+from hub.db import utcnow
+from hub.documents.service import check_amount, check_currency
+from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from hub.finance.models import RECEIVABLE_KIND, Receivable, ReceivableStatus
+from hub.outbox import emit, record_change
+
+TOPIC = "finance"
+EVIDENCE_KINDS = ("bill", "document", "tracking_event", "ceb_order", "ceb_inventory", "ceb_waybill")
+_MOVED = {"LOAD", "DEPA", "DISC", "ARRI", "GTOT", "GTIN"}
+_ISSUED = {"ISSUED", "IN_TRANSIT", "DELIVERED", "SURRENDERED"}
+_DELIVERED = {"DELIVERED", "SURRENDERED"}
+_RELEASED = {"RELEASED", "CLEARED"}
+
+
+def _canonical(row: Receivable) -> dict[str, Any]:
+    return {
+        "ownerOrgId": str(row.owner_org_id),
+        "creditorCode": row.creditor_code,
+        "creditorName": row.creditor_name,
+        "debtorName": row.debtor_name,
+        "debtorCode": row.debtor_code,
+        "invoiceNumber": row.invoice_number,
+        "blindedId": row.blinded_id,
+        "amount": decimal_text(row.amount),
+        "currency": row.currency,
+        "issueDate": row.issue_date.isoformat(),
+        "dueDate": row.due_date.isoformat(),
+        "evidence": row.evidence,
+        "status": row.status.value,
+        "lenderOrgId": None if row.lender_org_id is None else str(row.lender_org_id),
+        "history": row.history,
+    }
+
+
+records.register(RECEIVABLE_KIND, Receivable, _canonical)
+
+
+def normalise(text: str) -> str:
+    """An identity as the registry compares it: NFKC (full-width forms folded), no whitespace, upper case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+
+
+def blinded_id(key: str, creditor_code: str, invoice_number: str) -> bytes:
+    """HMAC-SHA256 of the normalised invoice identity under the hub's blinding key (32 bytes)."""
+    identity = f"{normalise(creditor_code)}\x1f{normalise(invoice_number)}".encode()
+    return hmac.new(key.encode(), identity, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class ReceivableInput:
+    """What a creditor enters."""
+
+    debtor_name: str
+    invoice_number: str
+    amount: Decimal
+    currency: str
+    issue_date: date
+    due_date: date
+    evidence: tuple[tuple[str, uuid.UUID], ...] = ()
+    debtor_code: str | None = None
+
+
+def _readable_evidence(session: Session, principal: Principal, kind: str, row: Any) -> bool:
+    if kind == "bill":
+        from hub.bills.service import can_read_bill
+
+        return can_read_bill(session, principal, row)
+    if kind == "tracking_event":
+        from hub.tracking.service import events_by_ids
+
+        return bool(events_by_ids(session, principal, [row.id]))
+    if kind in ("ceb_order", "ceb_inventory"):
+        from hub.commerce import service as commerce
+
+        try:
+            if kind == "ceb_order":
+                commerce.get_order(session, principal, order_id=row.id)
+            else:
+                commerce.get_inventory(session, principal, inventory_id=row.id)
+        except NotFound:
+            return False
+        return True
+    return can_read(session, principal, kind, row)
+
+
+def _ledger(ledger: LedgerPort | None) -> LedgerPort:
+    if ledger is None:
+        raise Unavailable("the hub has no chain connection for receivables")
+    return ledger
+
+
+def _history(row: Receivable, action: str, principal: Principal, tx: tuple[str, int], **extra: Any) -> None:
+    row.history = [
+        *row.history,
+        {
+            "action": action,
+            "byOrgId": str(principal.org_id),
+            "at": utcnow().isoformat(),
+            "transactionHash": tx[0],
+            "blockNumber": tx[1],
+            **extra,
+        },
+    ]
+
+
+def _changed(session: Session, row: Receivable, banks: Sequence[uuid.UUID | None] = ()) -> Receivable:
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    record_change(session, RECEIVABLE_KIND, row.id, row.version, _canonical(row))
+    orgs = {str(row.owner_org_id), *(str(b) for b in banks if b is not None)}
+    if row.lender_org_id is not None:
+        orgs.add(str(row.lender_org_id))
+    emit(session, TOPIC, {"id": str(row.id), "status": row.status.value, "orgIds": sorted(orgs)})
+    return row
+
+
+def register(
+    session: Session,
+    principal: Principal,
+    data: ReceivableInput,
+    *,
+    ledger: LedgerPort | None,
+    blinding_key: str,
+) -> Receivable:
+    """Register a receivable on the hub and, blinded, on the registry; refused if the invoice is known."""
+    principal.require(Action.REGISTER_RECEIVABLES)
+    org = session.get(Organisation, principal.org_id)
+    assert org is not None
+    if not org.customs_code or len(org.customs_code) != 18:
+        raise Forbidden(
+            "a creditor needs its unified social credit code on the hub (the organisation's customs code)"
+        )
+    if not data.invoice_number.strip():
+        raise Invalid("the invoice number is empty", field="invoiceNumber")
+    if not data.debtor_name.strip():
+        raise Invalid("the debtor is empty", field="debtorName")
+    amount = check_amount(data.amount)
+    if amount is None or amount <= 0:
+        raise Invalid("the amount must be more than zero", field="amount")
+    currency = check_currency(data.currency)
+    assert currency is not None
+    if data.due_date < data.issue_date:
+        raise Invalid("the due date is before the issue date", field="dueDate")
+    evidence = []
+    for index, (kind, record_id) in enumerate(data.evidence):
+        where = f"evidence[{index}]"
+        if kind not in EVIDENCE_KINDS:
+            raise Invalid(f"{where}: {kind!r} is not evidence ({', '.join(EVIDENCE_KINDS)})", field=where)
+        row = records.load(session, kind, record_id)
+        if row is None or not _readable_evidence(session, principal, kind, row):
+            raise NotFound(f"{where}: no {kind} {record_id} that you may read", field=where)
+        evidence.append({"kind": kind, "id": str(record_id)})
+    if not evidence:
+        raise Invalid("a receivable needs trade evidence (a bill, invoice, orders ...)", field="evidence")
+    blinded = "0x" + blinded_id(blinding_key, org.customs_code, data.invoice_number).hex()
+    known = session.exec(select(Receivable).where(Receivable.blinded_id == blinded)).first()
+    if known is not None:
+        raise Conflict(
+            "this invoice is already registered as a receivable"
+            + (f" ({known.id})" if known.owner_org_id == principal.org_id else ""),
+            field="invoiceNumber",
+        )
+    chain = _ledger(ledger)
+    try:
+        tx = chain.receivable("register", bytes.fromhex(blinded[2:]))
+    except Conflict:
+        # Registered on chain but not on the hub: an earlier attempt whose database write failed. Only the
+        # hub registers, so the entry is ours: adopt it.
+        on_chain = chain.receivable_of(bytes.fromhex(blinded[2:]))
+        if on_chain.status != "REGISTERED":
+            raise
+        tx = ("", on_chain.block_number)
+    row = Receivable(
+        owner_org_id=principal.org_id,
+        creditor_code=org.customs_code,
+        creditor_name=org.name,
+        debtor_name=" ".join(data.debtor_name.split()),
+        debtor_code=data.debtor_code,
+        invoice_number=data.invoice_number.strip(),
+        blinded_id=blinded,
+        amount=amount,
+        currency=currency,
+        issue_date=data.issue_date,
+        due_date=data.due_date,
+        evidence=evidence,
+        status=ReceivableStatus.REGISTERED,
+    )
+    _history(row, "REGISTERED", principal, tx)
+    return _changed(session, row)
+
+
+def visible_receivables(principal: Principal) -> ColumnElement[bool]:
+    """The creditor's own, those shared with the caller (consent), the lender's; regulators all."""
+    if principal.audits_all:
+        return true()
+    return or_(
+        visible_clause(principal, Receivable, RECEIVABLE_KIND),
+        col(Receivable.lender_org_id) == principal.org_id,
+    )
+
+
+def get(session: Session, principal: Principal, receivable_id: uuid.UUID) -> Receivable:
+    """A receivable the caller may read."""
+    principal.require(Action.READ_RECORDS)
+    row = session.exec(
+        select(Receivable).where(Receivable.id == receivable_id, visible_receivables(principal))
+    ).first()
+    if row is None:
+        raise NotFound("no receivable that you may see with that id", field="id")
+    return row
+
+
+def list_receivables(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    status: ReceivableStatus | None = None,
+) -> Sequence[Receivable]:
+    """Visible receivables, oldest first."""
+    principal.require(Action.READ_RECORDS)
+    query = select(Receivable).where(visible_receivables(principal))
+    if status is not None:
+        query = query.where(Receivable.status == status)
+    if after is not None:
+        query = query.where(
+            or_(
+                col(Receivable.created_at) > after[0],
+                (col(Receivable.created_at) == after[0]) & (col(Receivable.id) > after[1]),
+            )
+        )
+    return session.exec(query.order_by(col(Receivable.created_at), col(Receivable.id)).limit(limit)).all()
+
+
+def _for_bank(session: Session, principal: Principal, receivable_id: uuid.UUID) -> Receivable:
+    principal.require(Action.FINANCE_RECEIVABLES)
+    return get(session, principal, receivable_id)
+
+
+def pledge(
+    session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
+) -> Receivable:
+    """Finance a receivable: decided on chain first, so a second pledge by any bank fails."""
+    row = _for_bank(session, principal, receivable_id)
+    if row.status == ReceivableStatus.PLEDGED:
+        raise Conflict("the receivable is already pledged to a lender")
+    if row.status == ReceivableStatus.SETTLED:
+        raise Conflict("the receivable is settled")
+    chain = _ledger(ledger)
+    blinded = bytes.fromhex(row.blinded_id[2:])
+    lender = org_ref(principal.org_id)
+    try:
+        tx = chain.receivable("pledge", blinded, lender)
+    except Conflict:
+        on_chain = chain.receivable_of(blinded)
+        if on_chain.status == "PLEDGED" and on_chain.lender == lender:
+            tx = ("", on_chain.block_number)  # our own earlier pledge whose database write was lost
+        else:
+            raise
+    row.status, row.lender_org_id, row.version = ReceivableStatus.PLEDGED, principal.org_id, row.version + 1
+    _history(row, "PLEDGED", principal, tx, lenderOrgId=str(principal.org_id))
+    return _changed(session, row)
+
+
+def _as_lender(session: Session, principal: Principal, receivable_id: uuid.UUID) -> Receivable:
+    row = _for_bank(session, principal, receivable_id)
+    if row.status != ReceivableStatus.PLEDGED or row.lender_org_id != principal.org_id:
+        raise Conflict("only the bank that financed the receivable may do this")
+    return row
+
+
+def repay(
+    session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
+) -> Receivable:
+    """The lender records that its financing was repaid; the receivable is free again."""
+    row = _as_lender(session, principal, receivable_id)
+    tx = _ledger(ledger).receivable("release", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id))
+    lender = row.lender_org_id
+    row.status, row.lender_org_id, row.version = ReceivableStatus.REPAID, None, row.version + 1
+    _history(row, "REPAID", principal, tx)
+    return _changed(session, row, [lender])
+
+
+def settle(
+    session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
+) -> Receivable:
+    """The lender records that the debtor paid it: the receivable is closed."""
+    row = _as_lender(session, principal, receivable_id)
+    tx = _ledger(ledger).receivable("settle", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id))
+    row.status, row.version = ReceivableStatus.SETTLED, row.version + 1
+    _history(row, "SETTLED", principal, tx)
+    return _changed(session, row)
+
+
+def transfer(
+    session: Session,
+    principal: Principal,
+    receivable_id: uuid.UUID,
+    to_org_id: uuid.UUID,
+    *,
+    ledger: LedgerPort | None,
+) -> Receivable:
+    """The lender passes the financed receivable to another bank."""
+    row = _as_lender(session, principal, receivable_id)
+    target = session.get(Organisation, to_org_id)
+    if target is None or target.type != OrgType.BANK or target.id == principal.org_id:
+        raise Invalid("the receivable can be transferred to another bank only", field="toOrgId")
+    tx = _ledger(ledger).receivable(
+        "transfer", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id), org_ref(target.id)
+    )
+    row.lender_org_id, row.version = target.id, row.version + 1
+    _history(row, "TRANSFERRED", principal, tx, fromOrgId=str(principal.org_id), toOrgId=str(target.id))
+    return _changed(session, row, [principal.org_id])
+
+
+# -- verification ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """One thing a bank wants to know, whether it holds, why, and from which records."""
+
+    point: str
+    ok: bool
+    detail: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AmountPoint:
+    """The receivable's amount against one kind of evidence."""
+
+    source: str
+    ok: bool
+    expected: Decimal
+    found: Decimal
+    currency: str
+    detail: str
+
+
+@dataclass
+class ReceivableCheck:
+    """The answer to "may I finance this?", each point with its proof."""
+
+    receivable: Receivable
+    records: list[tuple[str, Verification]] = field(default_factory=list)  # the receivable and its evidence
+    trade: list[Point] = field(default_factory=list)
+    amounts: list[AmountPoint] = field(default_factory=list)
+    on_chain: Any = None
+    lender_is_caller: bool = False
+
+    @property
+    def authentic(self) -> bool:
+        return all(v.status == VerificationStatus.ANCHORED for _, v in self.records)
+
+    @property
+    def trade_happened(self) -> bool:
+        return bool(self.trade) and all(p.ok for p in self.trade)
+
+    @property
+    def amounts_agree(self) -> bool:
+        return bool(self.amounts) and all(a.ok for a in self.amounts)
+
+    @property
+    def pledged_elsewhere(self) -> bool:
+        return self.on_chain is not None and self.on_chain.status == "PLEDGED" and not self.lender_is_caller
+
+    @property
+    def financeable(self) -> bool:
+        return (
+            self.authentic
+            and self.trade_happened
+            and self.amounts_agree
+            and self.on_chain is not None
+            and self.on_chain.status == "REGISTERED"
+        )
+
+
+def verify(
+    session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
+) -> ReceivableCheck:
+    """Check a receivable the caller may read: authenticity, trade, amounts and pledges."""
+    from hub.bills.models import Bill, BillContainer, CargoLine
+    from hub.commerce.models import CommerceOrder, InventoryList
+    from hub.documents.models import TradeDocument
+    from hub.tracking.models import TrackingEvent
+
+    row = get(session, principal, receivable_id)
+    chain = _ledger(ledger)
+    check = ReceivableCheck(receivable=row)
+    check.records.append((f"{RECEIVABLE_KIND}:{row.id}", chain.verify(session, RECEIVABLE_KIND, row.id)))
+    loaded: dict[str, list[Any]] = {}
+    for item in row.evidence:
+        kind, rid = item["kind"], uuid.UUID(item["id"])
+        check.records.append((f"{kind}:{rid}", chain.verify(session, kind, rid)))
+        found = records.load(session, kind, rid)
+        if found is not None:
+            loaded.setdefault(kind, []).append(found)
+
+    bills: list[Bill] = loaded.get("bill", [])
+    if bills:
+        issued = [b for b in bills if b.state.value in _ISSUED]
+        check.trade.append(
+            Point(
+                "BILL_ISSUED",
+                len(issued) == len(bills),
+                "; ".join(f"bill {b.number} is {b.state.value}" for b in bills),
+                tuple(f"bill:{b.id}" for b in bills),
+            )
+        )
+        numbers = [
+            c.number
+            for c in session.exec(
+                select(BillContainer).where(col(BillContainer.bill_id).in_([b.id for b in bills]))
+            )
+        ]
+        moved = (
+            session.exec(
+                select(TrackingEvent)
+                .where(
+                    col(TrackingEvent.equipment_reference).in_(numbers),
+                    TrackingEvent.classifier == "ACT",
+                    col(TrackingEvent.type_code).in_(sorted(_MOVED)),
+                )
+                .order_by(col(TrackingEvent.event_datetime).desc())
+                .limit(1)
+            ).first()
+            if numbers
+            else None
+        )
+        check.trade.append(
+            Point(
+                "GOODS_MOVED",
+                moved is not None,
+                f"last actual movement: {moved.type_code} of {moved.equipment_reference} at "
+                f"{moved.un_location_code or '?'} on {moved.event_datetime.isoformat()}"
+                if moved is not None
+                else "no actual load, departure, discharge or gate movement of the bill's containers",
+                (f"tracking_event:{moved.id}",) if moved is not None else (),
+            )
+        )
+        delivered = [b for b in bills if b.state.value in _DELIVERED]
+        if delivered:
+            check.trade.append(
+                Point("DELIVERED", True, "; ".join(f"bill {b.number} delivered" for b in delivered))
+            )
+    inventories: list[InventoryList] = loaded.get("ceb_inventory", [])
+    orders: list[CommerceOrder] = loaded.get("ceb_order", [])
+    if orders:
+        matched = [o for o in orders if o.match_status == "MATCHED"]
+        check.trade.append(
+            Point(
+                "ORDERS_MATCHED",
+                len(matched) == len(orders),
+                f"{len(matched)} of {len(orders)} orders match their payment and waybill",
+                tuple(f"ceb_order:{o.id}" for o in orders),
+            )
+        )
+        inventories += list(
+            session.exec(
+                select(InventoryList).where(
+                    col(InventoryList.order_id).in_([o.id for o in orders]),
+                    col(InventoryList.id).not_in([i.id for i in inventories]),
+                )
+            )
+        )
+    if inventories:
+        released = [i for i in inventories if i.status.value in _RELEASED]
+        check.trade.append(
+            Point(
+                "CUSTOMS_RELEASED",
+                len(released) == len(inventories),
+                "; ".join(f"inventory list {i.cop_no} is {i.status.value}" for i in inventories),
+                tuple(f"ceb_inventory:{i.id}" for i in inventories),
+            )
+        )
+    if not check.trade:
+        check.trade.append(
+            Point("TRADE_EVIDENCE", False, "no bill, orders or inventory list among the evidence")
+        )
+
+    invoices: list[TradeDocument] = [d for d in loaded.get("document", []) if d.amount is not None]
+    if invoices:
+        same = [d for d in invoices if d.currency == row.currency]
+        total = sum((d.amount for d in same if d.amount is not None), Decimal(0))
+        check.amounts.append(
+            AmountPoint(
+                "INVOICES",
+                total == row.amount and len(same) == len(invoices),
+                row.amount,
+                total,
+                row.currency,
+                f"{len(same)} invoice(s) in {row.currency} total {total}"
+                + (
+                    "" if len(same) == len(invoices) else f"; {len(invoices) - len(same)} in another currency"
+                ),
+            )
+        )
+    if orders:
+        paid = sum((Decimal(str(o.head.get("acturalPaid") or 0)) for o in orders), Decimal(0))
+        check.amounts.append(
+            AmountPoint(
+                "ORDERS",
+                row.currency == "CNY" and abs(paid - row.amount) <= Decimal("0.01"),
+                row.amount,
+                paid,
+                "CNY",
+                f"{len(orders)} order(s) paid {paid} CNY",
+            )
+        )
+    if bills:
+        values = [
+            c
+            for c in session.exec(select(CargoLine).where(col(CargoLine.bill_id).in_([b.id for b in bills])))
+            if c.value is not None
+        ]
+        cargo = sum(
+            (c.value for c in values if c.currency == row.currency and c.value is not None), Decimal(0)
+        )
+        if values:
+            check.amounts.append(
+                AmountPoint(
+                    "CARGO",
+                    cargo >= row.amount,
+                    row.amount,
+                    cargo,
+                    row.currency,
+                    f"the bill's cargo is declared at {cargo} {row.currency}; the receivable may not exceed it",
+                )
+            )
+    on_chain = chain.receivable_of(bytes.fromhex(row.blinded_id[2:]))
+    check.on_chain = on_chain
+    check.lender_is_caller = on_chain.lender == org_ref(principal.org_id)
+    return check

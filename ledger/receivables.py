@@ -1,0 +1,72 @@
+"""The hub's side of ``ReceivableRegistry``: synchronous calls whose outcome the caller waits for.
+
+Unlike anchors and titles (queued, retried by the worker), a pledge must be decided while the bank waits:
+the call is sent at once, and its revert reason, when the registry refuses, becomes a domain error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.errors import Conflict, NotFound, Unavailable
+from ledger.chain import ChainClient, ChainRejected, ChainUnavailable
+
+NAME = "ReceivableRegistry"
+STATUS = {0: "NONE", 1: "REGISTERED", 2: "PLEDGED", 3: "SETTLED"}
+_MEANING = {
+    "AlreadyRegistered": "this invoice is already registered on the receivable registry",
+    "AlreadyPledged": "the receivable is already pledged to a lender",
+    "NotRegistered": "the receivable is not on the registry",
+    "NotPledged": "the receivable is not pledged",
+    "NotTheLender": "the receivable is pledged to another lender",
+    "ReceivableSettledAlready": "the receivable is settled",
+}
+
+
+@dataclass(frozen=True)
+class OnChainReceivable:
+    """What the registry holds for one blinded receivable id."""
+
+    receivable_id: str
+    status: str
+    lender: bytes
+    registered_at: int
+    changed_at: int
+    pledges: int
+    contract: str
+    chain_id: int
+    block_number: int
+
+
+def call(chain: ChainClient, function: str, *args: object) -> tuple[str, int]:
+    """Send ``function`` and wait for it: (transaction hash, block number)."""
+    try:
+        receipt = chain.call_and_wait(NAME, function, *args)
+    except ChainRejected as exc:
+        reason = (exc.reason or "").split("(")[0]
+        raise Conflict(_MEANING.get(reason, f"the receivable registry refused: {exc}")) from exc
+    except ChainUnavailable as exc:
+        raise Unavailable(f"cannot reach the chain: {exc}") from exc
+    return receipt.tx_hash, receipt.block_number
+
+
+def read(chain: ChainClient, receivable_id: bytes) -> OnChainReceivable:
+    """The registry's entry (status NONE when it has none)."""
+    try:
+        status, lender, registered, changed, pledges = chain.read(NAME, "receivableOf", receivable_id)
+        block = chain.ping()
+    except ChainUnavailable as exc:
+        raise Unavailable(f"cannot reach the chain: {exc}") from exc
+    except ChainRejected as exc:  # pragma: no cover - a view call does not revert
+        raise NotFound(str(exc)) from exc
+    return OnChainReceivable(
+        receivable_id="0x" + receivable_id.hex(),
+        status=STATUS.get(int(status), str(status)),
+        lender=bytes(lender),
+        registered_at=int(registered),
+        changed_at=int(changed),
+        pledges=int(pledges),
+        contract=chain.contracts[NAME].address,
+        chain_id=chain.chain_id,
+        block_number=block,
+    )
