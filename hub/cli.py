@@ -408,13 +408,26 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
 @app.command()
 def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Migrate, load the demo scenario, print a key per demo organisation, and run the hub."""
+    from hub.state import ceb_signer
+    from ledger.runtime import Ledger
     from seeds import loader
 
     settings = _settings()
     migrate.upgrade(settings.database_url)
-    with session_scope(make_engine(settings.database_url)) as session:
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
         orgs = loader.load(session)
+        loader.commerce(session, orgs, ceb_signer(settings))
         keys = loader.issue_demo_keys(session, orgs, settings.key_pepper.get_secret_value())
+    # The financed receivable is decided on chain: connect for it, then let the server take the chain over.
+    ledger = Ledger(settings, engine)
+    try:
+        ledger.connect()
+        with session_scope(engine) as session:
+            loader.finance(session, orgs, ledger, settings.finance_blinding_key.get_secret_value())
+    finally:
+        ledger.chain.close()
+    engine.dispose()
     console.print("[bold]Demo keys[/bold] (new on every run; earlier demo keys are revoked):")
     for key in keys:
         # Plain lines, never truncated: people copy these.

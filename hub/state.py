@@ -35,20 +35,23 @@ class HubState:
     def ceb_signer(self) -> Any:
         """The xmldsig signer for CEB621 inventory lists (``adapters.ceb.sign``), created on first use."""
         if self._ceb_signer is None:
-            from adapters.ceb.sign import DsigSigner
-
-            path = self.settings.ceb_signing_key_file
-            self._ceb_signer = (
-                DsigSigner.from_file(path)
-                if path
-                else DsigSigner.development(Path(self.settings.chain_data_dir).parent)
-            )
+            self._ceb_signer = ceb_signer(self.settings)
         return self._ceb_signer
 
     @property
     def pepper(self) -> str:
         """The secret that keys are hashed with."""
         return self.settings.key_pepper.get_secret_value()
+
+
+def ceb_signer(settings: Settings) -> Any:
+    """The configured CEB621 signer, or a development one kept under var/ (refused in production)."""
+    from adapters.ceb.sign import DsigSigner
+
+    path = settings.ceb_signing_key_file
+    return (
+        DsigSigner.from_file(path) if path else DsigSigner.development(Path(settings.chain_data_dir).parent)
+    )
 
 
 def build_state(settings: Settings) -> HubState:

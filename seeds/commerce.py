@@ -2,8 +2,8 @@
 
 The official CEB samples do not form one matching set (``shared/DOMAIN.md`` §3), so the path that
 succeeds is built here: for each parcel an order (CEB311 shape), its payment (CEB411) and its waybill
-(CEB511) that agree on every matched field, with valid buyer ID numbers. The enterprise codes are
-10-character customs codes of the demo's organisations.
+(CEB511) that agree on every matched field, with valid buyer ID numbers. The enterprise codes are the
+demo organisations' customs codes (the seller's is its unified social credit code).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import stdnum.cn.ric
 
 from adapters.ceb.xml import CebMessage, CebRecord, render
 
-SELLER_CODE = "2102960S01"  # Hanul Electronics Export (the e-commerce enterprise)
+SELLER_CODE = "91210200MA0Y8K3Q14"  # Hanul Electronics Export (the e-commerce enterprise; its USCC)
 PLATFORM_CODE = "2102960P01"  # Liaoning Cross-Border Mall (the platform)
 PAYMENT_CODE = "2102960B01"  # Bank of Dalian Trade Finance (the payment enterprise)
 LOGISTICS_CODE = "2102960L01"  # Bohai Multimodal Forwarding (the logistics enterprise)

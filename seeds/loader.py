@@ -48,7 +48,7 @@ def load(session: Session) -> dict[str, Organisation]:
     for spec in data["organisations"]:
         existing = session.exec(select(Organisation).where(Organisation.name == spec["name"])).first()
         orgs[spec["name"]] = existing or auth.create_organisation(
-            session, spec["name"], OrgType(spec["type"]), spec.get("country")
+            session, spec["name"], OrgType(spec["type"]), spec.get("country"), spec.get("customsCode")
         )
     for spec in data["documents"]:
         owner = orgs[spec["owner"]]
@@ -174,6 +174,93 @@ def _journey(session: Session, orgs: dict[str, Organisation]) -> None:
             else dcsa.parse(step.body, scope=str(sender.id))
         )
         tracking.ingest(session, _principal(sender), batch)
+
+
+def commerce(session: Session, orgs: dict[str, Organisation], signer: Any) -> None:
+    """Cross-border parcels: five matched orders, three declared, one released by customs, one mismatched."""
+    from adapters.ceb.xml import CebRecord
+    from hub.commerce import service as shop
+    from hub.commerce.models import CommerceOrder
+    from seeds import commerce as parcels
+
+    if session.exec(select(CommerceOrder.id).where(CommerceOrder.order_no == "HNL00000001")).first():
+        return
+    seller = _principal(orgs["Hanul Electronics Export"])
+    made = [parcels.parcel(n, bill_no=None) for n in range(1, 6)]
+    wrong = parcels.parcel(6)
+    wrong = parcels.Parcel(
+        wrong.order, wrong.lines, wrong.payment, {**wrong.waybill, "consigneeTelephone": "13900000000"}
+    )
+    every = [*made, wrong]
+    shop.ingest_orders(
+        session,
+        seller,
+        [CebRecord(f"orders[{i}]", p.order, p.lines) for i, p in enumerate(every)],
+        source="JSON",
+    )
+    shop.ingest_message(
+        session, _principal(orgs["Bank of Dalian Trade Finance"]), _ceb(parcels.payments_xml(every))
+    )
+    shop.ingest_message(
+        session, _principal(orgs["Bohai Multimodal Forwarding"]), _ceb(parcels.waybills_xml(every))
+    )
+    ids = shop.order_ids(session, seller, [p.order["orderNo"] for p in made[:3]])
+    declared = shop.generate_inventory_lists(
+        session,
+        seller,
+        ids,
+        shop.Declaration(customs_code=parcels.CUSTOMS_DISTRICT, port_code=parcels.PORT_CODE, traf_mode="5"),
+    )
+    shop.submit_inventory_lists(session, seller, [i.id for i in declared], signer)
+    shop.apply_inventory_receipts(
+        session,
+        _principal(orgs["Dalian Customs District"]),
+        [{"copNo": declared[0].cop_no, "returnStatus": "800", "returnInfo": "released", "preNo": None}],
+    )
+
+
+def _ceb(data: bytes) -> Any:
+    from adapters.ceb import parse
+
+    return parse(data)
+
+
+def finance(session: Session, orgs: dict[str, Organisation], ledger: Any, blinding_key: str) -> None:
+    """The seller's receivable for the journey's invoice, backed by the bill, financed by the bank."""
+    from hub.bills.models import Bill
+    from hub.finance import service as financing
+    from hub.finance.models import Receivable
+    from seeds import journey
+
+    if session.exec(select(Receivable.id)).first() is not None:
+        return
+    seller, bank = orgs["Hanul Electronics Export"], orgs["Bank of Dalian Trade Finance"]
+    bill = session.exec(select(Bill).where(Bill.number == journey.BILL_NUMBER)).one()
+    invoice = session.exec(select(TradeDocument).where(TradeDocument.reference == "HNE-INV-2026-0412")).one()
+    receivable = financing.register(
+        session,
+        _principal(seller),
+        financing.ReceivableInput(
+            debtor_name="Liaoning Cross-Border Mall",
+            invoice_number=invoice.reference,
+            amount=Decimal("186000.00"),
+            currency="USD",
+            issue_date=date(2026, 11, 2),
+            due_date=date(2027, 1, 31),
+            evidence=(("bill", bill.id), ("document", invoice.id)),
+        ),
+        ledger=ledger,
+        blinding_key=blinding_key,
+    )
+    auth.share_record(
+        session,
+        _principal(seller),
+        kind="receivable",
+        record_id=receivable.id,
+        owner_org_id=seller.id,
+        grantee_org_id=bank.id,
+    )
+    financing.pledge(session, _principal(bank), receivable.id, ledger=ledger)
 
 
 def issue_demo_keys(session: Session, orgs: dict[str, Organisation], pepper: str) -> list[DemoKey]:

@@ -103,6 +103,32 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
             "billNumber": "BMF-DLC-26-0001",
             "currentLeg": {"sequence": 2, "mode": "RAIL"},
         }
+        financed = httpx.post(
+            f"{base}/graphql",
+            headers={"Authorization": f"Bearer {keys['Bank of Dalian Trade Finance']}"},
+            json={"query": "{ receivables { nodes { invoiceNumber status lender { name } } } }"},
+        ).json()["data"]["receivables"]["nodes"]
+        assert financed == [
+            {
+                "invoiceNumber": "HNE-INV-2026-0412",
+                "status": "PLEDGED",
+                "lender": {"name": "Bank of Dalian Trade Finance"},
+            }
+        ]
+        shop = httpx.post(
+            f"{base}/graphql",
+            headers={"Authorization": f"Bearer {keys['Hanul Electronics Export']}"},
+            json={
+                "query": "{ commerceOrders { nodes { matchStatus } } inventoryLists { nodes { status } } }"
+            },
+        ).json()["data"]
+        statuses = [o["matchStatus"] for o in shop["commerceOrders"]["nodes"]]
+        assert sorted(statuses) == ["MATCHED"] * 5 + ["MISMATCH"]
+        assert sorted(i["status"] for i in shop["inventoryLists"]["nodes"]) == [
+            "RELEASED",
+            "SUBMITTED",
+            "SUBMITTED",
+        ]
         assert (tmp_path / "var" / "hub.db").exists()
     finally:
         process.terminate()
