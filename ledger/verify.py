@@ -46,6 +46,9 @@ class Verifier:
 
     def __init__(self, chain: ChainClient) -> None:
         self.chain = chain
+        # Roots the registry has confirmed. An anchor is never removed from the registry (and the networks
+        # the hub runs on have final blocks), so a confirmed root need not be asked about again.
+        self._confirmed: dict[bytes, Any] = {}
 
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
         """The status of a record, with its proof when it is anchored."""
@@ -114,9 +117,11 @@ class Verifier:
                 detail="the stored proof does not lead to the root",
             )
         try:
-            on_chain = self.chain.anchor_of(root)
+            on_chain = self._confirmed.get(root) or self.chain.anchor_of(root)
         except ChainUnavailable as exc:
             raise Unavailable(f"cannot reach the chain to verify: {exc}") from exc
+        if on_chain is not None and len(self._confirmed) < 100_000:
+            self._confirmed[root] = on_chain
         if on_chain is None:
             return Verification(
                 VerificationStatus.TAMPERED,

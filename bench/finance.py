@@ -1,0 +1,160 @@
+"""Verifications/s and pledges/s of receivables on anvil (a real JSON-RPC node on a free loopback port).
+
+    .venv/bin/python bench/finance.py [--receivables 200] [--threads 4]
+
+Setup: a creditor with a commercial invoice, N receivables registered on the ReceivableRegistry, each
+shared with a bank, and every record anchored. Then, timed:
+- verifyReceivable in the service (every evidence record checked against its anchor and the chain, trade
+  and amounts, one registry read), sequentially and from several threads;
+- pledges: each one a transaction the bank waits for (simulate, sign, send, receipt), sequentially and
+  from several threads (they queue on the hub's single signing account).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ANVIL_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--receivables", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    from hub import migrate
+    from hub.auth import service as auth
+    from hub.auth.models import KeyRole, OrgType
+    from hub.auth.permissions import Principal
+    from hub.db import make_engine, session_scope
+    from hub.documents import service as documents
+    from hub.documents.models import DocumentKind
+    from hub.finance import service
+    from hub.settings import Settings
+    from ledger.anchorer import Anchorer, AnchorSettings
+    from ledger.runtime import Ledger
+    from tests.servers import Anvil
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-finance-"))
+    node = Anvil(workdir / "anvil").start()
+    url = f"sqlite:///{workdir / 'hub.db'}"
+    migrate.upgrade(url)
+    settings = Settings(env="test", database_url=url, chain_url=node.url, chain_private_key=ANVIL_KEY)
+    engine = make_engine(url)
+    ledger = Ledger(settings, engine)
+    ledger.connect()
+    key = "bench-blinding-key-" + "x" * 20
+    try:
+        with session_scope(engine) as session:
+            seller_org = auth.create_organisation(
+                session, "Bench Creditor", OrgType.SELLER, customs_code="91210200MA0Y8K3Q14"
+            )
+            bank_org = auth.create_organisation(session, "Bench Bank", OrgType.BANK)
+        seller = Principal(seller_org.id, seller_org.name, seller_org.type, KeyRole.OPERATOR, seller_org.id)
+        bank = Principal(bank_org.id, bank_org.name, bank_org.type, KeyRole.OPERATOR, bank_org.id)
+        ids = []
+        started = time.perf_counter()
+        for n in range(args.receivables):
+            with session_scope(engine) as session:
+                doc = documents.create_document(
+                    session,
+                    seller,
+                    documents.DocumentInput(
+                        kind=DocumentKind.COMMERCIAL_INVOICE,
+                        reference=f"BENCH-{n}",
+                        title="Invoice",
+                        issued_on=date(2026, 11, 1),
+                        amount=Decimal("1000"),
+                        currency="USD",
+                    ),
+                )
+                row = service.register(
+                    session,
+                    seller,
+                    service.ReceivableInput(
+                        "Debtor Ltd",
+                        f"BENCH-{n}",
+                        Decimal("1000"),
+                        "USD",
+                        date(2026, 11, 1),
+                        date(2027, 1, 1),
+                        (("document", doc.id),),
+                    ),
+                    ledger=ledger,
+                    blinding_key=key,
+                )
+                auth.share_record(
+                    session,
+                    seller,
+                    kind="receivable",
+                    record_id=row.id,
+                    owner_org_id=seller.org_id,
+                    grantee_org_id=bank.org_id,
+                )
+                ids.append(row.id)
+        registered = time.perf_counter() - started
+        Anchorer(engine, ledger.chain, AnchorSettings(max_wait_seconds=0)).drain()
+        print(f"bench/finance on anvil: {args.receivables} receivables, each with one invoice as evidence")
+        print(f"registrations (one registry transaction each)      {args.receivables / registered:8,.1f} /s")
+
+        def verify(receivable_id: object) -> bool:
+            with session_scope(engine) as session:
+                check = service.verify(session, bank, receivable_id, ledger=ledger)  # type: ignore[arg-type]
+                # An invoice alone shows no trade (no bill, no orders): authentic and free is what is timed.
+                return check.authentic and check.on_chain.status == "REGISTERED"
+
+        started = time.perf_counter()
+        assert all(verify(i) for i in ids)
+        elapsed = time.perf_counter() - started
+        print(f"verifications, one at a time                      {len(ids) / elapsed:8,.1f} /s")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.threads) as pool:
+            assert all(pool.map(verify, ids))
+        elapsed = time.perf_counter() - started
+        print(f"verifications, {args.threads} threads                        {len(ids) / elapsed:8,.1f} /s")
+
+        lock = threading.Lock()
+        done = [0]
+
+        def pledge(receivable_id: object) -> None:
+            with session_scope(engine) as session:
+                service.pledge(session, bank, receivable_id, ledger=ledger)  # type: ignore[arg-type]
+            with lock:
+                done[0] += 1
+
+        half = len(ids) // 2
+        started = time.perf_counter()
+        for i in ids[:half]:
+            pledge(i)
+        elapsed = time.perf_counter() - started
+        print(f"pledges, one at a time (each waits for its receipt) {half / elapsed:8,.1f} /s")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.threads) as pool:
+            list(pool.map(pledge, ids[half:]))
+        elapsed = time.perf_counter() - started
+        print(
+            f"pledges, {args.threads} threads                              {(len(ids) - half) / elapsed:8,.1f} /s"
+        )
+        assert done[0] == len(ids)
+    finally:
+        ledger.chain.close()
+        engine.dispose()
+        node.stop()
+
+
+if __name__ == "__main__":
+    main()
