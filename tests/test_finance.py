@@ -430,3 +430,79 @@ def _invoice(session: Any, owner: Principal) -> Any:
         ),
     )
     return made.id
+
+
+async def test_creditor_and_bank_follow_the_receivable(
+    settings: Settings, embedded_chain: Any, world: World
+) -> None:
+    import asyncio
+    import json
+
+    import httpx
+
+    from hub.bus import InProcessBus
+    from tests.test_subscriptions import _hub, _next, _open
+
+    parties = cast(world)
+    seller, bank, other = parties[SELLER], parties["Bank of Dalian Trade Finance"], parties["Second Bank"]
+    feed = "subscription { receivableChanged { invoiceNumber status lender { name } } }"
+
+    def graphql(party: Party, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(
+            f"{hub.url}/graphql",
+            content=json.dumps({"query": query, "variables": variables}),
+            headers={**party.headers, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    with _hub(settings, InProcessBus(), embedded_chain) as hub:
+        deadline = time.monotonic() + 20
+        while (await asyncio.to_thread(httpx.get, f"{hub.url}/ready")).json()["checks"]["chain"] != "ok":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.1)
+        invoice = (await asyncio.to_thread(graphql, seller, CREATE_INVOICE, {}))["data"]["createDocument"][
+            "document"
+        ]["id"]
+        made = await asyncio.to_thread(
+            graphql,
+            seller,
+            REGISTER,
+            {
+                "i": {
+                    "debtorName": "Debtor",
+                    "invoiceNumber": "SUB-1",
+                    "amount": "100.50",
+                    "currency": "USD",
+                    "issueDate": "2026-11-01",
+                    "dueDate": "2026-12-01",
+                    "evidence": [{"kind": "document", "id": invoice}],
+                }
+            },
+        )
+        rid = made["data"]["registerReceivable"]["receivable"]["id"]
+        await asyncio.to_thread(graphql, seller, SHARE, {"id": rid, "org": str(bank.id)})
+        mine = await _open(hub.ws_url, seller.token, feed, {})
+        banks = await _open(hub.ws_url, bank.token, feed, {})
+        stranger = await _open(hub.ws_url, other.token, feed, {})
+        await asyncio.to_thread(graphql, bank, STEP % "pledgeReceivable", {"id": rid})
+        expected = {
+            "invoiceNumber": "SUB-1",
+            "status": "PLEDGED",
+            "lender": {"name": "Bank of Dalian Trade Finance"},
+        }
+        assert await _next(mine, "receivableChanged") == expected
+        assert await _next(banks, "receivableChanged") == expected
+        try:
+            await asyncio.wait_for(stranger.recv(), 0.5)
+            raise AssertionError("a bank without consent was told")
+        except TimeoutError:
+            pass
+        for ws in (mine, banks, stranger):
+            await ws.close()
+
+
+CREATE_INVOICE = """mutation { createDocument(input: {kind: COMMERCIAL_INVOICE, reference: "SUB-1", title: "Invoice",
+  issuedOn: "2026-11-01", amount: "100.50", currency: "USD"}) { document { id } errors { message } } }"""
