@@ -14,7 +14,7 @@ from hub.api.graphql.common import (
     PageInfo,
     UserError,
     decode_cursor,
-    encode_cursor,
+    page_of,
     page_size,
     parse_id,
     run_mutation,
@@ -383,14 +383,8 @@ class CommerceQuery:
                 match_status=match_status.value if match_status else None,
             )
         )
-        page = rows[:limit]
-        return CommerceOrderConnection(
-            nodes=_orders(info, page),
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                end_cursor=encode_cursor(page[-1].created_at, page[-1].id) if page else None,
-            ),
-        )
+        page, info_ = page_of(rows, limit)
+        return CommerceOrderConnection(nodes=_orders(info, page), page_info=info_)
 
     @strawberry.field(description="One inventory list you may see, by id or copNo.")
     def inventory_list(self, info: Info, id: strawberry.ID | None = None, cop_no: str = "") -> InventoryList:
@@ -419,14 +413,8 @@ class CommerceQuery:
                 ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), status=status
             )
         )
-        page = rows[:limit]
-        return InventoryListConnection(
-            nodes=[InventoryList.of(r) for r in page],
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                end_cursor=encode_cursor(page[-1].created_at, page[-1].id) if page else None,
-            ),
-        )
+        page, info_ = page_of(rows, limit)
+        return InventoryListConnection(nodes=[InventoryList.of(r) for r in page], page_info=info_)
 
 
 @strawberry.input(description="What the declarant adds to what the hub holds, to write inventory lists.")

@@ -6,9 +6,9 @@ import base64
 import binascii
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 import structlog
@@ -67,6 +67,25 @@ def run_mutation(
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+
+
+class Keyed(Protocol):
+    """A row that pages by (created_at, id)."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def page_of(rows: Sequence[K], limit: int) -> tuple[list[K], PageInfo]:
+    """The first ``limit`` of ``rows`` (fetched as ``limit + 1``) and where the page ends."""
+    page = list(rows[:limit])
+    return page, PageInfo(
+        has_next_page=len(rows) > limit,
+        end_cursor=encode_cursor(page[-1].created_at, page[-1].id) if page else None,
+    )
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:

@@ -14,7 +14,7 @@ from hub.api.graphql.common import (
     PageInfo,
     UserError,
     decode_cursor,
-    encode_cursor,
+    page_of,
     page_size,
     parse_id,
     run_mutation,
@@ -226,14 +226,8 @@ class FinanceQuery:
                 ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), status=status
             )
         )
-        page = rows[:limit]
-        return ReceivableConnection(
-            nodes=[Receivable.of(r) for r in page],
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                end_cursor=encode_cursor(page[-1].created_at, page[-1].id) if page else None,
-            ),
-        )
+        page, info_ = page_of(rows, limit)
+        return ReceivableConnection(nodes=[Receivable.of(r) for r in page], page_info=info_)
 
     @strawberry.field(
         description="Check a receivable shared with you: records authentic, trade happened, amounts agree, pledges."
