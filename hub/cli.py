@@ -66,12 +66,15 @@ def org_create(
         str | None,
         typer.Option(help="USCC or 10-character customs code (a customs office: its 4-digit district)."),
     ] = None,
+    port: Annotated[
+        str | None, typer.Option(help="The port (UN/LOCODE) of a port operator or terminal.")
+    ] = None,
 ) -> None:
     """Register an organisation."""
     settings = _settings()
     try:
         with session_scope(make_engine(settings.database_url)) as session:
-            org = auth.create_organisation(session, name, type, country, customs_code)
+            org = auth.create_organisation(session, name, type, country, customs_code, port)
             console.print(f"created {org.type.value} organisation {org.name!r} ({org.id})")
     except HubError as exc:
         raise _fail(exc) from exc

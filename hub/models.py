@@ -12,6 +12,8 @@ from hub.documents import models as document_models
 from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
 from hub.finance import models as finance_models
 from hub.finance import service as _finance_service  # noqa: F401  (registers the record kind)
+from hub.port import models as port_models
+from hub.port import service as _port_service  # noqa: F401  (registers the record kinds)
 from hub.tracking import models as tracking_models
 from hub.tracking import push as tracking_push
 from hub.tracking import service as _tracking_service  # noqa: F401  (registers the record kind)
@@ -24,6 +26,7 @@ __all__ = [
     "document_models",
     "finance_models",
     "outbox",
+    "port_models",
     "tracking_models",
     "tracking_push",
 ]

@@ -48,7 +48,12 @@ def load(session: Session) -> dict[str, Organisation]:
     for spec in data["organisations"]:
         existing = session.exec(select(Organisation).where(Organisation.name == spec["name"])).first()
         orgs[spec["name"]] = existing or auth.create_organisation(
-            session, spec["name"], OrgType(spec["type"]), spec.get("country"), spec.get("customsCode")
+            session,
+            spec["name"],
+            OrgType(spec["type"]),
+            spec.get("country"),
+            spec.get("customsCode"),
+            spec.get("port"),
         )
     for spec in data["documents"]:
         owner = orgs[spec["owner"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -137,6 +138,12 @@ def state(settings: Settings, embedded_chain: EmbeddedChain) -> Iterator[HubStat
 @pytest.fixture
 def client(state: HubState) -> Iterator[TestClient]:
     with TestClient(create_app(state.settings, state)) as test_client:
+        # The ledger connects in the background (deploying its registries on a fresh database); tests
+        # start once it has, as clients of a running hub would.
+        deadline = time.monotonic() + 30
+        while test_client.get("/ready").json()["checks"].get("chain") != "ok":
+            assert time.monotonic() < deadline, "the hub's ledger never connected"
+            time.sleep(0.02)
         yield test_client
 
 

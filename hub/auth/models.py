@@ -47,6 +47,8 @@ class Organisation(SQLModel, table=True):
     # Its customs registration: a 10-character customs code or an 18-character USCC (CEB enterprise codes),
     # or a 4-digit customs district for a customs office. Cross-border documents are checked against it.
     customs_code: str | None = Field(default=None, max_length=18, unique=True)
+    # The port a port operator or terminal works in (UN/LOCODE): what its port-status queries cover.
+    port_locode: str | None = Field(default=None, max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ def create_organisation(
     org_type: OrgType,
     country: str | None = None,
     customs_code: str | None = None,
+    port_locode: str | None = None,
 ) -> Organisation:
     """Register a new organisation; names are unique, ignoring case and surrounding spaces."""
     clean = " ".join(name.split())
@@ -94,7 +96,17 @@ def create_organisation(
             raise Conflict(
                 f"customs code {customs_code} belongs to another organisation", field="customsCode"
             )
-    org = Organisation(name=clean, type=org_type, country=country, customs_code=customs_code or None)
+    if port_locode:
+        port_locode = port_locode.strip().upper()
+        if not re.match(r"^[A-Z]{2}[A-Z2-9]{3}$", port_locode):
+            raise Invalid(f"{port_locode!r} is not a UN/LOCODE", field="portLocode")
+    org = Organisation(
+        name=clean,
+        type=org_type,
+        country=country,
+        customs_code=customs_code or None,
+        port_locode=port_locode or None,
+    )
     session.add(org)
     session.flush()
     return org

@@ -59,6 +59,16 @@ _FIELDS = (
 
 
 _NAMES = tuple((name, camel(name)) for name in _FIELDS)
+_POSITION_FIELDS = (
+    "equipment_reference",
+    "classifier",
+    "event_type",
+    "type_code",
+    "event_datetime",
+    "un_location_code",
+    "facility_code",
+    "empty_indicator",
+)
 
 
 def canonical(row: Any) -> dict[str, Any]:
@@ -142,6 +152,12 @@ def ensure_containers(
 def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> IngestReport:
     """Store a parsed batch for the caller's organisation (flushes; the edge commits)."""
     principal.require(Action.INGEST_EVENTS)
+    return record_events(session, principal.org_id, batch)
+
+
+def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> IngestReport:
+    """Store events the hub itself derived for ``org_id`` (a customs decision's CUSI/CUSR), or, through
+    ``ingest``, what a sender may send. No permission check here: callers have made theirs."""
     report = IngestReport()
     now = utcnow()
     seen: dict[str, tuple[bool, str | None]] = {}
@@ -164,6 +180,7 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
     report.duplicates = len(batch.events) - len(latest)
 
     rows: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []  # updated events, for the yard's picture
     outbox: list[dict[str, Any]] = []
     changed: dict[str, list[str]] = defaultdict(list)
     message_type = "+".join(sorted({m.message_type for m in batch.messages}))
@@ -176,7 +193,7 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
                 and old.source_updated_datetime is not None
                 and event.source_updated_datetime > old.source_updated_datetime
             )
-            if not newer or old.owner_org_id != principal.org_id:
+            if not newer or old.owner_org_id != org_id:
                 report.duplicates += 1
                 continue
             _apply(old, event)
@@ -184,10 +201,11 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
             session.add(old)
             report.updated += 1
             outbox.append(outbox_values(EVENT_KIND, old.id, old.version, canonical(old), now))
+            moved.append({name: getattr(old, name) for name in _POSITION_FIELDS})
             if old.equipment_reference:
                 changed[old.equipment_reference].append(str(old.id))
             continue
-        values = _values(event, principal.org_id, source_format, message_type, now)
+        values = _values(event, org_id, source_format, message_type, now)
         values["container_id"] = container_ids.get(event.equipment_reference or "")
         rows.append(values)
         outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now))
@@ -211,10 +229,13 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
     from hub.tracking.push import queue_deliveries
 
     queue_deliveries(session, rows)
+    from hub.port.yard import update_positions
+
+    update_positions(session, [*rows, *moved])
     for info in batch.messages:
         session.add(
             IngestedMessage(
-                org_id=principal.org_id,
+                org_id=org_id,
                 format=info.format,
                 message_type=info.message_type,
                 reference=info.reference[:300],
@@ -228,7 +249,7 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
     session.flush()
     if changed:
         # One message per request (not per container): subscribers pick the containers they follow.
-        emit(session, TOPIC, {"containers": dict(changed), "ownerOrgId": str(principal.org_id)})
+        emit(session, TOPIC, {"containers": dict(changed), "ownerOrgId": str(org_id)})
     return report
 
 

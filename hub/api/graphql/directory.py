@@ -30,6 +30,7 @@ class Organisation:
     type: OrgType
     country: str | None
     customs_code: str | None
+    port_locode: str | None
     created_at: datetime
 
     @staticmethod
@@ -41,6 +42,7 @@ class Organisation:
             type=row.type,
             country=row.country,
             customs_code=row.customs_code,
+            port_locode=row.port_locode,
             created_at=row.created_at,
         )
 
@@ -114,6 +116,9 @@ class CreateOrganisationInput:
     customs_code: str | None = strawberry.field(
         default=None,
         description="USCC (18) or customs code (10) of a trader; the 4-digit district of a customs office.",
+    )
+    port_locode: str | None = strawberry.field(
+        default=None, description="The port (UN/LOCODE) a port operator or terminal works in."
     )
 
 
@@ -202,7 +207,7 @@ class DirectoryMutation:
         def act() -> dict[str, Any]:
             ctx.principal.require(Action.MANAGE_ORGANISATIONS)
             org = auth.create_organisation(
-                ctx.session, input.name, input.type, input.country, input.customs_code
+                ctx.session, input.name, input.type, input.country, input.customs_code, input.port_locode
             )
             return {"organisation": Organisation.of(org)}
 

@@ -1,0 +1,1 @@
+"""Translators for customs systems: decisions as JSON responses or EDIFACT CUSRES."""

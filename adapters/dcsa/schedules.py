@@ -1,0 +1,233 @@
+"""DCSA operational vessel schedules (OVS 3.0) and just-in-time port call (JIT 2.0) payloads, read into
+port-call commands. Errors name the JSON path; nothing of a refused body is used.
+
+OVS gives each call's planned, estimated and actual arrival and departure (``timestamps``); JIT gives
+the port call (vessel, port visit), its terminal calls (service, voyages), the services ordered for a
+terminal call (berth, pilotage ... with their location and the moves planned) and the vessel's status.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import stdnum.imo
+
+from hub.errors import Invalid
+
+JIT_KINDS = ("port-call", "terminal-call", "port-call-service", "vessel-status")
+
+
+@dataclass(frozen=True)
+class CallTime:
+    """One timestamp of a call: ARRI or DEPA, PLN/EST/ACT, optionally at the berth."""
+
+    event_type: str
+    classifier: str
+    at: datetime
+    at_berth: bool = False
+
+
+@dataclass(frozen=True)
+class VesselInfo:
+    imo: str
+    name: str | None = None
+    call_sign: str | None = None
+    mmsi: str | None = None
+    operator_code: str | None = None
+    type_code: str | None = None
+    length_m: float | None = None
+    width_m: float | None = None
+
+
+@dataclass(frozen=True)
+class CallCommand:
+    """A port call as a schedule or JIT payload describes it."""
+
+    where: str
+    un_location_code: str
+    port_visit_reference: str
+    vessel: VesselInfo
+    transport_call_reference: str | None = None
+    carrier_service_code: str | None = None
+    import_voyage: str | None = None
+    export_voyage: str | None = None
+    status_code: str | None = None
+    jit_port_call_id: str | None = None
+    times: tuple[CallTime, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _fail(path: str, problem: str) -> Invalid:
+    return Invalid(f"{path}: {problem}", field=path)
+
+
+def _load(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid(f"the body is not JSON ({exc})", field="$") from exc
+
+
+def _text(
+    obj: dict[str, Any], key: str, path: str, *, required: bool = False, max_length: int = 100
+) -> str | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        if required:
+            raise _fail(f"{path}.{key}", "is required")
+        return None
+    if not isinstance(value, str):
+        raise _fail(f"{path}.{key}", f"expected text, got {type(value).__name__}")
+    if len(value) > max_length:
+        raise _fail(f"{path}.{key}", f"at most {max_length} characters")
+    return value
+
+
+def _imo(value: Any, path: str) -> str:
+    text = str(value or "").strip()
+    if not stdnum.imo.is_valid(text):
+        raise _fail(path, f"{text!r} is not an IMO ship number (7 digits, the last one a check digit)")
+    return stdnum.imo.compact(text)
+
+
+def _locode(value: Any, path: str) -> str:
+    text = str(value or "").strip().upper()
+    if len(text) != 5 or not text[:2].isalpha():
+        raise _fail(path, f"{value!r} is not a UN/LOCODE")
+    return text
+
+
+def _time(value: Any, path: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _fail(path, f"{value!r} is not an ISO 8601 date-time") from exc
+    if moment.tzinfo is None:
+        raise _fail(path, f"{value!r} has no time zone")
+    return moment
+
+
+def parse_ovs(data: bytes) -> list[CallCommand]:
+    """Every transport call of an OVS 3.0 response (a list of services)."""
+    body = _load(data)
+    if not isinstance(body, list):
+        raise _fail("$", "an OVS response is a list of service schedules")
+    calls: list[CallCommand] = []
+    for s_index, service in enumerate(body):
+        s_path = f"$[{s_index}]"
+        if not isinstance(service, dict):
+            raise _fail(s_path, "expected an object")
+        service_code = _text(service, "carrierServiceCode", s_path, max_length=11)
+        for v_index, schedule in enumerate(service.get("vesselSchedules") or []):
+            v_path = f"{s_path}.vesselSchedules[{v_index}]"
+            vessel = VesselInfo(
+                imo=_imo(schedule.get("vesselIMONumber"), f"{v_path}.vesselIMONumber"),
+                name=_text(schedule, "vesselName", v_path, max_length=50),
+                call_sign=_text(schedule, "vesselCallSign", v_path, max_length=10),
+                operator_code=_text(schedule, "vesselOperatorSMDGLinerCode", v_path, max_length=10),
+            )
+            for c_index, call in enumerate(schedule.get("transportCalls") or []):
+                c_path = f"{v_path}.transportCalls[{c_index}]"
+                location = call.get("location") or {}
+                times = []
+                for t_index, stamp in enumerate(call.get("timestamps") or []):
+                    t_path = f"{c_path}.timestamps[{t_index}]"
+                    kind = stamp.get("eventTypeCode")
+                    classifier = stamp.get("eventClassifierCode")
+                    if kind not in ("ARRI", "DEPA"):
+                        raise _fail(f"{t_path}.eventTypeCode", f"{kind!r} is not ARRI or DEPA")
+                    if classifier not in ("PLN", "EST", "ACT"):
+                        raise _fail(f"{t_path}.eventClassifierCode", f"{classifier!r} is not PLN, EST or ACT")
+                    times.append(
+                        CallTime(
+                            kind, classifier, _time(stamp.get("eventDateTime"), f"{t_path}.eventDateTime")
+                        )
+                    )
+                reference = _text(call, "portVisitReference", c_path, max_length=50) or _text(
+                    call, "transportCallReference", c_path, required=True
+                )
+                assert reference is not None
+                calls.append(
+                    CallCommand(
+                        where=c_path,
+                        un_location_code=_locode(
+                            location.get("UNLocationCode"), f"{c_path}.location.UNLocationCode"
+                        ),
+                        port_visit_reference=reference,
+                        vessel=vessel,
+                        transport_call_reference=_text(call, "transportCallReference", c_path),
+                        carrier_service_code=service_code,
+                        import_voyage=_text(call, "carrierImportVoyageNumber", c_path, max_length=50),
+                        export_voyage=_text(call, "carrierExportVoyageNumber", c_path, max_length=50),
+                        status_code=_text(call, "statusCode", c_path, max_length=4),
+                        times=tuple(times),
+                    )
+                )
+    return calls
+
+
+def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
+    """One JIT 2.0 payload of ``kind``, checked for what the hub uses; the rest is kept as details."""
+    if kind not in JIT_KINDS:
+        raise Invalid(f"unknown JIT payload {kind!r}; one of {', '.join(JIT_KINDS)}", field="kind")
+    body = _load(data)
+    if not isinstance(body, dict):
+        raise _fail("$", "expected an object")
+    if kind == "port-call":
+        vessel = body.get("vessel") or {}
+        return {
+            "command": CallCommand(
+                where="$",
+                un_location_code=_locode(body.get("UNLocationCode"), "$.UNLocationCode"),
+                port_visit_reference=_text(body, "portVisitReference", "$", required=True, max_length=50)
+                or "",
+                jit_port_call_id=_text(body, "portCallID", "$", required=True),
+                vessel=VesselInfo(
+                    imo=_imo(vessel.get("vesselIMONumber"), "$.vessel.vesselIMONumber"),
+                    name=_text(vessel, "name", "$.vessel", max_length=50),
+                    call_sign=_text(vessel, "callSign", "$.vessel", max_length=10),
+                    mmsi=_text(vessel, "MMSINumber", "$.vessel", max_length=9),
+                    type_code=_text(vessel, "typeCode", "$.vessel", max_length=4),
+                    length_m=vessel.get("lengthOverall"),
+                    width_m=vessel.get("width"),
+                ),
+                details={"isFYI": bool(body.get("isFYI"))},
+            )
+        }
+    if kind == "terminal-call":
+        return {
+            "portCallID": _text(body, "portCallID", "$", required=True),
+            "terminalCallID": _text(body, "terminalCallID", "$", required=True),
+            "terminalCallReference": _text(body, "terminalCallReference", "$"),
+            "carrierServiceCode": _text(body, "carrierServiceCode", "$", max_length=11),
+            "carrierServiceName": _text(body, "carrierServiceName", "$"),
+            "importVoyage": _text(body, "carrierImportVoyageNumber", "$", max_length=50),
+            "exportVoyage": _text(body, "carrierExportVoyageNumber", "$", max_length=50),
+            "isFYI": bool(body.get("isFYI")),
+        }
+    if kind == "port-call-service":
+        location = body.get("portCallServiceLocation") or {}
+        facility = location.get("facility") or {}
+        return {
+            "terminalCallID": _text(body, "terminalCallID", "$", required=True),
+            "portCallServiceID": _text(body, "portCallServiceID", "$", required=True),
+            "serviceType": _text(body, "portCallServiceTypeCode", "$", required=True, max_length=20),
+            "eventType": _text(body, "portCallServiceEventTypeCode", "$", max_length=4),
+            "phase": _text(body, "portCallPhaseTypeCode", "$", max_length=4),
+            "locationName": _text(location, "locationName", "$.portCallServiceLocation"),
+            "facilityCode": _text(
+                facility, "facilityCode", "$.portCallServiceLocation.facility", max_length=20
+            ),
+            "moves": body.get("moves") or [],
+            "isFYI": bool(body.get("isFYI")),
+        }
+    return {
+        "portCallServiceID": _text(body, "portCallServiceID", "$", required=True),
+        "draft": body.get("draft"),
+        "airDraft": body.get("airDraft"),
+        "milesToDestinationPort": body.get("milesToDestinationPort"),
+        "isFYI": bool(body.get("isFYI")),
+    }

@@ -1,0 +1,1 @@
+"""Customs declarations and decisions, container holds, vessels, port calls and the yard."""
