@@ -347,3 +347,68 @@ def journey() -> list[Step]:
         shenyang_arrival(),
         road_delivery(),
     ]
+
+
+PORT_VISIT = "CNDLC26061W"
+
+
+def schedule() -> Step:
+    """Korea Strait Shipping: the operational vessel schedule (DCSA OVS 3.0) of KOREA STAR, voyage 061W."""
+    service = {
+        "carrierServiceName": "Korea Strait Express",
+        "carrierServiceCode": "KSX",
+        "vesselSchedules": [
+            {
+                "vesselOperatorSMDGLinerCode": "KSS",
+                "vesselIMONumber": IMO,
+                "vesselName": VESSEL,
+                "vesselCallSign": "D7KS2",
+                "isDummyVessel": False,
+                "transportCalls": [
+                    {
+                        "portVisitReference": "KRPUS26061W",
+                        "transportCallReference": f"{VOYAGE}-KRPUS",
+                        "carrierExportVoyageNumber": VOYAGE,
+                        "location": {"locationType": "UNLO", "UNLocationCode": "KRPUS"},
+                        "timestamps": [
+                            {
+                                "eventTypeCode": "DEPA",
+                                "eventClassifierCode": "PLN",
+                                "eventDateTime": _iso(T0),
+                            },
+                            {
+                                "eventTypeCode": "DEPA",
+                                "eventClassifierCode": "ACT",
+                                "eventDateTime": _iso(T0),
+                            },
+                        ],
+                    },
+                    {
+                        "portVisitReference": PORT_VISIT,
+                        "transportCallReference": f"{VOYAGE}-CNDLC",
+                        "carrierImportVoyageNumber": VOYAGE,
+                        "carrierExportVoyageNumber": VOYAGE,
+                        "location": {"locationType": "UNLO", "UNLocationCode": "CNDLC"},
+                        "timestamps": [
+                            {
+                                "eventTypeCode": "ARRI",
+                                "eventClassifierCode": "PLN",
+                                "eventDateTime": _iso(T0 + timedelta(days=2)),
+                            },
+                            {
+                                "eventTypeCode": "ARRI",
+                                "eventClassifierCode": "ACT",
+                                "eventDateTime": _iso(T0 + timedelta(days=2, hours=2)),
+                            },
+                            {
+                                "eventTypeCode": "DEPA",
+                                "eventClassifierCode": "EST",
+                                "eventDateTime": _iso(T0 + timedelta(days=2, hours=20)),
+                            },
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    return Step("Korea Strait Shipping", "schedules", json.dumps([service]).encode(), "the vessel schedule")

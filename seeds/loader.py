@@ -167,12 +167,19 @@ def _journey(session: Session, orgs: dict[str, Organisation]) -> None:
     bills.change_state(session, forwarder, view.bill.id, BillState.ISSUED)
     bills.change_state(session, forwarder, view.bill.id, BillState.IN_TRANSIT)
     for step in (
+        journey.schedule(),
         journey.sea_loading(),
         journey.dalian_discharge(),
         journey.dalian_gate_out_rail(),
         journey.rail_leg(),
     ):
         sender = orgs[step.sender]
+        if step.kind == "schedules":
+            from adapters.dcsa.schedules import parse_ovs
+            from hub.port import service as port
+
+            port.ingest_calls(session, _principal(sender), parse_ovs(step.body))
+            continue
         batch = (
             edifact.parse(step.body)
             if step.kind == "edifact"

@@ -175,6 +175,7 @@ class World:
         name: str | None = None,
         role: KeyRole = KeyRole.ADMIN,
         customs_code: str | None = None,
+        port_locode: str | None = None,
     ) -> Party:
         with self.state.session() as session:
             org = auth.create_organisation(
@@ -182,6 +183,7 @@ class World:
                 name or f"{org_type.value} {uuid.uuid4().hex[:6]}",
                 org_type,
                 customs_code=customs_code,
+                port_locode=port_locode,
             )
             issued = auth.issue_key(session, org, pepper=PEPPER, role=role)
             session.commit()

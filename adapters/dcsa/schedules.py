@@ -33,6 +33,7 @@ class CallTime:
 @dataclass(frozen=True)
 class VesselInfo:
     imo: str
+    imo_valid: bool = True  # False: the check digit fails (kept, flagged, as for container numbers)
     name: str | None = None
     call_sign: str | None = None
     mmsi: str | None = None
@@ -86,11 +87,12 @@ def _text(
     return value
 
 
-def _imo(value: Any, path: str) -> str:
-    text = str(value or "").strip()
-    if not stdnum.imo.is_valid(text):
-        raise _fail(path, f"{text!r} is not an IMO ship number (7 digits, the last one a check digit)")
-    return stdnum.imo.compact(text)
+def _imo(value: Any, path: str) -> tuple[str, bool]:
+    """The number and whether its check digit holds; refused when it is not 7 digits at all."""
+    text = stdnum.imo.compact(str(value or "").strip())
+    if len(text) != 7 or not text.isdigit():
+        raise _fail(path, f"{value!r} is not an IMO ship number (7 digits, the last one a check digit)")
+    return text, stdnum.imo.is_valid(text)
 
 
 def _locode(value: Any, path: str) -> str:
@@ -123,8 +125,10 @@ def parse_ovs(data: bytes) -> list[CallCommand]:
         service_code = _text(service, "carrierServiceCode", s_path, max_length=11)
         for v_index, schedule in enumerate(service.get("vesselSchedules") or []):
             v_path = f"{s_path}.vesselSchedules[{v_index}]"
+            imo, valid = _imo(schedule.get("vesselIMONumber"), f"{v_path}.vesselIMONumber")
             vessel = VesselInfo(
-                imo=_imo(schedule.get("vesselIMONumber"), f"{v_path}.vesselIMONumber"),
+                imo=imo,
+                imo_valid=valid,
                 name=_text(schedule, "vesselName", v_path, max_length=50),
                 call_sign=_text(schedule, "vesselCallSign", v_path, max_length=10),
                 operator_code=_text(schedule, "vesselOperatorSMDGLinerCode", v_path, max_length=10),
@@ -178,6 +182,7 @@ def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
         raise _fail("$", "expected an object")
     if kind == "port-call":
         vessel = body.get("vessel") or {}
+        imo, valid = _imo(vessel.get("vesselIMONumber"), "$.vessel.vesselIMONumber")
         return {
             "command": CallCommand(
                 where="$",
@@ -186,7 +191,8 @@ def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
                 or "",
                 jit_port_call_id=_text(body, "portCallID", "$", required=True),
                 vessel=VesselInfo(
-                    imo=_imo(vessel.get("vesselIMONumber"), "$.vessel.vesselIMONumber"),
+                    imo=imo,
+                    imo_valid=valid,
                     name=_text(vessel, "name", "$.vessel", max_length=50),
                     call_sign=_text(vessel, "callSign", "$.vessel", max_length=10),
                     mmsi=_text(vessel, "MMSINumber", "$.vessel", max_length=9),

@@ -148,11 +148,12 @@ class ContainerPosition(SQLModel, table=True):
 
 
 class Vessel(SQLModel, table=True):
-    """A ship, by its IMO number (check digit validated)."""
+    """A ship, by its IMO number (check digit validated; a failing one is kept and flagged)."""
 
     __tablename__ = "vessel"
 
     imo: str = Field(max_length=7, primary_key=True)
+    imo_check_digit_valid: bool = True  # real schedules carry numbers that fail it: kept and flagged
     name: str | None = Field(default=None, max_length=100)
     call_sign: str | None = Field(default=None, max_length=20)
     mmsi: str | None = Field(default=None, max_length=9)

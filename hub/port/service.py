@@ -423,12 +423,11 @@ def amend_declaration(
                     items[index][name] = value
                     row.sources[f"items[{index}].{name}"] = "entered"
         row.items = [_check_item(item, f"items[{i}]") for i, item in enumerate(items)]
-    if row.state != DeclarationState.DRAFT:
-        row.version += 1
-        row.state = (
-            DeclarationState.SUBMITTED if row.state != DeclarationState.REJECTED else DeclarationState.DRAFT
-        )
-        row.reasons = [] if row.state == DeclarationState.DRAFT else row.reasons
+    row.version += 1  # every change is a new, anchored version
+    if row.state == DeclarationState.REJECTED:
+        row.state, row.reasons = DeclarationState.DRAFT, []  # corrected: submit again
+    elif row.state != DeclarationState.DRAFT:
+        row.state = DeclarationState.SUBMITTED  # an amendment goes back to customs
     return _saved(session, row)
 
 
@@ -700,7 +699,7 @@ def _event(
 # -- holds, yard, calls: the port-operator view -----------------------------------------------------
 
 
-def _port_of(session: Session, principal: Principal, port: str | None) -> str | None:
+def port_of(session: Session, principal: Principal, port: str | None) -> str | None:
     """The port a query covers: a port operator's or terminal's own; any (or all) for customs and regulators."""
     principal.require(Action.READ_RECORDS)
     if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL):
@@ -725,7 +724,7 @@ def holds(
     after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[tuple[ContainerHold, Declaration]]:
     """Active holds, oldest first (the longest-held at the top)."""
-    port = _port_of(session, principal, port)
+    port = port_of(session, principal, port)
     query = (
         select(ContainerHold, Declaration)
         .join(Declaration, col(Declaration.id) == col(ContainerHold.declaration_id))
@@ -764,7 +763,7 @@ def dwell_stats(
     session: Session, principal: Principal, *, port: str | None, now: datetime | None = None
 ) -> DwellStats:
     """Dwell statistics of the containers in the yard, computed from their gate-in or discharge times."""
-    port = _port_of(session, principal, port)
+    port = port_of(session, principal, port)
     now = now or utcnow()
     query = select(ContainerPosition.since, ContainerPosition.facility_code).where(
         col(ContainerPosition.in_yard).is_(True)
@@ -803,7 +802,7 @@ def yard(
     after: tuple[datetime, str] | None = None,
 ) -> Sequence[ContainerPosition]:
     """Containers in the yard, longest there first."""
-    port = _port_of(session, principal, port)
+    port = port_of(session, principal, port)
     query = select(ContainerPosition).where(col(ContainerPosition.in_yard).is_(True))
     if port is not None:
         query = query.where(ContainerPosition.un_location_code == port)
@@ -829,7 +828,7 @@ def undeclared(
     after: tuple[datetime, str] | None = None,
 ) -> Sequence[ContainerPosition]:
     """Containers gated in or discharged and still in the yard that no live declaration covers."""
-    port = _port_of(session, principal, port)
+    port = port_of(session, principal, port)
     covered = exists().where(
         col(DeclarationContainer.container_number) == col(ContainerPosition.container_number),
         col(DeclarationContainer.declaration_id) == col(Declaration.id),
@@ -853,6 +852,7 @@ def undeclared(
 
 def _vessel(session: Session, info: Any) -> Vessel:
     vessel = session.get(Vessel, info.imo) or Vessel(imo=info.imo)
+    vessel.imo_check_digit_valid = info.imo_valid
     for name in ("name", "call_sign", "mmsi", "operator_code", "type_code", "length_m", "width_m"):
         value = getattr(info, name)
         if value is not None:
@@ -1044,7 +1044,7 @@ def calls(
         principal.require(Action.READ_RECORDS)
         port = port.upper() if port else None  # schedules are public: carriers and forwarders read them too
     else:
-        port = _port_of(session, principal, port)
+        port = port_of(session, principal, port)
     arrival = func.coalesce(col(PortCall.ata), col(PortCall.eta))
     query = select(PortCall).where(arrival >= start, arrival < end)
     if port is not None:
@@ -1062,13 +1062,19 @@ def call_moves(
     from hub.tracking.models import TrackingEvent
 
     if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL):
-        _port_of(session, principal, call.un_location_code)
+        port_of(session, principal, call.un_location_code)
     else:
         principal.require(Action.READ_RECORDS)
     voyages = [v for v in (call.import_voyage, call.export_voyage) if v]
+    vessel = session.get(Vessel, call.vessel_imo)
+    same_ship = [col(TrackingEvent.vessel_imo) == call.vessel_imo]
+    if vessel is not None and vessel.name:  # terminals' EDIFACT often names the ship without its IMO number
+        same_ship.append(col(TrackingEvent.vessel_name) == vessel.name)
+    if vessel is not None and vessel.call_sign:
+        same_ship.append(col(TrackingEvent.vessel_call_sign) == vessel.call_sign)
     base = select(TrackingEvent).where(
         TrackingEvent.un_location_code == call.un_location_code,
-        TrackingEvent.vessel_imo == call.vessel_imo,
+        or_(*same_ship),
         col(TrackingEvent.type_code).in_(["DISC", "LOAD"]),
     )
     if voyages:
@@ -1086,11 +1092,30 @@ def call_moves(
     return discharge, load
 
 
+def holds_of_declaration(
+    session: Session, principal: Principal, declaration_id: uuid.UUID
+) -> list[tuple[ContainerHold, str]]:
+    """The holds a declaration's decisions placed (and whether lifted), for those who may follow them."""
+    declaration = session.get(Declaration, declaration_id)
+    if declaration is None:
+        raise NotFound("no such declaration", field="id")
+    if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL):
+        port_of(session, principal, declaration.un_location_code)
+    else:
+        declaration = get_declaration(session, principal, declaration_id)
+    rows = session.exec(
+        select(ContainerHold)
+        .where(ContainerHold.declaration_id == declaration_id)
+        .order_by(col(ContainerHold.placed_at))
+    ).all()
+    return [(row, declaration.reference) for row in rows]
+
+
 def get_call(session: Session, principal: Principal, call_id: uuid.UUID) -> PortCall:
     principal.require(Action.READ_RECORDS)
     call = session.get(PortCall, call_id)
     if call is None:
         raise NotFound("no such port call", field="id")
     if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL):
-        _port_of(session, principal, call.un_location_code)
+        port_of(session, principal, call.un_location_code)
     return call

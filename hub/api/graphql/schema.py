@@ -30,25 +30,40 @@ from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
 from hub.api.graphql.finance import FinanceMutation, FinanceQuery, FinanceSubscription
+from hub.api.graphql.port import PortMutation, PortQuery, PortSubscription
 from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
 from hub.settings import Settings, get_settings
 
 
 @strawberry.type(description="Everything you can read.")
 class Query(
-    DirectoryQuery, DocumentQuery, AnchoringQuery, TrackingQuery, BillQuery, CommerceQuery, FinanceQuery
+    DirectoryQuery,
+    DocumentQuery,
+    AnchoringQuery,
+    TrackingQuery,
+    BillQuery,
+    CommerceQuery,
+    FinanceQuery,
+    PortQuery,
 ):
     pass
 
 
 @strawberry.type(description="Everything you can change; each mutation returns typed errors.")
-class Mutation(DirectoryMutation, DocumentMutation, BillMutation, CommerceMutation, FinanceMutation):
+class Mutation(
+    DirectoryMutation, DocumentMutation, BillMutation, CommerceMutation, FinanceMutation, PortMutation
+):
     pass
 
 
 @strawberry.type(description="Live changes, over graphql-transport-ws on /graphql.")
 class Subscription(
-    DocumentSubscription, TrackingSubscription, BillSubscription, CommerceSubscription, FinanceSubscription
+    DocumentSubscription,
+    TrackingSubscription,
+    BillSubscription,
+    CommerceSubscription,
+    FinanceSubscription,
+    PortSubscription,
 ):
     pass
 

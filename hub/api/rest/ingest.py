@@ -85,3 +85,64 @@ async def ingest_orders(request: Request, principal: Caller) -> dict[str, Any]:
     return _store_commerce(
         request, lambda session: commerce.ingest_orders(session, principal, records, source=source)
     )
+
+
+def _store_port(request: Request, act: Any) -> dict[str, Any]:
+    state: HubState = request.app.state.hub
+    with state.session() as session:
+        result: dict[str, Any] = act(session)
+        session.commit()
+    return result
+
+
+@router.post("/schedules", summary="Ingest a DCSA operational vessel schedule (OVS 3.0 response)")
+async def ingest_schedules(request: Request, principal: Caller) -> dict[str, Any]:
+    """Store the port calls of a schedule; a bad one refuses the whole body, naming its JSON path."""
+    from adapters.dcsa.schedules import parse_ovs
+    from hub.port import service as port
+
+    principal.require(Action.INGEST_EVENTS)
+    commands = parse_ovs(await request.body())
+    flagged = sorted(
+        {
+            f"{c.where}: IMO {c.vessel.imo} fails its check digit (kept)"
+            for c in commands
+            if not c.vessel.imo_valid
+        }
+    )
+    return _store_port(
+        request,
+        lambda session: {
+            "calls": [str(c.id) for c in port.ingest_calls(session, principal, commands)],
+            "flagged": flagged,
+        },
+    )
+
+
+@router.post("/jit/{kind}", summary="Ingest a DCSA just-in-time port call payload (JIT 2.0)")
+async def ingest_jit(kind: str, request: Request, principal: Caller) -> dict[str, Any]:
+    """``kind``: port-call, terminal-call, port-call-service or vessel-status."""
+    from adapters.dcsa.schedules import parse_jit
+    from hub.port import service as port
+
+    principal.require(Action.INGEST_EVENTS)
+    payload = parse_jit(kind, await request.body())
+    return _store_port(
+        request, lambda session: {"portCall": str(port.ingest_jit(session, principal, kind, payload).id)}
+    )
+
+
+@router.post("/customs", summary="Ingest customs decisions: a JSON customs response or an EDIFACT CUSRES")
+async def ingest_customs(request: Request, principal: Caller) -> dict[str, Any]:
+    """Apply the decisions of a customs office to declarations addressed to its district."""
+    from adapters.customs import decisions
+    from hub.port import service as port
+
+    principal.require(Action.DECIDE_CUSTOMS)
+    data = await request.body()
+    is_edifact = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:3] in (b"UNA", b"UNB")
+    commands = decisions.parse_cusres(data) if is_edifact else decisions.parse_json(data)
+    source = "CUSRES" if is_edifact else "JSON"
+    return _store_port(
+        request, lambda session: port.decide(session, principal, commands, source=source).as_json()
+    )

@@ -36,6 +36,7 @@ def upgrade() -> None:
 
     op.create_table('vessel',
     sa.Column('imo', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('imo_check_digit_valid', sa.Boolean(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('call_sign', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('mmsi', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=True),
