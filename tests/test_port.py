@@ -370,3 +370,84 @@ def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient,
     )
     bad = client.post("/ingest/jit/port-call", content=wrong, headers=headers)
     assert bad.status_code == 422 and "$.vessel.vesselIMONumber" in bad.text
+
+
+async def test_port_operators_follow_holds_and_call_changes(
+    settings: Any, embedded_chain: Any, world: World
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from hub.bus import InProcessBus
+    from tests.test_subscriptions import _hub, _next, _open
+
+    with _hub(settings, InProcessBus(), embedded_chain) as hub:
+        client = httpx.Client(base_url=hub.url, timeout=30)
+        port = Port(client, world)  # type: ignore[arg-type]  # httpx.Client speaks as TestClient does
+        ids = {name: str(party.id) for name, party in port.parties.items()}
+
+        def setup() -> dict[str, Any]:
+            while client.get("/ready").json()["checks"]["chain"] != "ok":
+                pass
+            made = port.q(
+                port.forwarder,
+                "mutation($i: BillInput!) { createBill(input: $i) { bill { id } } }",
+                {"i": journey.bill_input(ids)},
+            )["createBill"]
+            port.q(
+                port.forwarder,
+                "mutation($id: ID!) { issueBill(id: $id) { errors { message } } }",
+                {"id": made["bill"]["id"]},
+            )
+            for step in (journey.schedule(), journey.sea_loading(), journey.dalian_discharge()):
+                port.send(step)
+            return _submitted(port)
+
+        declaration = await asyncio.to_thread(setup)
+        holds = await _open(
+            hub.ws_url,
+            port.operator.token,
+            "subscription { containerHolds { containerNumber reason releasedAt } }",
+            {},
+        )
+        calls = await _open(
+            hub.ws_url,
+            port.operator.token,
+            "subscription { portCallChanged { portVisitReference ata atd } }",
+            {},
+        )
+        elsewhere = await _open(
+            hub.ws_url, port.other_port.token, "subscription { containerHolds { containerNumber } }", {}
+        )
+        await asyncio.to_thread(
+            client.post, "/ingest/customs", content=CUSRES.encode(), headers=port.customs.headers
+        )
+        first = await _next(holds, "containerHolds")
+        assert first["containerNumber"] in journey.CONTAINERS and first["releasedAt"] is None
+        assert first["reason"] == "X-ray anomaly in cargo description"
+        await _next(holds, "containerHolds")
+        call_id = (
+            await asyncio.to_thread(
+                port.q, port.operator, CALLS, {"s": "2026-11-11T00:00:00Z", "e": "2026-11-14T00:00:00Z"}
+            )
+        )["vesselCalls"]["nodes"][0]["id"]
+        await asyncio.to_thread(
+            port.q,
+            port.operator,
+            'mutation($id: ID!) { reportPortCallTime(id: $id, which: "ATD", at: "2026-11-13T04:00:00Z") { errors { message } } }',
+            {"id": call_id},
+        )
+        changed = await _next(calls, "portCallChanged")
+        assert changed["portVisitReference"] == journey.PORT_VISIT and changed["atd"].startswith(
+            "2026-11-13T04:00"
+        )
+        try:
+            await asyncio.wait_for(elsewhere.recv(), 0.5)
+            raise AssertionError("another port's operator was told of Dalian's holds")
+        except TimeoutError:
+            pass
+        assert declaration["state"] == "SUBMITTED"
+        for ws in (holds, calls, elsewhere):
+            await ws.close()
+        await asyncio.to_thread(client.close)
