@@ -762,34 +762,53 @@ class DwellStats:
 def dwell_stats(
     session: Session, principal: Principal, *, port: str | None, now: datetime | None = None
 ) -> DwellStats:
-    """Dwell statistics of the containers in the yard, computed from their gate-in or discharge times."""
+    """Dwell statistics of the containers in the yard, from their gate-in or discharge times, computed in the
+    database (counts and averages by aggregate, percentiles by position in the yard index)."""
     port = port_of(session, principal, port)
     now = now or utcnow()
-    query = select(ContainerPosition.since, ContainerPosition.facility_code).where(
-        col(ContainerPosition.in_yard).is_(True)
-    )
+    where: list[ColumnElement[bool]] = [col(ContainerPosition.in_yard).is_(True)]
     if port is not None:
-        query = query.where(ContainerPosition.un_location_code == port)
-    hours = []
-    facilities: dict[str, list[float]] = {}
-    for since, facility in session.exec(query):
-        value = (now - aware(since)).total_seconds() / 3600
-        hours.append(value)
-        facilities.setdefault(facility or "?", []).append(value)
-    hours.sort()
+        where.append(col(ContainerPosition.un_location_code) == port)
+    since = col(ContainerPosition.since)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # Seconds since the epoch of the average arrival: dialects spell it differently.
+    epoch = func.extract("epoch", since) if postgres else (func.julianday(since) - 2440587.5) * 86400.0
+
+    def hours_since(seconds: Any) -> float:
+        return 0.0 if seconds is None else (now.timestamp() - float(seconds)) / 3600
+
+    count, mean, oldest = session.exec(
+        select(func.count(), func.avg(epoch), func.min(since)).where(*where)
+    ).one()
+    by_facility = tuple(
+        (facility or "?", int(n), hours_since(avg))
+        for facility, n, avg in session.exec(
+            select(ContainerPosition.facility_code, func.count(), func.avg(epoch))
+            .where(*where)
+            .group_by(col(ContainerPosition.facility_code))
+            .order_by(col(ContainerPosition.facility_code))
+        )
+    )
+    week_ago = now - timedelta(days=7)
+    over = session.exec(select(func.count()).where(*where, since < week_ago)).one()
 
     def pct(p: float) -> float:
-        return hours[min(len(hours) - 1, int(p * len(hours)))] if hours else 0.0
+        # The p-th shortest dwell is the (1 - p)-th latest arrival.
+        if not count:
+            return 0.0
+        offset = min(count - 1, int((1 - p) * count))
+        found = session.exec(select(since).where(*where).order_by(since).offset(offset).limit(1)).first()
+        return 0.0 if found is None else (now - aware(found)).total_seconds() / 3600
 
     return DwellStats(
         port=port,
-        containers=len(hours),
-        average_hours=sum(hours) / len(hours) if hours else 0.0,
+        containers=int(count),
+        average_hours=hours_since(mean) if count else 0.0,
         p50_hours=pct(0.5),
         p90_hours=pct(0.9),
-        max_hours=hours[-1] if hours else 0.0,
-        over_7_days=sum(1 for h in hours if h > 168),
-        by_facility=tuple(sorted((f, len(v), sum(v) / len(v)) for f, v in facilities.items())),
+        max_hours=(now - aware(oldest)).total_seconds() / 3600 if oldest is not None else 0.0,
+        over_7_days=int(over),
+        by_facility=by_facility,
     )
 
 
@@ -1066,15 +1085,10 @@ def call_moves(
     else:
         principal.require(Action.READ_RECORDS)
     voyages = [v for v in (call.import_voyage, call.export_voyage) if v]
-    vessel = session.get(Vessel, call.vessel_imo)
-    same_ship = [col(TrackingEvent.vessel_imo) == call.vessel_imo]
-    if vessel is not None and vessel.name:  # terminals' EDIFACT often names the ship without its IMO number
-        same_ship.append(col(TrackingEvent.vessel_name) == vessel.name)
-    if vessel is not None and vessel.call_sign:
-        same_ship.append(col(TrackingEvent.vessel_call_sign) == vessel.call_sign)
+    # Ingest fills an event's IMO number from the vessel register when a terminal names the ship only.
     base = select(TrackingEvent).where(
+        TrackingEvent.vessel_imo == call.vessel_imo,
         TrackingEvent.un_location_code == call.un_location_code,
-        or_(*same_ship),
         col(TrackingEvent.type_code).in_(["DISC", "LOAD"]),
     )
     if voyages:

@@ -35,6 +35,7 @@ class TrackingEvent(SQLModel, table=True):
         Index("ix_tracking_event_container_time", "container_id", "event_datetime"),
         Index("ix_tracking_event_owner_created", "owner_org_id", "created_at", "id"),
         Index("ix_tracking_event_created", "created_at", "id"),
+        Index("ix_tracking_event_vessel_port", "vessel_imo", "un_location_code", "event_datetime"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

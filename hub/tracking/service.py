@@ -219,6 +219,7 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
             )
         if event.equipment_reference:
             changed[event.equipment_reference].append(str(values["id"]))
+    _known_vessels(session, rows)
     # Core executemany, not the ORM's bulk path: several times faster, and these rows need no identity map.
     connection = session.connection()
     for chunk in _chunks(rows, 2000):
@@ -251,6 +252,31 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
         # One message per request (not per container): subscribers pick the containers they follow.
         emit(session, TOPIC, {"containers": dict(changed), "ownerOrgId": str(org_id)})
     return report
+
+
+def _known_vessels(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Give events that name a ship without its IMO number (terminals' EDIFACT often does) the number the
+    vessel register holds for that call sign or name, so a call's discharge and load lists find them."""
+    from hub.port.models import Vessel
+
+    unnamed = [r for r in rows if not r["vessel_imo"] and (r["vessel_call_sign"] or r["vessel_name"])]
+    if not unnamed:
+        return
+    signs = sorted({r["vessel_call_sign"] for r in unnamed if r["vessel_call_sign"]})
+    names = sorted({r["vessel_name"] for r in unnamed if r["vessel_name"]})
+    by_sign: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for vessel in session.exec(
+        select(Vessel).where(or_(col(Vessel.call_sign).in_(signs), col(Vessel.name).in_(names)))
+    ):
+        if vessel.call_sign:
+            by_sign[vessel.call_sign] = vessel.imo
+        if vessel.name:
+            by_name[vessel.name] = vessel.imo
+    for row in unnamed:
+        row["vessel_imo"] = by_sign.get(row["vessel_call_sign"] or "") or by_name.get(
+            row["vessel_name"] or ""
+        )
 
 
 def _values(

@@ -160,9 +160,15 @@ def upgrade() -> None:
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('port_locode', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True))
 
+    with op.batch_alter_table('tracking_event', schema=None) as batch_op:
+        batch_op.create_index('ix_tracking_event_vessel_port', ['vessel_imo', 'un_location_code', 'event_datetime'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('tracking_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_tracking_event_vessel_port')
+
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_column('port_locode')
 
