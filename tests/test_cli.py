@@ -129,6 +129,19 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
             "SUBMITTED",
             "SUBMITTED",
         ]
+        calls = httpx.post(
+            f"{base}/graphql",
+            headers={"Authorization": f"Bearer {keys['Port of Dalian Operations']}"},
+            json={
+                "query": '{ vesselCalls(start: "2026-11-11T00:00:00Z", end: "2026-11-14T00:00:00Z") '
+                "{ nodes { vesselName ata moves { discharge { containerNumber } } } } }"
+            },
+        ).json()["data"]["vesselCalls"]["nodes"]
+        assert [c["vesselName"] for c in calls] == ["KOREA STAR"]
+        assert sorted(m["containerNumber"] for m in calls[0]["moves"]["discharge"]) == [
+            "MSCU6639870",
+            "TGHU8841201",
+        ]
         assert (tmp_path / "var" / "hub.db").exists()
     finally:
         process.terminate()
