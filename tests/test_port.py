@@ -451,3 +451,56 @@ async def test_port_operators_follow_holds_and_call_changes(
         for ws in (holds, calls, elsewhere):
             await ws.close()
         await asyncio.to_thread(client.close)
+
+
+def test_a_declaration_from_cross_border_orders_and_its_cancellation(
+    client: TestClient, world: World
+) -> None:
+    from seeds import commerce
+
+    seller = world.party(OrgType.SELLER, "Hanul Electronics Export", customs_code=commerce.SELLER_CODE)
+    body = json.dumps(commerce.orders_json([commerce.parcel(1), commerce.parcel(2)])).encode()
+    stored = client.post(
+        "/ingest/orders", content=body, headers={**seller.headers, "Content-Type": "application/json"}
+    )
+    assert stored.status_code == 200, stored.text
+    ids = [
+        o["id"]
+        for o in data(gql(client, seller.token, "{ commerceOrders { nodes { id } } }"))["commerceOrders"][
+            "nodes"
+        ]
+    ]
+    made = data(
+        gql(
+            client,
+            seller.token,
+            CREATE,
+            {
+                "i": {
+                    "reference": "HNE-CBEC-1",
+                    "direction": "IMPORT",
+                    "orderIds": ids,
+                    "customsCode": DALIAN_CUSTOMS,
+                    "unLocationCode": "CNDLC",
+                }
+            },
+        )
+    )["createDeclaration"]["declaration"]
+    assert len(made["items"]) == 4 and {i["hsCode"] for i in made["items"]} == {"3304990099"}
+    assert {i["originCountry"] for i in made["items"]} == {"KR"} and made[
+        "traderUscc"
+    ] == commerce.SELLER_CODE
+    assert made["missing"] == [] and made["traderName"] == "Hanul Electronics Export"
+    sources = {s["field"]: s["source"] for s in made["sources"]}
+    assert sources["items[0].hsCode"].startswith("order HNL0000000") and sources["traderUscc"].startswith(
+        "order "
+    )
+    cancel = (
+        "mutation($id: ID!) { cancelDeclaration(id: $id) { declaration { state version } errors { code } } }"
+    )
+    cancelled = data(gql(client, seller.token, cancel, {"id": made["id"]}))["cancelDeclaration"][
+        "declaration"
+    ]
+    assert cancelled == {"state": "CANCELLED", "version": 2}
+    again = data(gql(client, seller.token, cancel, {"id": made["id"]}))["cancelDeclaration"]
+    assert again["errors"][0]["code"] == "CONFLICT"
