@@ -819,41 +819,19 @@ def yard(
     port: str | None,
     limit: int,
     after: tuple[datetime, str] | None = None,
+    undeclared_only: bool = False,
 ) -> Sequence[ContainerPosition]:
-    """Containers in the yard, longest there first."""
+    """Containers in the yard, longest there first; with ``undeclared_only``, those that no live declaration
+    covers (gated in or discharged without one)."""
     port = port_of(session, principal, port)
     query = select(ContainerPosition).where(col(ContainerPosition.in_yard).is_(True))
-    if port is not None:
-        query = query.where(ContainerPosition.un_location_code == port)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(ContainerPosition.since) > after[0],
-                (col(ContainerPosition.since) == after[0])
-                & (col(ContainerPosition.container_number) > after[1]),
-            )
+    if undeclared_only:
+        covered = exists().where(
+            col(DeclarationContainer.container_number) == col(ContainerPosition.container_number),
+            col(DeclarationContainer.declaration_id) == col(Declaration.id),
+            col(Declaration.state) != DeclarationState.CANCELLED,
         )
-    return session.exec(
-        query.order_by(col(ContainerPosition.since), col(ContainerPosition.container_number)).limit(limit)
-    ).all()
-
-
-def undeclared(
-    session: Session,
-    principal: Principal,
-    *,
-    port: str | None,
-    limit: int,
-    after: tuple[datetime, str] | None = None,
-) -> Sequence[ContainerPosition]:
-    """Containers gated in or discharged and still in the yard that no live declaration covers."""
-    port = port_of(session, principal, port)
-    covered = exists().where(
-        col(DeclarationContainer.container_number) == col(ContainerPosition.container_number),
-        col(DeclarationContainer.declaration_id) == col(Declaration.id),
-        col(Declaration.state) != DeclarationState.CANCELLED,
-    )
-    query = select(ContainerPosition).where(col(ContainerPosition.in_yard).is_(True), ~covered)
+        query = query.where(~covered)
     if port is not None:
         query = query.where(ContainerPosition.un_location_code == port)
     if after is not None:

@@ -443,8 +443,13 @@ class PortQuery:
         ctx = info.context
         limit = page_size(first, ctx.state.settings)
         rows = list(
-            service.undeclared(
-                ctx.session, ctx.principal, port=port, limit=limit + 1, after=_decode_position(after)
+            service.yard(
+                ctx.session,
+                ctx.principal,
+                port=port,
+                limit=limit + 1,
+                after=_decode_position(after),
+                undeclared_only=True,
             )
         )
         return _yard_page(rows, limit)
