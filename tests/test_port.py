@@ -504,3 +504,45 @@ def test_a_declaration_from_cross_border_orders_and_its_cancellation(
     assert cancelled == {"state": "CANCELLED", "version": 2}
     again = data(gql(client, seller.token, cancel, {"id": made["id"]}))["cancelDeclaration"]
     assert again["errors"][0]["code"] == "CONFLICT"
+
+
+def test_the_yard_follows_actual_moves_and_ignores_late_ones(state: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from hub.port.models import ContainerPosition
+    from hub.port.yard import aware, update_positions
+
+    t = datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+    def move(code: str, at: datetime, port: str = "CNDLC", classifier: str = "ACT") -> dict[str, Any]:
+        return {
+            "equipment_reference": "MSCU6639870",
+            "type_code": code,
+            "classifier": classifier,
+            "event_datetime": at,
+            "un_location_code": port,
+            "facility_code": "DCT",
+            "empty_indicator": "LADEN",
+        }
+
+    def where() -> ContainerPosition:
+        with state.session() as session:
+            row = session.get(ContainerPosition, "MSCU6639870")
+            assert row is not None
+            return row
+
+    with state.session() as session:
+        update_positions(session, [move("DISC", t)])
+        update_positions(session, [move("GTIN", t + timedelta(hours=5))])  # a move inside the same yard
+        update_positions(session, [move("GTOT", t - timedelta(days=1))])  # late and older: ignored
+        update_positions(session, [move("LOAD", t + timedelta(days=1), classifier="EST")])  # not actual
+        session.commit()
+    row = where()
+    assert row.in_yard and aware(row.since) == t and row.last_type_code == "GTIN"
+    with state.session() as session:
+        update_positions(
+            session, [move("LOAD", t + timedelta(days=2)), move("DISC", t + timedelta(days=3), "KRPUS")]
+        )
+        session.commit()
+    row = where()
+    assert row.in_yard and row.un_location_code == "KRPUS" and aware(row.since) == t + timedelta(days=3)
