@@ -506,3 +506,63 @@ async def test_creditor_and_bank_follow_the_receivable(
 
 CREATE_INVOICE = """mutation { createDocument(input: {kind: COMMERCIAL_INVOICE, reference: "SUB-1", title: "Invoice",
   issuedOn: "2026-11-01", amount: "100.50", currency: "USD"}) { document { id } errors { message } } }"""
+
+
+def test_a_customs_release_of_the_bill_counts_as_trade_evidence(
+    client: TestClient, financed: dict[str, Any], world: World
+) -> None:
+    parties, rid = financed["parties"], financed["receivable"]["id"]
+    forwarder, bank = parties[FORWARDER], parties["Bank of Dalian Trade Finance"]
+    customs = world.party(OrgType.CUSTOMS, "Dalian Customs", customs_code="0900")
+    data(gql(client, parties[SELLER].token, SHARE, {"id": rid, "org": str(bank.id)}))
+    made = data(
+        gql(
+            client,
+            forwarder.token,
+            """mutation($i: DeclarationDraftInput!) { createDeclaration(input: $i) {
+        declaration { id } errors { message } } }""",
+            {
+                "i": {
+                    "reference": "IMP-1",
+                    "direction": "IMPORT",
+                    "billNumber": journey.BILL_NUMBER,
+                    "customsCode": "0900",
+                    "traderUscc": SELLER_USCC,
+                }
+            },
+        )
+    )["createDeclaration"]
+    declaration = made["declaration"]["id"]
+    data(
+        gql(
+            client,
+            forwarder.token,
+            """mutation($id: ID!) { amendDeclaration(id: $id, input: {traderName: "Importer",
+        items: [{originCountry: "KR"}, {originCountry: "KR"}]}) { errors { message } } }""",
+            {"id": declaration},
+        )
+    )
+    data(
+        gql(
+            client,
+            forwarder.token,
+            "mutation($id: ID!) { submitDeclaration(id: $id) { errors { message } } }",
+            {"id": declaration},
+        )
+    )
+    points = {p["point"]: p for p in verify_when_anchored(client, bank, rid)["trade"]}
+    assert points["CUSTOMS_RELEASED"]["ok"] is False and "SUBMITTED" in points["CUSTOMS_RELEASED"]["detail"]
+    decided = data(
+        gql(
+            client,
+            customs.token,
+            """mutation($id: ID!) { decideDeclaration(input: {declarationId: $id,
+        decision: RELEASE}) { errors { message } } }""",
+            {"id": declaration},
+        )
+    )["decideDeclaration"]
+    assert decided["errors"] == []
+    check = verify_when_anchored(client, bank, rid)
+    released = {p["point"]: p for p in check["trade"]}["CUSTOMS_RELEASED"]
+    assert released["ok"] and released["evidence"] == [f"customs_declaration:{declaration}"]
+    assert check["tradeHappened"]

@@ -41,7 +41,15 @@ from hub.finance.models import RECEIVABLE_KIND, Receivable, ReceivableStatus
 from hub.outbox import emit, record_change
 
 TOPIC = "finance"
-EVIDENCE_KINDS = ("bill", "document", "tracking_event", "ceb_order", "ceb_inventory", "ceb_waybill")
+EVIDENCE_KINDS = (
+    "bill",
+    "document",
+    "tracking_event",
+    "ceb_order",
+    "ceb_inventory",
+    "ceb_waybill",
+    "customs_declaration",
+)
 _MOVED = {"LOAD", "DEPA", "DISC", "ARRI", "GTOT", "GTIN"}
 _ISSUED = {"ISSUED", "IN_TRANSIT", "DELIVERED", "SURRENDERED"}
 _DELIVERED = {"DELIVERED", "SURRENDERED"}
@@ -105,6 +113,14 @@ def _readable_evidence(session: Session, principal: Principal, kind: str, row: A
         from hub.tracking.service import events_by_ids
 
         return bool(events_by_ids(session, principal, [row.id]))
+    if kind == "customs_declaration":
+        from hub.port.service import get_declaration
+
+        try:
+            get_declaration(session, principal, row.id)
+        except NotFound:
+            return False
+        return True
     if kind in ("ceb_order", "ceb_inventory"):
         from hub.commerce import service as commerce
 
@@ -421,6 +437,7 @@ def verify(
     from hub.bills.models import Bill, BillContainer, CargoLine
     from hub.commerce.models import CommerceOrder, InventoryList
     from hub.documents.models import TradeDocument
+    from hub.port.models import Declaration, DeclarationState
     from hub.tracking.models import TrackingEvent
 
     row = get(session, principal, receivable_id)
@@ -482,6 +499,32 @@ def verify(
             check.trade.append(
                 Point("DELIVERED", True, "; ".join(f"bill {b.number} delivered" for b in delivered))
             )
+    declarations: list[Declaration] = loaded.get("customs_declaration", [])
+    if bills:  # the declarations made for the bill count, whether or not the creditor named them
+        named = {d.id for d in declarations}
+        declarations += [
+            d
+            for d in session.exec(
+                select(Declaration).where(
+                    col(Declaration.bill_id).in_([b.id for b in bills]),
+                    col(Declaration.state) != DeclarationState.CANCELLED,
+                )
+            )
+            if d.id not in named
+        ]
+    live = [d for d in declarations if d.state not in (DeclarationState.DRAFT, DeclarationState.CANCELLED)]
+    if live:
+        cleared = [d for d in live if d.state == DeclarationState.RELEASED]
+        check.trade.append(
+            Point(
+                "CUSTOMS_RELEASED",
+                len(cleared) == len(live),
+                "; ".join(
+                    f"{d.direction.value.lower()} declaration {d.reference} is {d.state.value}" for d in live
+                ),
+                tuple(f"customs_declaration:{d.id}" for d in live),
+            )
+        )
     inventories: list[InventoryList] = loaded.get("ceb_inventory", [])
     orders: list[CommerceOrder] = loaded.get("ceb_order", [])
     if orders:
@@ -514,7 +557,7 @@ def verify(
         )
     if not check.trade:
         check.trade.append(
-            Point("TRADE_EVIDENCE", False, "no bill, orders or inventory list among the evidence")
+            Point("TRADE_EVIDENCE", False, "no bill, orders, declaration or inventory list among the evidence")
         )
 
     invoices: list[TradeDocument] = [d for d in loaded.get("document", []) if d.amount is not None]
