@@ -557,7 +557,9 @@ def verify(
         )
     if not check.trade:
         check.trade.append(
-            Point("TRADE_EVIDENCE", False, "no bill, orders, declaration or inventory list among the evidence")
+            Point(
+                "TRADE_EVIDENCE", False, "no bill, orders, declaration or inventory list among the evidence"
+            )
         )
 
     invoices: list[TradeDocument] = [d for d in loaded.get("document", []) if d.amount is not None]
