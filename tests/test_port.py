@@ -546,3 +546,23 @@ def test_the_yard_follows_actual_moves_and_ignores_late_ones(state: Any) -> None
         session.commit()
     row = where()
     assert row.in_yard and row.un_location_code == "KRPUS" and aware(row.since) == t + timedelta(days=3)
+
+
+def test_only_the_announcer_and_the_port_change_a_call(port: Port, world: World) -> None:
+    window = {"s": "2026-11-11T00:00:00Z", "e": "2026-11-14T00:00:00Z", "p": "CNDLC"}
+    (call,) = port.q(port.operator, CALLS, window)["vesselCalls"]["nodes"]
+    report = 'mutation($id: ID!, $w: String!) { reportPortCallTime(id: $id, which: $w, at: "2026-11-12T11:00:00Z") { portCall { atb } errors { code } } }'
+    stranger = world.party(OrgType.CARRIER, "Another Line")
+    refused = port.q(stranger, report, {"id": call["id"], "w": "ATB"})["reportPortCallTime"]
+    assert refused["errors"][0]["code"] == "FORBIDDEN"
+    elsewhere = port.q(port.other_port, report, {"id": call["id"], "w": "ATB"})["reportPortCallTime"]
+    assert elsewhere["errors"][0]["code"] == "FORBIDDEN"
+    berthed = port.q(port.operator, report, {"id": call["id"], "w": "ATB"})["reportPortCallTime"]
+    assert berthed["errors"] == [] and berthed["portCall"]["atb"].startswith("2026-11-12T11:00")
+    carrier = port.q(port.parties["Korea Strait Shipping"], report, {"id": call["id"], "w": "ETD"})[
+        "reportPortCallTime"
+    ]
+    assert carrier["errors"] == []
+    schedule = journey.schedule()
+    hijack = port.client.post("/ingest/schedules", content=schedule.body, headers=stranger.headers)
+    assert hijack.status_code == 403

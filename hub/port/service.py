@@ -888,6 +888,8 @@ def ingest_calls(session: Session, principal: Principal, commands: Sequence[Call
             )
         ).first()
         is_new = call is None
+        if call is not None:
+            _may_update(session, principal, call)
         if call is None:
             call = PortCall(
                 owner_org_id=principal.org_id,
@@ -919,6 +921,22 @@ def ingest_calls(session: Session, principal: Principal, commands: Sequence[Call
     return stored
 
 
+def _may_update(session: Session, principal: Principal, call: PortCall) -> None:
+    """A call is changed by whoever announced it, or by the port operators and terminals of its port."""
+    if call.owner_org_id == principal.org_id:
+        return
+    org = session.get(Organisation, principal.org_id)
+    if (
+        org is None
+        or org.type not in (OrgType.PORT_OPERATOR, OrgType.TERMINAL)
+        or org.port_locode != call.un_location_code
+    ):
+        raise Forbidden(
+            f"port call {call.port_visit_reference} at {call.un_location_code} was announced by another "
+            "organisation; only it and that port's operators and terminals change it"
+        )
+
+
 def _call_changed(session: Session, call: PortCall, is_new: bool) -> PortCall:
     if not is_new:
         call.version += 1
@@ -943,6 +961,7 @@ def ingest_jit(session: Session, principal: Principal, kind: str, payload: dict[
         call = _call_by(
             session, PortCall.jit_port_call_id == payload["portCallID"], "portCallID", payload["portCallID"]
         )
+        _may_update(session, principal, call)
         call.carrier_service_code = payload["carrierServiceCode"] or call.carrier_service_code
         call.import_voyage = payload["importVoyage"] or call.import_voyage
         call.export_voyage = payload["exportVoyage"] or call.export_voyage
@@ -954,6 +973,7 @@ def ingest_jit(session: Session, principal: Principal, kind: str, payload: dict[
         return _call_changed(session, call, False)
     if kind == "port-call-service":
         call = _call_with_terminal_call(session, payload["terminalCallID"])
+        _may_update(session, principal, call)
         services = dict(call.details.get("services", {}))
         services[payload["portCallServiceID"]] = {
             k: payload[k]
@@ -966,6 +986,7 @@ def ingest_jit(session: Session, principal: Principal, kind: str, payload: dict[
             call.berth = payload["locationName"][:50]
         return _call_changed(session, call, False)
     call = _call_with_service(session, payload["portCallServiceID"])
+    _may_update(session, principal, call)
     call.details = {
         **call.details,
         "vesselStatus": {k: payload[k] for k in ("draft", "airDraft", "milesToDestinationPort")},
@@ -1013,10 +1034,7 @@ def report_time(
     call = session.get(PortCall, call_id)
     if call is None:
         raise NotFound("no such port call", field="id")
-    if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL):
-        org = session.get(Organisation, principal.org_id)
-        if org is None or org.port_locode != call.un_location_code:
-            raise Forbidden(f"you report times for calls at {org.port_locode if org else '?'} only")
+    _may_update(session, principal, call)
     setattr(call, name, at)
     return _call_changed(session, call, False)
 
