@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, MetaData, Numeric, String, event
+from sqlalchemy import JSON, MetaData, Numeric, Select, String, and_, event, or_
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -26,6 +26,17 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
+
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+
+
+def keyset_page(query: S, sort: Any, tie: Any, after: tuple[Any, Any] | None, limit: int) -> S:
+    """``query`` ordered by (sort, tie), starting after the keyset ``after``, ``limit`` rows: the one way every
+    list in the hub pages (cursors carry the last row's sort value and tie-breaker)."""
+    if after is not None:
+        query = query.where(or_(sort > after[0], and_(sort == after[0], tie > after[1])))
+    return query.order_by(sort, tie).limit(limit)
 
 
 def utcnow() -> datetime:

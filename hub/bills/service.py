@@ -22,7 +22,7 @@ from hub.auth.permissions import Action, Principal
 from hub.bills.models import BILL_KIND, Bill, BillContainer, BillLeg, CargoLine, TitleEntry, TitleSync
 from hub.bills.states import AMENDABLE, TITLE_LIVE, TITLE_STATUS, BillState, TitleAction, check_transition
 from hub.canonical import decimal_text, time_text
-from hub.db import utcnow
+from hub.db import keyset_page, utcnow
 from hub.documents.service import check_amount, check_currency
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import emit, record_change
@@ -690,12 +690,7 @@ def list_bills(
     query = select(Bill).where(visible_bills(principal))
     if state is not None:
         query = query.where(Bill.state == state)
-    if after is not None:
-        stamp, last = after
-        query = query.where(
-            or_(col(Bill.created_at) > stamp, and_(col(Bill.created_at) == stamp, col(Bill.id) > last))
-        )
-    return session.exec(query.order_by(col(Bill.created_at), col(Bill.id)).limit(limit)).all()
+    return session.exec(keyset_page(query, col(Bill.created_at), col(Bill.id), after, limit)).all()
 
 
 def bills_carrying(session: Session, principal: Principal, number: str) -> list[BillView]:

@@ -44,7 +44,7 @@ from hub.commerce.models import (
     InventoryStatus,
     OutboundMessage,
 )
-from hub.db import utcnow
+from hub.db import keyset_page, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values, record_change
 
@@ -1144,15 +1144,8 @@ def list_orders(
     query = select(CommerceOrder).where(visible_orders(session, principal))
     if match_status:
         query = query.where(CommerceOrder.match_status == match_status)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(CommerceOrder.created_at) > after[0],
-                (col(CommerceOrder.created_at) == after[0]) & (col(CommerceOrder.id) > after[1]),
-            )
-        )
     return session.exec(
-        query.order_by(col(CommerceOrder.created_at), col(CommerceOrder.id)).limit(limit)
+        keyset_page(query, col(CommerceOrder.created_at), col(CommerceOrder.id), after, limit)
     ).all()
 
 
@@ -1188,15 +1181,8 @@ def list_inventory(
     query = select(InventoryList).where(visible_inventory(session, principal))
     if status is not None:
         query = query.where(InventoryList.status == status)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(InventoryList.created_at) > after[0],
-                (col(InventoryList.created_at) == after[0]) & (col(InventoryList.id) > after[1]),
-            )
-        )
     return session.exec(
-        query.order_by(col(InventoryList.created_at), col(InventoryList.id)).limit(limit)
+        keyset_page(query, col(InventoryList.created_at), col(InventoryList.id), after, limit)
     ).all()
 
 

@@ -11,14 +11,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pycountry
-from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from hub import records
 from hub.auth.access import ensure_owned, ensure_readable, visible_clause
 from hub.auth.permissions import Action, Principal
 from hub.canonical import camel, decimal_text
-from hub.db import utcnow
+from hub.db import keyset_page, utcnow
 from hub.documents.models import RECORD_KIND, DocumentKind, TradeDocument
 from hub.errors import Conflict, Invalid
 from hub.outbox import emit, record_change
@@ -183,16 +182,9 @@ def list_documents(
         query = query.where(TradeDocument.kind == kind)
     if owner_org_id is not None:
         query = query.where(TradeDocument.owner_org_id == owner_org_id)
-    if after is not None:
-        created, last_id = after
-        query = query.where(
-            or_(
-                col(TradeDocument.created_at) > created,
-                and_(col(TradeDocument.created_at) == created, col(TradeDocument.id) > last_id),
-            )
-        )
-    query = query.order_by(col(TradeDocument.created_at), col(TradeDocument.id)).limit(limit)
-    return session.exec(query).all()
+    return session.exec(
+        keyset_page(query, col(TradeDocument.created_at), col(TradeDocument.id), after, limit)
+    ).all()
 
 
 records.register(RECORD_KIND, TradeDocument, canonical)

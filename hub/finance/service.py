@@ -34,7 +34,7 @@ from hub.auth.access import can_read, visible_clause
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
 from hub.canonical import decimal_text, org_ref
-from hub.db import utcnow
+from hub.db import keyset_page, utcnow
 from hub.documents.service import check_amount, check_currency
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from hub.finance.models import RECEIVABLE_KIND, Receivable, ReceivableStatus
@@ -276,14 +276,9 @@ def list_receivables(
     query = select(Receivable).where(visible_receivables(principal))
     if status is not None:
         query = query.where(Receivable.status == status)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(Receivable.created_at) > after[0],
-                (col(Receivable.created_at) == after[0]) & (col(Receivable.id) > after[1]),
-            )
-        )
-    return session.exec(query.order_by(col(Receivable.created_at), col(Receivable.id)).limit(limit)).all()
+    return session.exec(
+        keyset_page(query, col(Receivable.created_at), col(Receivable.id), after, limit)
+    ).all()
 
 
 def _for_bank(session: Session, principal: Principal, receivable_id: uuid.UUID) -> Receivable:

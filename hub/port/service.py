@@ -31,7 +31,7 @@ from hub import records
 from hub.auth.access import visible_clause
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
-from hub.db import utcnow
+from hub.db import keyset_page, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import emit, record_change
 from hub.port.models import (
@@ -501,14 +501,9 @@ def list_declarations(
     query = select(Declaration).where(visible_declarations(session, principal))
     if state is not None:
         query = query.where(Declaration.state == state)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(Declaration.created_at) > after[0],
-                (col(Declaration.created_at) == after[0]) & (col(Declaration.id) > after[1]),
-            )
-        )
-    return session.exec(query.order_by(col(Declaration.created_at), col(Declaration.id)).limit(limit)).all()
+    return session.exec(
+        keyset_page(query, col(Declaration.created_at), col(Declaration.id), after, limit)
+    ).all()
 
 
 # -- customs decisions -----------------------------------------------------------------------------
@@ -732,15 +727,8 @@ def holds(
     )
     if port is not None:
         query = query.where(ContainerHold.un_location_code == port)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(ContainerHold.placed_at) > after[0],
-                (col(ContainerHold.placed_at) == after[0]) & (col(ContainerHold.id) > after[1]),
-            )
-        )
     rows = session.exec(
-        query.order_by(col(ContainerHold.placed_at), col(ContainerHold.id)).limit(limit)
+        keyset_page(query, col(ContainerHold.placed_at), col(ContainerHold.id), after, limit)
     ).all()
     return [(h, d) for h, d in rows]
 
@@ -834,16 +822,10 @@ def yard(
         query = query.where(~covered)
     if port is not None:
         query = query.where(ContainerPosition.un_location_code == port)
-    if after is not None:
-        query = query.where(
-            or_(
-                col(ContainerPosition.since) > after[0],
-                (col(ContainerPosition.since) == after[0])
-                & (col(ContainerPosition.container_number) > after[1]),
-            )
-        )
     return session.exec(
-        query.order_by(col(ContainerPosition.since), col(ContainerPosition.container_number)).limit(limit)
+        keyset_page(
+            query, col(ContainerPosition.since), col(ContainerPosition.container_number), after, limit
+        )
     ).all()
 
 
@@ -1064,9 +1046,7 @@ def calls(
     query = select(PortCall).where(arrival >= start, arrival < end)
     if port is not None:
         query = query.where(PortCall.un_location_code == port)
-    if after is not None:
-        query = query.where(or_(arrival > after[0], (arrival == after[0]) & (col(PortCall.id) > after[1])))
-    return session.exec(query.order_by(arrival, col(PortCall.id)).limit(limit)).all()
+    return session.exec(keyset_page(query, arrival, col(PortCall.id), after, limit)).all()
 
 
 def call_moves(

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from hub import records
 from hub.auth.permissions import Action, Principal
 from hub.canonical import camel, time_text
-from hub.db import utcnow
+from hub.db import keyset_page, utcnow
 from hub.errors import NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values
 from hub.tracking.commands import EventCommand, ParsedBatch
@@ -439,10 +439,7 @@ def list_events(
         conditions.append(col(TrackingEvent.event_datetime) < flt.happened_before)
     if conditions:
         query = query.where(and_(*conditions))
-    if after is not None:
-        stamp, last = after
-        query = query.where(or_(column > stamp, and_(column == stamp, col(TrackingEvent.id) > last)))
-    return session.exec(query.order_by(column, col(TrackingEvent.id)).limit(limit)).all()
+    return session.exec(keyset_page(query, column, col(TrackingEvent.id), after, limit)).all()
 
 
 @dataclass(frozen=True)
