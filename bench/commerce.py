@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.backends import PgDatabase, postgres_available  # noqa: E402
+from bench.loadgen import databases  # noqa: E402
 
 
 def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[str, float]]:
@@ -113,25 +113,17 @@ def main() -> None:
     from hub import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-commerce-"))
-    targets: list[tuple[str, str, PgDatabase | None]] = [("sqlite", f"sqlite:///{workdir / 'hub.db'}", None)]
-    if not args.skip_postgres and postgres_available():
-        pg = PgDatabase.create()
-        targets.append(("postgresql", pg.url, pg))
     print(
         f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)"
     )
-    try:
-        for name, url, _ in targets:
+    with databases(workdir, postgres=not args.skip_postgres) as targets:
+        for name, url in targets:
             migrate.upgrade(url)
             rate, stages = run(url, args.orders, args.batch, workdir)
             target = "  (target: 2,000)" if name == "sqlite" else ""
             print(f"{name:<10} {rate:10,.0f} orders/s end to end{target}")
             for stage, seconds in stages.items():
                 print(f"    {stage:<48} {args.orders / seconds:10,.0f} orders/s  ({seconds:.2f} s)")
-    finally:
-        for _, _, pg in targets:
-            if pg is not None:
-                pg.drop()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sys
 import tempfile
@@ -27,8 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import stdnum.iso6346  # noqa: E402
 
-from bench.loadgen import build_request, run, start_hub  # noqa: E402
-from tests.backends import PgDatabase, postgres_available  # noqa: E402
+from bench.loadgen import build_request, databases, run, serve_hub  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -117,15 +115,6 @@ def ingest_rate(url: str, kind: str, total: int, per_message: int, numbers: list
     return stored / elapsed
 
 
-SERVER = r"""
-import sys, uvicorn
-sys.path.insert(0, sys.argv[2])
-from hub.app import create_app
-from hub.settings import Settings
-uvicorn.run(create_app(Settings(log_level="WARNING")), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
-"""
-
-
 def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
     """p50/p99 of the tracking query, from 8 connections, against one worker."""
 
@@ -142,14 +131,7 @@ def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
         token = auth.issue_key(
             session, session.get(Organisation, regulator.id), pepper=Settings().key_pepper.get_secret_value()
         ).token  # type: ignore[arg-type]
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": url,
-        "HUB_LOG_LEVEL": "WARNING",
-        "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
-        "HUB_ANCHOR_IN_PROCESS": "false",
-    }
-    server, port = start_hub(SERVER, str(ROOT), env)
+    server, port = serve_hub(url, workdir)
     try:
         number = numbers[len(numbers) // 2]
         query = (
@@ -184,15 +166,11 @@ def main() -> None:
 
     numbers = containers(5_000)
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    targets = [("sqlite", f"sqlite:///{workdir / 'hub.db'}", None)]
-    if not args.skip_postgres and postgres_available():
-        pg = PgDatabase.create()
-        targets.append(("postgresql", pg.url, pg))
     print(
         f"bench/ingest: {args.events} events per run, {args.per_message} per message, one transaction per message"
     )
-    try:
-        for name, url, _ in targets:
+    with databases(workdir, postgres=not args.skip_postgres) as targets:
+        for name, url in targets:
             migrate.upgrade(url)
             for kind in ("edifact", "dcsa"):
                 rate = ingest_rate(url, kind, args.events, args.per_message, numbers)
@@ -202,10 +180,6 @@ def main() -> None:
             print(
                 query_latency(url, numbers, workdir) + f"  [{name}, {2 * args.events:,} events in the table]"
             )
-    finally:
-        for _, _, pg in targets:
-            if pg is not None:
-                pg.drop()
 
 
 if __name__ == "__main__":

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -96,3 +100,41 @@ def start_hub(
         if time.monotonic() > deadline or server.poll() is not None:
             server.kill()
             raise SystemExit("the hub under test did not start")
+
+
+HUB_SERVER = r"""
+import sys, uvicorn
+sys.path.insert(0, sys.argv[2])
+from hub.app import create_app
+from hub.settings import Settings
+uvicorn.run(create_app(Settings(log_level="WARNING")), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def serve_hub(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """The hub on database ``url`` in one uvicorn worker of its own, without the in-process anchoring worker."""
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": url,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
+        "HUB_ANCHOR_IN_PROCESS": "false",
+    }
+    return start_hub(HUB_SERVER, str(Path(__file__).resolve().parent.parent), env)
+
+
+@contextlib.contextmanager
+def databases(workdir: Path, *, postgres: bool) -> Iterator[list[tuple[str, str]]]:
+    """A fresh SQLite file and, when asked and PostgreSQL answers, a throwaway PostgreSQL database, as
+    (name, url) pairs; the PostgreSQL one is dropped afterwards."""
+    from tests.backends import PgDatabase, postgres_available
+
+    targets = [("sqlite", f"sqlite:///{workdir / 'hub.db'}")]
+    pg = PgDatabase.create() if postgres and postgres_available() else None
+    if pg is not None:
+        targets.append(("postgresql", pg.url))
+    try:
+        yield targets
+    finally:
+        if pg is not None:
+            pg.drop()

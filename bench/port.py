@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sys
 import tempfile
@@ -31,8 +30,7 @@ import stdnum.imo  # noqa: E402
 import stdnum.iso6346  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bench.loadgen import build_request, run, start_hub  # noqa: E402
-from tests.backends import PgDatabase, postgres_available  # noqa: E402
+from bench.loadgen import build_request, databases, run, serve_hub  # noqa: E402
 
 PORT = "CNDLC"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -299,24 +297,8 @@ def populate(url: str, containers: int, events: int) -> dict[str, Any]:
     }
 
 
-SERVER = r"""
-import sys, uvicorn
-sys.path.insert(0, sys.argv[2])
-from hub.app import create_app
-from hub.settings import Settings
-uvicorn.run(create_app(Settings(log_level="WARNING")), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
-"""
-
-
 def measure(url: str, info: dict[str, Any], workdir: Path, seconds: float) -> None:
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": url,
-        "HUB_LOG_LEVEL": "WARNING",
-        "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
-        "HUB_ANCHOR_IN_PROCESS": "false",
-    }
-    server, port = start_hub(SERVER, str(ROOT), env)
+    server, port = serve_hub(url, workdir)
     start, end = (t.isoformat() for t in info["week"])
     queries = {
         "vesselCalls (a week, first 50)": (
@@ -375,21 +357,13 @@ def main() -> None:
     from hub import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-port-"))
-    targets: list[tuple[str, str, PgDatabase | None]] = [("sqlite", f"sqlite:///{workdir / 'hub.db'}", None)]
-    if args.postgres and postgres_available():
-        pg = PgDatabase.create()
-        targets.append(("postgresql", pg.url, pg))
     print(f"bench/port: a yard of {args.containers:,} containers and {args.events:,} events at {PORT}")
-    try:
-        for name, url, _ in targets:
+    with databases(workdir, postgres=args.postgres) as targets:
+        for name, url in targets:
             print(f"[{name}]")
             migrate.upgrade(url)
             info = populate(url, args.containers, args.events)
             measure(url, info, workdir, args.seconds)
-    finally:
-        for _, _, pg in targets:
-            if pg is not None:
-                pg.drop()
 
 
 if __name__ == "__main__":
