@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, MetaData, Numeric, Select, String, and_, event, or_
+from sqlalchemy import JSON, MetaData, Numeric, Select, String, and_, event, insert, or_
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -37,6 +37,28 @@ def keyset_page(query: S, sort: Any, tie: Any, after: tuple[Any, Any] | None, li
     if after is not None:
         query = query.where(or_(sort > after[0], and_(sort == after[0], tie > after[1])))
     return query.order_by(sort, tie).limit(limit)
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``size``: for IN lists and executemany batches of bounded size."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]], size: int = 2000) -> None:
+    """Insert plain rows with core executemany in the session's transaction: several times faster than the
+    ORM's bulk path, for rows that need no identity map."""
+    connection = session.connection()
+    for part in chunks(rows, size):
+        connection.execute(insert(model.__table__), list(part))
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; the hub stores UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:

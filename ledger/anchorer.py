@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from hub.anchors import AnchorBatch, BatchState, ChainContract
 from hub.canonical import leaf_hash
-from hub.db import utcnow
+from hub.db import aware, utcnow
 from hub.outbox import OutboxEntry
 from ledger import merkle
 from ledger.chain import ChainClient, ChainError, ChainRejected, ChainUnavailable
@@ -193,9 +193,7 @@ class Anchorer:
         ).first()
         if oldest is None:
             return False
-        if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        if utcnow() - oldest >= timedelta(seconds=self.settings.max_wait_seconds):
+        if utcnow() - aware(oldest) >= timedelta(seconds=self.settings.max_wait_seconds):
             return True
         # Count in the database, stopping at a full batch, rather than fetching up to a batch of ids each poll.
         pending = (

@@ -509,8 +509,9 @@ def test_a_declaration_from_cross_border_orders_and_its_cancellation(
 def test_the_yard_follows_actual_moves_and_ignores_late_ones(state: Any) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from hub.db import aware
     from hub.port.models import ContainerPosition
-    from hub.port.yard import aware, update_positions
+    from hub.port.yard import update_positions
 
     t = datetime(2026, 11, 1, 8, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, or_, true
+from sqlalchemy import ColumnElement, or_, true
 from sqlmodel import Session, col, select
 
 from adapters.ceb.xml import CebMessage, CebRecord, render
@@ -44,12 +44,11 @@ from hub.commerce.models import (
     InventoryStatus,
     OutboundMessage,
 )
-from hub.db import keyset_page, utcnow
+from hub.db import bulk_insert, chunks, keyset_page, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values, record_change
 
 TOPIC = "commerce"
-_CHUNK = 500
 _TRAF_MODES = {"SEA": "2", "BARGE": "2", "RAIL": "3", "ROAD": "4", "AIR": "5"}
 _FINAL = {InventoryStatus.REJECTED, InventoryStatus.CLEARED, InventoryStatus.RETURNED}
 _SENDERS = {
@@ -174,11 +173,6 @@ def _sender(session: Session, principal: Principal, code: str) -> str:
     return _code_of(session, principal)
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def ingest_message(session: Session, principal: Principal, message: CebMessage) -> CommerceReport:
     """Store a parsed CEB message for the caller (flushes; the edge commits)."""
     if message.code == "CEB311":
@@ -205,7 +199,7 @@ def _year(head: dict[str, Any]) -> int:
 def _used(session: Session, buyers: set[tuple[str, int]]) -> dict[tuple[str, int], Decimal]:
     used: dict[tuple[str, int], Decimal] = {}
     numbers = sorted({b for b, _ in buyers})
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         for row in session.exec(select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(chunk))):
             used[(row.buyer_id_number, row.year)] = row.used
     return used
@@ -277,7 +271,7 @@ def ingest_orders(
     report.duplicates = len(orders) - len(latest)
     existing: dict[tuple[str, str], CommerceOrder] = {}
     keys = list(latest)
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         numbers = [n for _, n in chunk]
         for row in session.exec(select(CommerceOrder).where(col(CommerceOrder.order_no).in_(numbers))):
             existing[(row.ebp_code, row.order_no)] = row
@@ -355,20 +349,13 @@ def ingest_orders(
         }
         rows.append(new)
         outbox.append(outbox_values(ORDER_KIND, new_id, 1, _order_canonical(new), now))
-    _bulk(session, CommerceOrder, rows)
-    _bulk(session, OutboxEntry, outbox)
+    bulk_insert(session, CommerceOrder, rows)
+    bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
     session.flush()
     if rows or report.updated:
         emit(session, TOPIC, {"kind": "orders", "orgIds": [str(principal.org_id)], "count": len(latest)})
     return report
-
-
-def _bulk(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    # Core executemany: these rows need no identity map, and the ORM's bulk path is several times slower.
-    connection = session.connection()
-    for chunk in _chunks(rows, 2000):
-        connection.execute(insert(model.__table__), list(chunk))
 
 
 def _counterparts(
@@ -377,7 +364,7 @@ def _counterparts(
     """The payments (by platform and order number) and waybills (by order number) of these orders."""
     payments: dict[tuple[str, str], dict[str, Any]] = {}
     waybills: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         numbers = [n for _, n in chunk]
         for p in session.exec(select(CommercePayment).where(col(CommercePayment.order_no).in_(numbers))):
             payments[(p.ebp_code, p.order_no)] = p.head
@@ -390,7 +377,7 @@ def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -
     """Run the match again for the orders with these numbers, after a payment or waybill arrived."""
     wanted = sorted(set(numbers))
     orders: list[CommerceOrder] = []
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         orders.extend(session.exec(select(CommerceOrder).where(col(CommerceOrder.order_no).in_(chunk))))
     payments, waybills = _counterparts(session, [(o.ebp_code, o.order_no) for o in orders])
     tolerance = taxes.table().tolerance
@@ -439,7 +426,7 @@ def _ingest_documents(
     report.duplicates = len(records_in) - len(latest)
     first, second = (getattr(model, name) for name in _COLUMNS[code])
     existing: dict[tuple[str, str], Any] = {}
-    for chunk in _chunks(list(latest)):
+    for chunk in chunks(list(latest)):
         for row in session.exec(select(model).where(col(second).in_([k[1] for k in chunk]))):
             existing[(getattr(row, first.key), getattr(row, second.key))] = row
     now = utcnow()
@@ -484,8 +471,8 @@ def _ingest_documents(
         }
         rows.append(row)
         outbox.append(outbox_values(kind, row["id"], 1, canonical(row), now))
-    _bulk(session, model, rows)
-    _bulk(session, OutboxEntry, outbox)
+    bulk_insert(session, model, rows)
+    bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
     session.flush()
     _rematch(session, (str(r.head["orderNo"]) for r in latest.values()), report)
@@ -621,7 +608,7 @@ def apply_inventory_receipts(
     report = CommerceReport(message=source)
     by_cop: dict[str, InventoryList] = {}
     cops = sorted({str(r.get("copNo") or "") for r in receipts})
-    for chunk in _chunks(cops):
+    for chunk in chunks(cops):
         for row in session.exec(select(InventoryList).where(col(InventoryList.cop_no).in_(chunk))):
             by_cop[row.cop_no] = row
     now = utcnow()
@@ -777,7 +764,7 @@ def generate_inventory_lists(
     if declaration.trade_mode not in ("9610", "1210"):
         raise Invalid("tradeMode must be 9610 (direct purchase) or 1210 (bonded)", field="tradeMode")
     orders: list[CommerceOrder] = []
-    for chunk in _chunks(list(dict.fromkeys(order_ids))):
+    for chunk in chunks(list(dict.fromkeys(order_ids))):
         orders.extend(session.exec(select(CommerceOrder).where(col(CommerceOrder.id).in_(chunk))))
     found = {o.id: o for o in orders}
     for index, order_id in enumerate(order_ids):
@@ -788,12 +775,12 @@ def generate_inventory_lists(
             )
     declared = {
         i
-        for chunk in _chunks(list(found))
+        for chunk in chunks(list(found))
         for i in session.exec(select(InventoryList.order_id).where(col(InventoryList.order_id).in_(chunk)))
     }
     waybills = {
         w.order_no: w
-        for chunk in _chunks([o.order_no for o in orders])
+        for chunk in chunks([o.order_no for o in orders])
         for w in session.exec(select(CommerceWaybill).where(col(CommerceWaybill.order_no).in_(chunk)))
     }
     bill_numbers = sorted({w.bill_no for w in waybills.values() if w.bill_no})
@@ -857,7 +844,7 @@ def _draft(
     # spend the same remainder; SQLite serialises writers anyway.
     quotas: dict[tuple[str, int], BuyerQuota] = {}
     buyers = sorted({o.buyer_id_number for o in orders})
-    for chunk in _chunks(buyers):
+    for chunk in chunks(buyers):
         for quota_row in session.exec(
             select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(chunk)).with_for_update()
         ):
@@ -941,15 +928,15 @@ def _draft(
         order.tax, order.limit_status = tax_json(result), result.limit_status.value
     session.add_all(quotas.values())
     session.flush()
-    _bulk(session, InventoryList, created)
-    _bulk(
+    bulk_insert(session, InventoryList, created)
+    bulk_insert(
         session,
         OutboxEntry,
         [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
     )
     by_id = {
         row.id: row
-        for chunk in _chunks([row["id"] for row in created])
+        for chunk in chunks([row["id"] for row in created])
         for row in session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk)))
     }
     return [by_id[row["id"]] for row in created]
@@ -1042,7 +1029,7 @@ def submit_inventory_lists(
     org = session.get(Organisation, principal.org_id)
     assert org is not None
     lists: list[InventoryList] = []
-    for chunk in _chunks(list(dict.fromkeys(inventory_ids))):
+    for chunk in chunks(list(dict.fromkeys(inventory_ids))):
         lists.extend(session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk))))
     found = {i.id: i for i in lists}
     for index, inventory_id in enumerate(inventory_ids):
@@ -1060,7 +1047,7 @@ def submit_inventory_lists(
     ordered = [found[i] for i in dict.fromkeys(inventory_ids)]
     now = utcnow()
     messages: list[OutboundMessage] = []
-    for group in _chunks(ordered, 100):
+    for group in chunks(ordered, 100):
         guid = str(uuid.uuid4()).upper()
         message = CebMessage(
             code="CEB621",
@@ -1086,7 +1073,7 @@ def submit_inventory_lists(
             inventory.updated_at = now
             session.add(inventory)
     session.flush()
-    _bulk(
+    bulk_insert(
         session,
         OutboxEntry,
         [outbox_values(INVENTORY_KIND, i.id, i.version, _inventory_canonical(i), now) for i in ordered],
@@ -1205,7 +1192,7 @@ def get_inventory(
 def order_ids(session: Session, principal: Principal, order_numbers: Sequence[str]) -> list[uuid.UUID]:
     """The ids of the caller's orders with these numbers, in the order given (unknown numbers left out)."""
     found: dict[str, uuid.UUID] = {}
-    for chunk in _chunks(list(order_numbers)):
+    for chunk in chunks(list(order_numbers)):
         query = select(CommerceOrder.order_no, CommerceOrder.id).where(
             CommerceOrder.owner_org_id == principal.org_id, col(CommerceOrder.order_no).in_(chunk)
         )
@@ -1216,7 +1203,7 @@ def order_ids(session: Session, principal: Principal, order_numbers: Sequence[st
 def inventory_of_orders(session: Session, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, InventoryList]:
     """The inventory list of each of these orders, where there is one."""
     found: dict[uuid.UUID, InventoryList] = {}
-    for chunk in _chunks(list(order_ids)):
+    for chunk in chunks(list(order_ids)):
         for row in session.exec(select(InventoryList).where(col(InventoryList.order_id).in_(chunk))):
             found[row.order_id] = row
     return found
@@ -1229,7 +1216,7 @@ def counterparts_of(
     payments: dict[tuple[str, str], CommercePayment] = {}
     waybills: dict[str, CommerceWaybill] = {}
     numbers = [o.order_no for o in orders]
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         for p in session.exec(select(CommercePayment).where(col(CommercePayment.order_no).in_(chunk))):
             payments[(p.ebp_code, p.order_no)] = p
         for w in session.exec(select(CommerceWaybill).where(col(CommerceWaybill.order_no).in_(chunk))):

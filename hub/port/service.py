@@ -31,7 +31,7 @@ from hub import records
 from hub.auth.access import visible_clause
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
-from hub.db import keyset_page, utcnow
+from hub.db import aware, keyset_page, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import emit, record_change
 from hub.port.models import (
@@ -49,7 +49,6 @@ from hub.port.models import (
     PortCall,
     Vessel,
 )
-from hub.port.yard import aware
 from hub.tracking.commands import Classifier, EventCommand, EventType, MessageInfo, ParsedBatch
 
 HOLDS_TOPIC = "port.holds"

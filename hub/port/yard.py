@@ -8,7 +8,6 @@ late change nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, case
@@ -16,17 +15,12 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from hub.db import aware, chunks
 from hub.port.models import ContainerPosition
 
 IN_YARD = frozenset({"GTIN", "DISC"})
 OUT_OF_YARD = frozenset({"GTOT", "LOAD"})
 YARD_MOVES = IN_YARD | OUT_OF_YARD
-_CHUNK = 500
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; the hub stores UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def update_positions(session: Session, events: Iterable[Mapping[str, Any]]) -> int:
@@ -86,6 +80,6 @@ def update_positions(session: Session, events: Iterable[Mapping[str, Any]]) -> i
         where=new.last_event_at >= table.c.last_event_at,
     )
     connection = session.connection()
-    for start in range(0, len(rows), _CHUNK):
-        connection.execute(statement, rows[start : start + _CHUNK])
+    for part in chunks(rows):
+        connection.execute(statement, list(part))
     return len(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,14 +21,13 @@ from sqlmodel import Session, col, select
 from hub import records
 from hub.auth.permissions import Action, Principal
 from hub.canonical import camel, time_text
-from hub.db import keyset_page, utcnow
+from hub.db import bulk_insert, chunks, keyset_page, utcnow
 from hub.errors import NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values
 from hub.tracking.commands import EventCommand, ParsedBatch
 from hub.tracking.models import EVENT_KIND, Container, IngestedMessage, TrackingEvent
 
 TOPIC = "tracking"
-_CHUNK = 500
 # Fields copied from a command onto a row, in the canonical (anchored) form too.
 _FIELDS = (
     "event_type",
@@ -114,18 +113,13 @@ class IngestReport:
         }
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def ensure_containers(
     session: Session, seen: dict[str, tuple[bool, str | None]]
 ) -> tuple[dict[str, uuid.UUID], int]:
     """The ids of these containers, registering the ones the hub has not seen yet; also how many were new."""
     ids: dict[str, uuid.UUID] = {}
     numbers = sorted(seen)
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         for cid, number in session.exec(
             select(Container.id, Container.number).where(col(Container.number).in_(chunk))
         ):
@@ -174,7 +168,7 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
     for event in batch.events:
         latest[event.source_key] = event
     existing: dict[str, TrackingEvent] = {}
-    for chunk in _chunks(list(latest)):
+    for chunk in chunks(list(latest)):
         for row in session.exec(select(TrackingEvent).where(col(TrackingEvent.source_key).in_(chunk))):
             existing[row.source_key] = row
     report.duplicates = len(batch.events) - len(latest)
@@ -220,12 +214,8 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
         if event.equipment_reference:
             changed[event.equipment_reference].append(str(values["id"]))
     _known_vessels(session, rows)
-    # Core executemany, not the ORM's bulk path: several times faster, and these rows need no identity map.
-    connection = session.connection()
-    for chunk in _chunks(rows, 2000):
-        connection.execute(insert(TrackingEvent.__table__), list(chunk))  # type: ignore[attr-defined]
-    for chunk in _chunks(outbox, 2000):
-        connection.execute(insert(OutboxEntry.__table__), list(chunk))  # type: ignore[attr-defined]
+    bulk_insert(session, TrackingEvent, rows)
+    bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
     from hub.tracking.push import queue_deliveries
 

@@ -23,7 +23,7 @@ from hub.api.graphql.common import (
 )
 from hub.api.graphql.context import Info
 from hub.auth.models import OrgType
-from hub.db import utcnow
+from hub.db import aware, utcnow
 from hub.errors import Forbidden, Invalid, NotFound
 from hub.port import service
 from hub.port.models import (
@@ -35,7 +35,6 @@ from hub.port.models import (
 )
 from hub.port.models import Declaration as DeclarationRow
 from hub.port.models import PortCall as PortCallRow
-from hub.port.yard import aware
 
 strawberry.enum(Direction, description="Export or import.")
 strawberry.enum(DeclarationState, description="Where a declaration is with customs.")
