@@ -39,12 +39,30 @@ def _hash_secret(pepper: str, secret: str) -> str:
     return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
-def check_customs_code(code: str, org_type: OrgType) -> str:
-    """A customs registration as CEB messages carry it: an 18-character unified social credit code (check
-    character verified), a 10-character customs code, or, for a customs office, its 4-digit district."""
+def check_uscc(value: str, field: str) -> str:
+    """A unified social credit code with its check character verified (python-stdnum), upper-cased."""
     import stdnum.cn.uscc
     from stdnum.exceptions import ValidationError
 
+    try:
+        return str(stdnum.cn.uscc.validate(value.strip().upper()))
+    except ValidationError as exc:
+        raise Invalid(
+            f"{field}: {value!r} is not a valid unified social credit code ({exc})", field=field
+        ) from exc
+
+
+def customs_code_of(session: Session, principal: Principal, missing: str) -> str:
+    """The caller's organisation's customs code; Forbidden with ``missing`` as the reason when it has none."""
+    org = session.get(Organisation, principal.org_id)
+    if org is None or not org.customs_code:
+        raise Forbidden(missing)
+    return org.customs_code
+
+
+def check_customs_code(code: str, org_type: OrgType) -> str:
+    """A customs registration as CEB messages carry it: an 18-character unified social credit code (check
+    character verified), a 10-character customs code, or, for a customs office, its 4-digit district."""
     clean = code.strip().upper()
     if org_type == OrgType.CUSTOMS:
         if len(clean) != 4 or not clean.isdigit():
@@ -53,12 +71,7 @@ def check_customs_code(code: str, org_type: OrgType) -> str:
             )
         return clean
     if len(clean) == 18:
-        try:
-            return str(stdnum.cn.uscc.validate(clean))
-        except ValidationError as exc:
-            raise Invalid(
-                f"{clean!r} is not a valid unified social credit code ({exc})", field="customsCode"
-            ) from exc
+        return check_uscc(clean, "customsCode")
     if len(clean) == 10 and clean.isalnum():
         return clean
     raise Invalid(

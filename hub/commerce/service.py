@@ -29,6 +29,7 @@ from hub import records
 from hub.auth.access import visible_clause
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
+from hub.auth.service import customs_code_of
 from hub.commerce import match as matching
 from hub.commerce import tax as taxes
 from hub.commerce.models import (
@@ -153,13 +154,12 @@ class CommerceReport:
 
 
 def _code_of(session: Session, principal: Principal) -> str:
-    org = session.get(Organisation, principal.org_id)
-    if org is None or not org.customs_code:
-        raise Forbidden(
-            "your organisation has no customs code on the hub; ask the hub's operator to record it "
-            "before sending customs documents"
-        )
-    return org.customs_code
+    return customs_code_of(
+        session,
+        principal,
+        "your organisation has no customs code on the hub; ask the hub's operator to record it "
+        "before sending customs documents",
+    )
 
 
 def _sender(session: Session, principal: Principal, code: str) -> str:

@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-import stdnum.cn.uscc
 from sqlalchemy import ColumnElement, delete, exists, func, or_, true
 from sqlmodel import Session, col, select
 
@@ -31,6 +30,7 @@ from hub import records
 from hub.auth.access import visible_clause
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
+from hub.auth.service import check_uscc, customs_code_of
 from hub.db import aware, keyset_page, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import emit, record_change
@@ -171,15 +171,6 @@ def missing(row: Declaration) -> list[str]:
     for index, item in enumerate(row.items):
         gaps.extend(f"items[{index}].{name}" for name in ITEM_FIELDS if item.get(name) in (None, ""))
     return gaps
-
-
-def _uscc(value: str, where: str) -> str:
-    try:
-        return str(stdnum.cn.uscc.validate(value.strip().upper()))
-    except Exception as exc:
-        raise Invalid(
-            f"{where}: {value!r} is not a valid unified social credit code ({exc})", field=where
-        ) from exc
 
 
 def _country(value: str, where: str) -> str:
@@ -343,7 +334,7 @@ def create_declaration(session: Session, principal: Principal, draft: Declaratio
         sources={},
     )
     if draft.trader_uscc:
-        row.trader_uscc = _uscc(draft.trader_uscc, "traderUscc")
+        row.trader_uscc = check_uscc(draft.trader_uscc, "traderUscc")
         row.sources["traderUscc"] = "entered"
     if draft.customs_code:
         row.customs_code = _district(draft.customs_code)
@@ -394,7 +385,7 @@ def amend_declaration(
     if patch.customs_code is not None:
         row.customs_code, row.sources["customsCode"] = _district(patch.customs_code), "entered"
     if patch.trader_uscc is not None:
-        row.trader_uscc, row.sources["traderUscc"] = _uscc(patch.trader_uscc, "traderUscc"), "entered"
+        row.trader_uscc, row.sources["traderUscc"] = check_uscc(patch.trader_uscc, "traderUscc"), "entered"
     for name in ("trader_name", "vessel_name", "voyage"):
         value = getattr(patch, name)
         if value is not None:
@@ -459,10 +450,7 @@ def cancel_declaration(session: Session, principal: Principal, declaration_id: u
 
 
 def _customs_code(session: Session, principal: Principal) -> str:
-    org = session.get(Organisation, principal.org_id)
-    if org is None or not org.customs_code:
-        raise Forbidden("your customs office has no district code on the hub")
-    return org.customs_code
+    return customs_code_of(session, principal, "your customs office has no district code on the hub")
 
 
 def visible_declarations(session: Session, principal: Principal) -> ColumnElement[bool]:
