@@ -801,145 +801,121 @@ def generate_inventory_lists(
         for c in session.exec(select(BillContainer).where(col(BillContainer.bill_id).in_(ids))):
             per_bill.setdefault(c.bill_id, []).append(c.number)
         only_container = {k: v[0] for k, v in per_bill.items() if len(v) == 1}
+    # Rows are added as they are drafted; nothing may be flushed half-way while quotas are read.
     with session.no_autoflush:
-        return _draft(
+        table = taxes.table()
+        now = utcnow()
+        # The buyers' quota rows, locked for this transaction (PostgreSQL) so two declarations cannot both
+        # spend the same remainder; SQLite serialises writers anyway.
+        quotas: dict[tuple[str, int], BuyerQuota] = {}
+        buyers = sorted({o.buyer_id_number for o in orders})
+        for part in chunks(buyers):
+            for quota_row in session.exec(
+                select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(part)).with_for_update()
+            ):
+                quotas[(quota_row.buyer_id_number, quota_row.year)] = quota_row
+        created: list[dict[str, Any]] = []
+        for index, order_id in enumerate(order_ids):
+            order = found[order_id]
+            where = f"orderIds[{index}]"
+            if order.id in declared:
+                raise Conflict(
+                    f"{where}: order {order.order_no} is already on an inventory list", field=where
+                )
+            if order.match_status != matching.MatchStatus.MATCHED.value:
+                reasons = "; ".join(p["message"] for p in order.match_problems[:3])
+                raise Conflict(
+                    f"{where}: order {order.order_no} is {order.match_status}, not MATCHED ({reasons})",
+                    field=where,
+                )
+            waybill = waybills[order.order_no]
+            missing_hs = [str(line.get("gnum")) for line in order.lines if not line.get("hsCode")]
+            if missing_hs:
+                raise Invalid(
+                    f"{where}: order {order.order_no} line(s) {', '.join(missing_hs)} have no 10-digit HS code "
+                    "(hsCode), which the inventory list declares as gcode",
+                    field=where,
+                )
+            buyer, year = order.buyer_id_number, _year(order.head)
+            quota = quotas.get((buyer, year))
+            if quota is None:
+                quota = quotas[(buyer, year)] = BuyerQuota(buyer_id_number=buyer, year=year, used=Decimal(0))
+            insured = Decimal(str(waybill.head.get("insuredFee") or 0))
+            result = taxes.compute(
+                _tax_lines(order.lines),
+                goods_value=Decimal(str(order.head["goodsValue"])),
+                freight=Decimal(str(order.head.get("freight") or 0)),
+                insured_fee=insured,
+                annual_used=quota.used,
+                rates=table,
+            )
+            if not result.limit_status.clears_as_retail:
+                raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
+            quota.used = result.annual_used_after
+            quota.updated_at = now
+            bill = bills.get(waybill.bill_no or "")
+            first_leg = first_legs.get(bill.id) if bill else None
+            traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
+            if not traf_mode:
+                raise Invalid(
+                    f"{where}: give trafMode: the waybill names no through bill on the hub to take it from",
+                    field="trafMode",
+                )
+            head = _inventory_head(
+                order,
+                waybill,
+                org,
+                agent_code,
+                customs_code,
+                port_code,
+                declaration,
+                traf_mode,
+                first_leg,
+                now,
+            )
+            lines = [_inventory_line(line) for line in order.lines]
+            # Plain rows and one statement: building ORM objects costs more than everything else here.
+            created.append(
+                {
+                    "id": uuid.uuid4(),
+                    "owner_org_id": principal.org_id,
+                    "order_id": order.id,
+                    "waybill_id": waybill.id,
+                    "bill_id": bill.id if bill else None,
+                    "container_number": waybill.container_number
+                    or (only_container.get(bill.id) if bill else None),
+                    "cop_no": head["copNo"],
+                    "ebp_code": order.ebp_code,
+                    "customs_code": customs_code,
+                    "status": InventoryStatus.DRAFT,
+                    "pre_no": None,
+                    "invt_no": None,
+                    "head": jsonable(head),
+                    "lines": [jsonable(line) for line in lines],
+                    "receipts": [],
+                    "message_id": None,
+                    "quota_year": year,
+                    "quota_amount": result.customs_value,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            order.tax, order.limit_status = tax_json(result), result.limit_status.value
+        session.add_all(quotas.values())
+        session.flush()
+        bulk_insert(session, InventoryList, created)
+        bulk_insert(
             session,
-            principal,
-            orders,
-            found,
-            order_ids,
-            declared,
-            waybills,
-            bills,
-            first_legs,
-            only_container,
-            org,
-            agent_code,
-            customs_code,
-            port_code,
-            declaration,
+            OutboxEntry,
+            [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
         )
-
-
-def _draft(
-    session: Session,
-    principal: Principal,
-    orders: list[CommerceOrder],
-    found: dict[uuid.UUID, CommerceOrder],
-    order_ids: Sequence[uuid.UUID],
-    declared: set[uuid.UUID],
-    waybills: dict[str, CommerceWaybill],
-    bills: dict[str, Any],
-    first_legs: dict[uuid.UUID, Any],
-    only_container: dict[uuid.UUID, str],
-    org: Organisation,
-    agent_code: str,
-    customs_code: str,
-    port_code: str,
-    declaration: Declaration,
-) -> list[InventoryList]:
-    table = taxes.table()
-    now = utcnow()
-    # The buyers' quota rows, locked for this transaction (PostgreSQL) so two declarations cannot both
-    # spend the same remainder; SQLite serialises writers anyway.
-    quotas: dict[tuple[str, int], BuyerQuota] = {}
-    buyers = sorted({o.buyer_id_number for o in orders})
-    for chunk in chunks(buyers):
-        for quota_row in session.exec(
-            select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(chunk)).with_for_update()
-        ):
-            quotas[(quota_row.buyer_id_number, quota_row.year)] = quota_row
-    created: list[dict[str, Any]] = []
-    for index, order_id in enumerate(order_ids):
-        order = found[order_id]
-        where = f"orderIds[{index}]"
-        if order.id in declared:
-            raise Conflict(f"{where}: order {order.order_no} is already on an inventory list", field=where)
-        if order.match_status != matching.MatchStatus.MATCHED.value:
-            reasons = "; ".join(p["message"] for p in order.match_problems[:3])
-            raise Conflict(
-                f"{where}: order {order.order_no} is {order.match_status}, not MATCHED ({reasons})",
-                field=where,
-            )
-        waybill = waybills[order.order_no]
-        missing_hs = [str(line.get("gnum")) for line in order.lines if not line.get("hsCode")]
-        if missing_hs:
-            raise Invalid(
-                f"{where}: order {order.order_no} line(s) {', '.join(missing_hs)} have no 10-digit HS code "
-                "(hsCode), which the inventory list declares as gcode",
-                field=where,
-            )
-        buyer, year = order.buyer_id_number, _year(order.head)
-        quota = quotas.get((buyer, year))
-        if quota is None:
-            quota = quotas[(buyer, year)] = BuyerQuota(buyer_id_number=buyer, year=year, used=Decimal(0))
-        insured = Decimal(str(waybill.head.get("insuredFee") or 0))
-        result = taxes.compute(
-            _tax_lines(order.lines),
-            goods_value=Decimal(str(order.head["goodsValue"])),
-            freight=Decimal(str(order.head.get("freight") or 0)),
-            insured_fee=insured,
-            annual_used=quota.used,
-            rates=table,
-        )
-        if not result.limit_status.clears_as_retail:
-            raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
-        quota.used = result.annual_used_after
-        quota.updated_at = now
-        bill = bills.get(waybill.bill_no or "")
-        first_leg = first_legs.get(bill.id) if bill else None
-        traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
-        if not traf_mode:
-            raise Invalid(
-                f"{where}: give trafMode: the waybill names no through bill on the hub to take it from",
-                field="trafMode",
-            )
-        head = _inventory_head(
-            order, waybill, org, agent_code, customs_code, port_code, declaration, traf_mode, first_leg, now
-        )
-        lines = [_inventory_line(line) for line in order.lines]
-        # Plain rows and one statement: building ORM objects costs more than everything else here.
-        created.append(
-            {
-                "id": uuid.uuid4(),
-                "owner_org_id": principal.org_id,
-                "order_id": order.id,
-                "waybill_id": waybill.id,
-                "bill_id": bill.id if bill else None,
-                "container_number": waybill.container_number
-                or (only_container.get(bill.id) if bill else None),
-                "cop_no": head["copNo"],
-                "ebp_code": order.ebp_code,
-                "customs_code": customs_code,
-                "status": InventoryStatus.DRAFT,
-                "pre_no": None,
-                "invt_no": None,
-                "head": jsonable(head),
-                "lines": [jsonable(line) for line in lines],
-                "receipts": [],
-                "message_id": None,
-                "quota_year": year,
-                "quota_amount": result.customs_value,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        order.tax, order.limit_status = tax_json(result), result.limit_status.value
-    session.add_all(quotas.values())
-    session.flush()
-    bulk_insert(session, InventoryList, created)
-    bulk_insert(
-        session,
-        OutboxEntry,
-        [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
-    )
-    by_id = {
-        row.id: row
-        for chunk in chunks([row["id"] for row in created])
-        for row in session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk)))
-    }
-    return [by_id[row["id"]] for row in created]
+        by_id = {
+            row.id: row
+            for chunk in chunks([row["id"] for row in created])
+            for row in session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk)))
+        }
+        return [by_id[row["id"]] for row in created]
 
 
 def _inventory_head(
@@ -1224,11 +1200,11 @@ def counterparts_of(
     return payments, waybills
 
 
-def message_xml(session: Session, principal: Principal, inventory: InventoryList) -> str | None:
-    """The signed CEB621 message an inventory list went out in (the caller may already read the list)."""
-    if inventory.message_id is None:
+def message_xml(session: Session, message_id: uuid.UUID | None) -> str | None:
+    """The signed CEB621 message an inventory list went out in (for a caller who may read the list)."""
+    if message_id is None:
         return None
-    message = session.get(OutboundMessage, inventory.message_id)
+    message = session.get(OutboundMessage, message_id)
     return None if message is None else message.xml
 
 

@@ -184,9 +184,8 @@ class InventoryList:
 
     @strawberry.field(description="The signed CEB621 message it was submitted in (null while a draft).")
     def submitted_xml(self, info: Info) -> str | None:
-        ctx = info.context
-        row = service.get_inventory(ctx.session, ctx.principal, inventory_id=uuid.UUID(self.id))
-        return service.message_xml(ctx.session, ctx.principal, row)
+        # The list itself was read under the caller's visibility; its message goes with it.
+        return service.message_xml(info.context.session, self.message_id)
 
     @staticmethod
     def of(row: InventoryRow) -> InventoryList:
