@@ -1088,6 +1088,13 @@ def holds_of_declaration(
     return [(row, declaration.reference) for row in rows]
 
 
+def vessel_names(session: Session, imos: set[str]) -> dict[str, str | None]:
+    """The registered name of each of these vessels."""
+    if not imos:
+        return {}
+    return {v.imo: v.name for v in session.exec(select(Vessel).where(col(Vessel.imo).in_(sorted(imos))))}
+
+
 def get_call(session: Session, principal: Principal, call_id: uuid.UUID) -> PortCall:
     principal.require(Action.READ_RECORDS)
     call = session.get(PortCall, call_id)

@@ -16,6 +16,7 @@ from hub.api.graphql.common import (
     PageInfo,
     UserError,
     decode_cursor,
+    encode_cursor,
     page_of,
     page_size,
     parse_id,
@@ -311,18 +312,7 @@ def _yard_page(rows: list[ContainerPosition], limit: int) -> YardConnection:
 
 
 def _calls(info: Info, rows: list[PortCallRow]) -> list[PortCall]:
-    from hub.port.models import Vessel
-
-    names = {}
-    if rows:
-        from sqlmodel import col, select
-
-        names = {
-            v.imo: v.name
-            for v in info.context.session.exec(
-                select(Vessel).where(col(Vessel.imo).in_({r.vessel_imo for r in rows}))
-            )
-        }
+    names = service.vessel_names(info.context.session, {r.vessel_imo for r in rows})
     return [PortCall.of(r, names.get(r.vessel_imo)) for r in rows]
 
 
@@ -387,8 +377,6 @@ class PortQuery:
         last = page[-1] if page else None
         cursor = None
         if last is not None:
-            from hub.api.graphql.common import encode_cursor
-
             cursor = encode_cursor(aware(last.ata or last.eta or last.created_at), last.id)
         return PortCallConnection(
             nodes=_calls(info, page), page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=cursor)
@@ -410,8 +398,6 @@ class PortQuery:
         )
         page = rows[:limit]
         now = utcnow()
-        from hub.api.graphql.common import encode_cursor
-
         return HoldConnection(
             nodes=[_hold(h, d.reference, now) for h, d in page],
             page_info=PageInfo(
