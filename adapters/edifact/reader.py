@@ -25,6 +25,7 @@ from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser
 from pydifact.segments import Segment
 
+from adapters.edifact import syntax
 from hub.errors import Invalid
 from hub.tracking.commands import Classifier, EventCommand, EventType, Flag, MessageInfo, ParsedBatch, Seal
 
@@ -92,12 +93,15 @@ def _decode(data: bytes) -> str:
 
 
 def _segments(text: str) -> list[_Seg]:
+    plain = syntax.split(text)
+    if plain is not None:
+        return [_Seg(i + 1, tag, elements) for i, (tag, elements) in enumerate(plain)]
     try:
         with warnings.catch_warnings():
             # pydifact warns that it has no service-segment definitions; we check UNB/UNH/UNT/UNZ ourselves.
             warnings.simplefilter("ignore")
             parsed: list[Segment] = list(Parser().parse(text))
-    except EDISyntaxError as exc:
+    except (EDISyntaxError, ValueError, IndexError) as exc:  # pydifact raises all three
         complete = len(re.findall(r"(?<!\?)'", text))
         raise Invalid(
             f"after segment {complete}: the interchange is not well-formed EDIFACT ({exc}); "
