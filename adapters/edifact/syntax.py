@@ -15,7 +15,7 @@ fixture and on generated interchanges.
 
 from __future__ import annotations
 
-from pydifact.control import Characters
+from pydifact.control.characters import Characters
 
 Element = str | list[str]
 # Stand-ins for released service characters while splitting: private-use code points that no
@@ -34,7 +34,7 @@ def split(text: str) -> list[tuple[str, list[Element]]] | None:
     elif "'UNA" in text:
         return None  # pydifact takes a UNA found later as the start of the interchange
     else:
-        chars = Characters()
+        chars = Characters.from_str(":+,? '")  # pydifact's defaults, those of ISO 9735
     if any(c in text for c in _HELD):
         return None
     component, data, release, terminator = (
