@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 try:  # safe-pysha3 (installed with eth-tester) is about twice as fast as pycryptodome
     from sha3 import keccak_256 as _keccak_256
 
@@ -88,11 +90,20 @@ def _check(value: Any) -> None:
 
 
 def canonical_json(value: Any) -> bytes:
-    """The canonical bytes of a JSON value (see the module docstring)."""
+    """The canonical bytes of a JSON value (see the module docstring).
+
+    orjson writes them about four times faster than the standard library and, for the values ``_check``
+    lets through, byte for byte the same (keys sorted by code point, which is UTF-8 byte order; the same
+    escapes; no white space): ``tests/test_merkle_canonical.py`` holds the two together on generated
+    values. orjson refuses integers beyond 64 bits and strings with lone surrogates: those go to the
+    standard library, which renders the first and refuses the second when encoding."""
     _check(value)
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_refuse
-    ).encode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_refuse)
+    except orjson.JSONEncodeError:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_refuse
+        ).encode()
 
 
 def envelope(kind: str, record_id: uuid.UUID | str, version: int, record: dict[str, Any]) -> dict[str, Any]:

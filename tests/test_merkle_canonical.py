@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.canonical import canonical_json, envelope, keccak, leaf_hash, record_hash
 from ledger import merkle
@@ -72,3 +75,28 @@ def test_committed_contract_artifacts_match_a_fresh_build() -> None:
         [sys.executable, "-m", "ledger.build", "--check"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_JSON)
+def test_canonical_bytes_are_the_standard_librarys(value: object) -> None:
+    # The fast encoder must not change a single byte of what was, and will be, hashed.
+    try:
+        expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 form, refused either way
+        with pytest.raises((UnicodeEncodeError, TypeError)):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+def test_a_lone_surrogate_has_no_canonical_form() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        canonical_json({"name": "\ud800"})
