@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, MetaData, Numeric, Select, String, and_, event, insert, or_
+from sqlalchemy import JSON, MetaData, Numeric, Select, String, Table, and_, event, insert, or_
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -49,11 +50,61 @@ def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
 
 
 def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]], size: int = 2000) -> None:
-    """Insert plain rows with core executemany in the session's transaction: several times faster than the
-    ORM's bulk path, for rows that need no identity map."""
+    """Insert plain rows (every row with the same keys) in the session's transaction, for rows that need
+    no identity map and no defaults computed by SQLAlchemy."""
+    execute_many(session, _insert_into(model.__table__), model.__table__, rows, size)
+
+
+@lru_cache(maxsize=128)
+def _insert_into(table: Table) -> Any:
+    return insert(table)
+
+
+def execute_many(
+    session: Session, statement: Any, table: Table, rows: Sequence[dict[str, Any]], size: int = 2000
+) -> None:
+    """Run ``statement`` (an INSERT or upsert whose parameters are ``table``'s columns) once per row.
+
+    The statement is compiled once per statement, dialect and column list, and each value goes through
+    its column type's own bind processor, as SQLAlchemy would send it; the rows then go to the driver's
+    executemany directly. SQLAlchemy's executemany spends about 25 µs per 37-column row building and
+    processing parameter dictionaries, more than SQLite takes to store the row. Callers keep
+    ``statement`` in a cache of their own, so that its compiled form is found again."""
+    if not rows:
+        return
     connection = session.connection()
+    names = tuple(rows[0])
+    sql, order, processors = _plan(statement, table, connection.dialect, names)
     for part in chunks(rows, size):
-        connection.execute(insert(model.__table__), list(part))
+        values = [[row[name] for name in names] for row in part]
+        for index, process in processors:
+            for row_values in values:
+                value = row_values[index]
+                if value is not None:
+                    row_values[index] = process(value)
+        if order is None:
+            params: list[Any] = [dict(zip(names, row_values, strict=True)) for row_values in values]
+        else:
+            params = [tuple(row_values[i] for i in order) for row_values in values]
+        connection.exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=256)
+def _plan(
+    statement: Any, table: Table, dialect: Dialect, names: tuple[str, ...]
+) -> tuple[str, tuple[int, ...] | None, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+    """The SQL text for these columns, the order of positional parameters (``None`` for named ones) and
+    the bind processors that apply."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    processors = []
+    for index, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((index, process))
+    order = None
+    if compiled.positional:
+        order = tuple(names.index(key) for key in compiled.positiontup or ())
+    return compiled.string, order, tuple(processors)
 
 
 def aware(value: datetime) -> datetime:

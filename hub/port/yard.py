@@ -8,6 +8,7 @@ late change nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, case
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from hub.db import aware, chunks
+from hub.db import aware, execute_many
 from hub.port.models import ContainerPosition
 
 IN_YARD = frozenset({"GTIN", "DISC"})
@@ -56,10 +57,17 @@ def update_positions(session: Session, events: Iterable[Mapping[str, Any]]) -> i
         for number, event in latest.items()
     ]
     table = ContainerPosition.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
+    execute_many(session, _upsert(session.get_bind().dialect.name), table, rows)
+    return len(rows)
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Any:
+    """Insert a position, or move it when the event is not older than the one that put it there."""
+    table = ContainerPosition.__table__  # type: ignore[attr-defined]
     statement = (postgres_insert if dialect == "postgresql" else sqlite_insert)(table)
     new = statement.excluded
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[table.c.container_number],
         set_={
             "un_location_code": new.un_location_code,
@@ -79,7 +87,3 @@ def update_positions(session: Session, events: Iterable[Mapping[str, Any]]) -> i
         },
         where=new.last_event_at >= table.c.last_event_at,
     )
-    connection = session.connection()
-    for part in chunks(rows):
-        connection.execute(statement, list(part))
-    return len(rows)
