@@ -45,7 +45,7 @@ from hub.commerce.models import (
     InventoryStatus,
     OutboundMessage,
 )
-from hub.db import bulk_insert, chunks, keyset_page, utcnow
+from hub.db import bulk_insert, chunks, keyset_page, new_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values, record_change
 
@@ -331,9 +331,9 @@ def ingest_orders(
             outbox.append(outbox_values(ORDER_KIND, old.id, old.version, _order_canonical(old), now))
             report.updated += 1
             continue
-        new_id = uuid.uuid4()
+        order_id = new_id()
         new: dict[str, Any] = {
-            "id": new_id,
+            "id": order_id,
             "owner_org_id": principal.org_id,
             "ebp_code": key[0],
             "ebc_code": str(head["ebcCode"]),
@@ -348,7 +348,7 @@ def ingest_orders(
             **values,
         }
         rows.append(new)
-        outbox.append(outbox_values(ORDER_KIND, new_id, 1, _order_canonical(new), now))
+        outbox.append(outbox_values(ORDER_KIND, order_id, 1, _order_canonical(new), now))
     bulk_insert(session, CommerceOrder, rows)
     bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
@@ -459,7 +459,7 @@ def _ingest_documents(
             report.updated += 1
             continue
         row = {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "owner_org_id": principal.org_id,
             first.key: key[0],
             second.key: key[1],
@@ -877,7 +877,7 @@ def generate_inventory_lists(
             # Plain rows and one statement: building ORM objects costs more than everything else here.
             created.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "owner_org_id": principal.org_id,
                     "order_id": order.id,
                     "waybill_id": waybill.id,

@@ -433,7 +433,7 @@ def verify(
     from hub.commerce.models import CommerceOrder, InventoryList
     from hub.documents.models import TradeDocument
     from hub.port.models import Declaration, DeclarationState
-    from hub.tracking.models import TrackingEvent
+    from hub.tracking.models import Container, TrackingEvent
 
     row = get(session, principal, receivable_id)
     chain = _ledger(ledger)
@@ -468,7 +468,9 @@ def verify(
             session.exec(
                 select(TrackingEvent)
                 .where(
-                    col(TrackingEvent.equipment_reference).in_(numbers),
+                    col(TrackingEvent.container_id).in_(
+                        select(Container.id).where(col(Container.number).in_(numbers))
+                    ),
                     TrackingEvent.classifier == "ACT",
                     col(TrackingEvent.type_code).in_(sorted(_MOVED)),
                 )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hub.db import new_id, utcnow
@@ -35,7 +35,28 @@ class TrackingEvent(SQLModel, table=True):
         Index("ix_tracking_event_container_time", "container_id", "event_datetime"),
         Index("ix_tracking_event_owner_created", "owner_org_id", "created_at", "id"),
         Index("ix_tracking_event_created", "created_at", "id"),
-        Index("ix_tracking_event_vessel_port", "vessel_imo", "un_location_code", "event_datetime"),
+        # Partial: most terminal events name no vessel, booking or bill, and an index entry for NULL costs
+        # every insert and serves no query (an equality filter on the column implies IS NOT NULL).
+        Index(
+            "ix_tracking_event_vessel_port",
+            "vessel_imo",
+            "un_location_code",
+            "event_datetime",
+            sqlite_where=text("vessel_imo IS NOT NULL"),
+            postgresql_where=text("vessel_imo IS NOT NULL"),
+        ),
+        Index(
+            "ix_tracking_event_booking_reference",
+            "booking_reference",
+            sqlite_where=text("booking_reference IS NOT NULL"),
+            postgresql_where=text("booking_reference IS NOT NULL"),
+        ),
+        Index(
+            "ix_tracking_event_transport_document_reference",
+            "transport_document_reference",
+            sqlite_where=text("transport_document_reference IS NOT NULL"),
+            postgresql_where=text("transport_document_reference IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -43,14 +64,15 @@ class TrackingEvent(SQLModel, table=True):
     source_key: str = Field(sa_column=Column(String(600), nullable=False))
     source_format: str = Field(max_length=10)  # EDIFACT, DCSA, HUB
     message_type: str = Field(max_length=20)
-    event_type: str = Field(max_length=10, index=True)
+    event_type: str = Field(max_length=10)
     classifier: str = Field(max_length=3)
     type_code: str = Field(max_length=4)
     event_datetime: datetime
     event_created_datetime: datetime = Field(default_factory=utcnow)
     source_updated_datetime: datetime | None = None
     container_id: uuid.UUID | None = Field(default=None, foreign_key="container.id")
-    equipment_reference: str | None = Field(default=None, max_length=11, index=True)
+    # Queries by container number go through container_id (every numbered event has one).
+    equipment_reference: str | None = Field(default=None, max_length=11)
     iso_equipment_code: str | None = Field(default=None, max_length=4)
     empty_indicator: str | None = Field(default=None, max_length=5)
     movement_type: str | None = Field(default=None, max_length=15)
@@ -68,8 +90,8 @@ class TrackingEvent(SQLModel, table=True):
     export_voyage: str | None = Field(default=None, max_length=50)
     import_voyage: str | None = Field(default=None, max_length=50)
     vehicle_reference: str | None = Field(default=None, max_length=50)
-    booking_reference: str | None = Field(default=None, max_length=100, index=True)
-    transport_document_reference: str | None = Field(default=None, max_length=100, index=True)
+    booking_reference: str | None = Field(default=None, max_length=100)
+    transport_document_reference: str | None = Field(default=None, max_length=100)
     document_type_code: str | None = Field(default=None, max_length=3)
     seals: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -249,7 +249,7 @@ def queue_deliveries(session: Session, events: Sequence[dict[str, Any]]) -> int:
     now = utcnow()
     rows = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "subscription_id": sub.id,
             "event_id": event["id"],
             "state": "PENDING",

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from hub import records
 from hub.auth.permissions import Action, Principal
 from hub.canonical import camel, time_text
-from hub.db import bulk_insert, chunks, keyset_page, utcnow
+from hub.db import bulk_insert, chunks, keyset_page, new_id, utcnow
 from hub.errors import NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values
 from hub.tracking.commands import EventCommand, ParsedBatch
@@ -128,7 +128,7 @@ def ensure_containers(
     if missing:
         rows = []
         for number in missing:
-            ids[number] = uuid.uuid4()
+            ids[number] = new_id()
             valid, size_type = seen[number]
             rows.append(
                 {
@@ -274,7 +274,7 @@ def _values(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(event, name) for name in _FIELDS}
     values.update(
-        id=uuid.uuid4(),
+        id=new_id(),
         owner_org_id=owner,
         source_key=event.source_key[:600],
         source_format=source_format,
@@ -394,8 +394,9 @@ def list_events(
     conditions: list[Any] = []
     if flt.container_id is not None:
         conditions.append(TrackingEvent.container_id == flt.container_id)
-    if flt.equipment_reference:
-        conditions.append(TrackingEvent.equipment_reference == flt.equipment_reference)
+    if flt.equipment_reference:  # through the container (its index), not the number on the event
+        number = select(Container.id).where(Container.number == flt.equipment_reference).scalar_subquery()
+        conditions.append(TrackingEvent.container_id == number)
     for name, values in (
         ("event_type", flt.event_types),
         ("classifier", flt.classifiers),
