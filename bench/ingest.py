@@ -3,7 +3,9 @@ into SQLite and PostgreSQL, and the latency of the tracking query under load.
 
     .venv/bin/python bench/ingest.py [--events 100000] [--per-message 2000] [--skip-postgres]
 
-Messages are generated here (CODECO gate-ins and DCSA 3.0 equipment events with valid ISO 6346 numbers,
+Each run goes through ``hub.tracking.pipeline`` (what ``hub ingest`` does with many files): once parsed and
+written in one process, as a REST request is, and once with worker processes parsing and preparing while
+one process writes. Messages are generated here (CODECO gate-ins and DCSA 3.0 equipment events with valid ISO 6346 numbers,
 spread over 5,000 containers); the tracking query is GraphQL ``container(number) { status, events }``
 for random containers, from 8 connections for 8 s against one uvicorn worker.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import tempfile
@@ -84,15 +87,14 @@ def dcsa(n: int, numbers: list[str], index: int) -> bytes:
     return json.dumps({"events": events}).encode()
 
 
-def ingest_rate(url: str, kind: str, total: int, per_message: int, numbers: list[str]) -> float:
-    """Events/s for ``total`` events in messages of ``per_message``."""
-    from adapters import dcsa as dcsa_adapter
-    from adapters import edifact
+def ingest_rate(url: str, kind: str, total: int, per_message: int, numbers: list[str], jobs: int) -> float:
+    """Events/s for ``total`` events in messages of ``per_message``, through ``hub.tracking.pipeline`` with
+    ``jobs`` worker processes (0: parsed and written in this process, as one REST request is)."""
     from hub.auth import service as auth
     from hub.auth.models import KeyRole, OrgType
     from hub.auth.permissions import Principal
     from hub.db import make_engine, session_scope
-    from hub.tracking import service
+    from hub.tracking import pipeline
 
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -100,15 +102,14 @@ def ingest_rate(url: str, kind: str, total: int, per_message: int, numbers: list
     principal = Principal(org.id, org.name, org.type, KeyRole.OPERATOR, org.id)
     offset = random.randint(0, 10**6)
     bodies = [
-        (codeco if kind == "edifact" else dcsa)(per_message, numbers, offset + i)
+        (f"m{i}", (codeco if kind == "edifact" else dcsa)(per_message, numbers, offset + i))
         for i in range(total // per_message)
     ]
     started = time.perf_counter()
     stored = 0
-    for body in bodies:
-        batch = edifact.parse(body) if kind == "edifact" else dcsa_adapter.parse(body, scope=str(org.id))
-        with session_scope(engine) as session:
-            stored += service.ingest(session, principal, batch).stored
+    for outcome in pipeline.run(engine, principal, bodies, jobs=jobs):
+        assert outcome.report is not None, outcome.refused
+        stored += outcome.report.stored
     elapsed = time.perf_counter() - started
     engine.dispose()
     assert stored == len(bodies) * per_message, stored
@@ -161,6 +162,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--per-message", type=int, default=2_000)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="worker processes that parse while the writer writes (default: one per spare core)",
+    )
     args = parser.parse_args()
     from hub import migrate
 
@@ -172,11 +179,12 @@ def main() -> None:
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)
+            target = "20,000" if name == "sqlite" else "10,000"
             for kind in ("edifact", "dcsa"):
-                rate = ingest_rate(url, kind, args.events, args.per_message, numbers)
-                print(
-                    f"{name:<10} {kind:<8} {rate:10,.0f} events/s  (target: {'20,000' if name == 'sqlite' else '10,000'})"
-                )
+                for jobs in (0, args.jobs):
+                    rate = ingest_rate(url, kind, args.events, args.per_message, numbers, jobs)
+                    how = "one process" if jobs == 0 else f"{jobs} parsing + 1 writing"
+                    print(f"{name:<10} {kind:<8} {rate:10,.0f} events/s  {how:<24} (target: {target})")
             print(
                 query_latency(url, numbers, workdir) + f"  [{name}, {2 * args.events:,} events in the table]"
             )

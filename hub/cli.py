@@ -252,35 +252,32 @@ def export(
         print(text, end="")
 
 
-def detect_format(data: bytes) -> str:
-    """EDIFACT, DCSA (JSON), CEB (XML) or unknown, from the first bytes of a file."""
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:3]
-    if head.startswith((b"UNA", b"UNB")):
-        return "edifact"
-    if head[:1] in (b"{", b"["):
-        return "dcsa"
-    if head[:1] == b"<":
-        return "ceb"
-    return "unknown"
-
-
 @app.command()
 def ingest(
     files: Annotated[
         list[str], typer.Argument(help="EDIFACT interchanges, DCSA event JSON or CEB XML messages.")
     ],
     org: Annotated[str, typer.Option("--org", help="The organisation that sends them.")],
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            help="Worker processes that parse while this one writes (default: one per spare core when "
+            "there are several files; 0 parses here).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest message files for an organisation, each file whole or not at all, with a progress bar."""
+    import os
     from pathlib import Path
 
     from rich.progress import Progress
 
-    from adapters import ceb, dcsa, edifact
+    from adapters import ceb
     from hub.auth.models import KeyRole
     from hub.auth.permissions import Principal
     from hub.commerce import service as commerce
-    from hub.tracking import service as tracking
+    from hub.tracking import pipeline
 
     settings = _settings()
     engine = make_engine(settings.database_url)
@@ -292,29 +289,27 @@ def ingest(
     principal = Principal(
         organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
     )
+    if jobs is None:
+        jobs = 0 if len(files) < 2 else max(0, min(4, (os.cpu_count() or 1) - 1))
     totals = {"stored": 0, "duplicates": 0, "updated": 0, "failed": 0}
     with Progress(console=err) as progress:
         task = progress.add_task("ingesting", total=len(files))
-        for name in files:
-            data = Path(name).read_bytes()
-            kind = detect_format(data)
+        outcomes = pipeline.run(
+            engine, principal, ((name, Path(name).read_bytes()) for name in files), jobs=jobs
+        )
+        for outcome in outcomes:
+            name, kind = outcome.name, outcome.kind
             try:
-                if kind == "unknown":
-                    raise HubError(f"{name}: neither EDIFACT (UNA/UNB), DCSA JSON nor CEB XML")
-                if kind == "ceb":
-                    message = ceb.parse(data)
+                if outcome.refused is not None:
+                    raise HubError(outcome.refused)
+                if outcome.report is None:  # CEB XML: the commerce service's
+                    message = ceb.parse(Path(name).read_bytes())
                     with session_scope(engine) as session:
                         report = commerce.ingest_message(session, principal, message).as_json()
                     report["flagged"] = []
                     kind = message.code
                 else:
-                    batch = (
-                        edifact.parse(data)
-                        if kind == "edifact"
-                        else dcsa.parse(data, scope=str(organisation.id))
-                    )
-                    with session_scope(engine) as session:
-                        report = tracking.ingest(session, principal, batch).as_json()
+                    report = outcome.report.as_json()
                 for key in ("stored", "duplicates", "updated"):
                     totals[key] += report[key]
                 progress.console.print(

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 # Constraint names that alembic can diff and drop on both SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -77,17 +79,25 @@ def execute_many(
     connection = session.connection()
     names = tuple(rows[0])
     sql, order, processors = _plan(statement, table, connection.dialect, names)
+    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     for part in chunks(rows, size):
-        values = [[row[name] for name in names] for row in part]
+        # Column by column: zip and map run in C, and each processor is looked up once per column.
+        columns: list[Any] = list(zip(*map(pick, part), strict=True))
         for index, process in processors:
-            for row_values in values:
-                value = row_values[index]
-                if value is not None:
-                    row_values[index] = process(value)
+            if process is sqlite_time:  # most times in a batch are the same "now"
+                memo: dict[datetime, str] = {}
+                columns[index] = [
+                    None if value is None else memo.get(value) or memo.setdefault(value, sqlite_time(value))
+                    for value in columns[index]
+                ]
+            else:
+                columns[index] = [None if value is None else process(value) for value in columns[index]]
         if order is None:
-            params: list[Any] = [dict(zip(names, row_values, strict=True)) for row_values in values]
+            params: list[Any] = [
+                dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)
+            ]
         else:
-            params = [tuple(row_values[i] for i in order) for row_values in values]
+            params = list(zip(*(columns[i] for i in order), strict=True))
         connection.exec_driver_sql(sql, params)
 
 
@@ -100,13 +110,35 @@ def _plan(
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
     processors = []
     for index, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        column_type = table.c[name].type
+        process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
+            process = sqlite_time
+        elif process is not None and isinstance(column_type, JSON):
+            process = _empty_list_first(process)
         if process is not None:
             processors.append((index, process))
     order = None
     if compiled.positional:
         order = tuple(names.index(key) for key in compiled.positiontup or ())
     return compiled.string, order, tuple(processors)
+
+
+def _empty_list_first(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON processor that answers the commonest value (an empty list: no seals, no flags) at once."""
+    empty = process([])
+    return lambda value: empty if value == [] else process(value)
+
+
+def sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy stores on SQLite for an aware datetime column (UTC, no zone, microseconds),
+    made by ``isoformat`` in C: a quarter of the time of the two processors it replaces, and the same
+    text (``tests/test_db_writes.py``), which matters because SQLite compares these as text."""
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("Datetime values must have timezone information")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def aware(value: datetime) -> datetime:
@@ -125,6 +157,15 @@ def new_id() -> uuid.UUID:
     instead of taking each insert at a random page (a third of an event insert's time at 100,000 rows)."""
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & _RANDOM_74
     return uuid.UUID(int=value | _VERSION_7_VARIANT)
+
+
+def fast_uuid(value: int) -> uuid.UUID:
+    """The UUID with this 128-bit value, without the checks of ``uuid.UUID(int=...)``: for values that
+    were UUIDs a moment ago (sent between processes)."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", value)
+    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
 
 
 # Version 7 in bits 76-79 and the RFC 9562 variant (10) in bits 62-63; the random bits skip both.

@@ -15,19 +15,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, true
+from sqlalchemy import ColumnElement, String, and_, exists, or_, true, type_coerce
 from sqlmodel import Session, col, select
 
 from hub import records
 from hub.auth.permissions import Action, Principal
 from hub.canonical import camel, time_text
-from hub.db import bulk_insert, chunks, keyset_page, new_id, utcnow
-from hub.errors import NotFound
+from hub.db import aware, bulk_insert, chunks, fast_uuid, keyset_page, new_id, utcnow
+from hub.errors import Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values
-from hub.tracking.commands import EventCommand, ParsedBatch
+from hub.tracking.commands import EventCommand, Flag, MessageInfo, ParsedBatch
 from hub.tracking.models import EVENT_KIND, Container, IngestedMessage, TrackingEvent
 
 TOPIC = "tracking"
+# IMO numbers by call sign and by name, from the vessel register.
+VesselRegister = tuple[dict[str, str], dict[str, str]]
 # Fields copied from a command onto a row, in the canonical (anchored) form too.
 _FIELDS = (
     "event_type",
@@ -119,11 +121,15 @@ def ensure_containers(
     """The ids of these containers, registering the ones the hub has not seen yet; also how many were new."""
     ids: dict[str, uuid.UUID] = {}
     numbers = sorted(seen)
-    for chunk in chunks(numbers):
-        for cid, number in session.exec(
-            select(Container.id, Container.number).where(col(Container.number).in_(chunk))
+    table = Container.__table__  # type: ignore[attr-defined]
+    # The id as the driver gives it (text on SQLite): no UUID built and checked per container per message.
+    raw_id = type_coerce(table.c.id, String)
+    connection = session.connection()
+    for chunk in chunks(numbers, 2000):
+        for cid, number in connection.execute(
+            select(raw_id, table.c.number).where(table.c.number.in_(chunk))
         ):
-            ids[number] = cid
+            ids[number] = cid if isinstance(cid, uuid.UUID) else fast_uuid(int(cid, 16))
     missing = [n for n in numbers if n not in ids]
     if missing:
         rows = []
@@ -139,7 +145,7 @@ def ensure_containers(
                     "created_at": utcnow(),
                 }
             )
-        session.connection().execute(insert(Container.__table__), rows)  # type: ignore[attr-defined]
+        bulk_insert(session, Container, rows)
     return ids, len(missing)
 
 
@@ -149,48 +155,166 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
     return record_events(session, principal.org_id, batch)
 
 
+def ingest_prepared(session: Session, principal: Principal, prepared: PreparedBatch) -> IngestReport:
+    """Store a batch prepared elsewhere (a worker process of ``hub ingest``) for the caller's organisation."""
+    principal.require(Action.INGEST_EVENTS)
+    if prepared.org_id != principal.org_id:
+        raise Invalid("this batch was prepared for another organisation", field="org")
+    return store(session, prepared)
+
+
 def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> IngestReport:
     """Store events the hub itself derived for ``org_id`` (a customs decision's CUSI/CUSR), or, through
     ``ingest``, what a sender may send. No permission check here: callers have made theirs."""
-    report = IngestReport()
-    now = utcnow()
+    return store(session, prepare(batch, org_id, vessel_register(session, batch.events)))
+
+
+@dataclass
+class PreparedBatch:
+    """A parsed batch turned into rows, their canonical documents and hashes: everything that needs no
+    database but the vessel register, so that worker processes can do it while one process writes.
+
+    Every event is prepared as new (version 1); ``store`` drops the ones already known and turns newer
+    DCSA 3.0 versions into updates. Plain dicts, lists and UUIDs: cheap to send between processes."""
+
+    org_id: uuid.UUID
+    messages: list[MessageInfo]
+    containers: dict[str, tuple[bool, str | None]]
+    rows: list[dict[str, Any]]
+    outbox: list[dict[str, Any]]  # one per row, in the same order
+    wheres: list[str]  # the place of each row's event in its message
+    repeated: int  # events sent twice in the same batch
+
+    def __getstate__(self) -> dict[str, Any]:
+        # UUIDs travel as integers: unpickling a UUID goes through its SafeUUID enum, a third of the time
+        # the writer spent taking a batch from a worker.
+        state = dict(self.__dict__)
+        state["rows"] = [{**row, **_ints(row, _ROW_IDS)} for row in self.rows]
+        state["outbox"] = [{**entry, "record_id": entry["record_id"].int} for entry in self.outbox]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        org = state["org_id"]
+        ids: dict[int, uuid.UUID] = {org.int: org}
+        for row in state["rows"]:
+            for name in _ROW_IDS:
+                value = row[name]
+                if value is not None:
+                    row[name] = ids.get(value) or ids.setdefault(value, fast_uuid(value))
+        for entry in state["outbox"]:
+            value = entry["record_id"]
+            entry["record_id"] = ids.get(value) or fast_uuid(value)
+        self.__dict__.update(state)
+
+
+_ROW_IDS = ("id", "owner_org_id")  # container_id is the writer's to find
+
+
+def _ints(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, int | None]:
+    return {name: None if row[name] is None else row[name].int for name in names}
+
+
+def vessel_register(session: Session, events: Sequence[EventCommand] | None = None) -> VesselRegister:
+    """IMO numbers by call sign and by name: for the ships these events name without one, or (``None``)
+    for every ship in the register, as a snapshot for worker processes."""
+    from hub.port.models import Vessel
+
+    query = select(Vessel.imo, Vessel.call_sign, Vessel.name)
+    if events is not None:
+        unnamed = [e for e in events if not e.vessel_imo and (e.vessel_call_sign or e.vessel_name)]
+        if not unnamed:
+            return {}, {}
+        signs = sorted({e.vessel_call_sign for e in unnamed if e.vessel_call_sign})
+        names = sorted({e.vessel_name for e in unnamed if e.vessel_name})
+        query = query.where(or_(col(Vessel.call_sign).in_(signs), col(Vessel.name).in_(names)))
+    by_sign: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for imo, sign, name in session.exec(query):
+        if sign:
+            by_sign[sign] = imo
+        if name:
+            by_name[name] = imo
+    return by_sign, by_name
+
+
+def prepare(
+    batch: ParsedBatch, org_id: uuid.UUID, vessels: VesselRegister, now: datetime | None = None
+) -> PreparedBatch:
+    """Rows and outbox documents for every event of ``batch`` (no database)."""
+    now = now or utcnow()
     seen: dict[str, tuple[bool, str | None]] = {}
     for event in batch.events:
         if event.equipment_reference:
-            valid = not any(f.value == "EQUIPMENT_CHECK_DIGIT" for f in event.flags)
+            valid = Flag.EQUIPMENT_CHECK_DIGIT not in event.flags
             seen.setdefault(event.equipment_reference, (valid, event.iso_equipment_code))
     for number, size_type in batch.containers:
         seen.setdefault(number, (True, size_type))
-    container_ids, report.containers_new = ensure_containers(session, seen)
-
     # Within one request, the last occurrence of a source key wins (a body may repeat an event).
     latest: dict[str, EventCommand] = {}
     for event in batch.events:
-        latest[event.source_key] = event
+        latest[event.source_key[:600]] = event
+    message_type = "+".join(sorted({m.message_type for m in batch.messages}))[:20]
+    source_format = batch.messages[0].format if batch.messages else "HUB"
+    by_sign, by_name = vessels
+    rows, outbox, wheres = [], [], []
+    for event in latest.values():
+        values = _values(event, org_id, source_format, message_type, now)
+        if not values["vessel_imo"] and (by_sign or by_name):
+            # Terminals' EDIFACT often names a ship without its IMO number: the register's, so that a
+            # call's discharge and load lists find these events.
+            values["vessel_imo"] = by_sign.get(event.vessel_call_sign or "") or by_name.get(
+                event.vessel_name or ""
+            )
+        rows.append(values)
+        outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now))
+        wheres.append(event.where)
+    return PreparedBatch(
+        org_id=org_id,
+        messages=list(batch.messages),
+        containers=seen,
+        rows=rows,
+        outbox=outbox,
+        wheres=wheres,
+        repeated=len(batch.events) - len(latest),
+    )
+
+
+def store(session: Session, prepared: PreparedBatch) -> IngestReport:
+    """Write a prepared batch: new events, updates to known ones, their containers, the yard's picture,
+    push deliveries and the anchoring outbox, in the session's transaction."""
+    org_id = prepared.org_id
+    report = IngestReport(duplicates=prepared.repeated)
+    now = prepared.rows[0]["created_at"] if prepared.rows else utcnow()
+    container_ids, report.containers_new = ensure_containers(session, prepared.containers)
     existing: dict[str, TrackingEvent] = {}
-    for chunk in chunks(list(latest)):
-        for row in session.exec(select(TrackingEvent).where(col(TrackingEvent.source_key).in_(chunk))):
-            existing[row.source_key] = row
-    report.duplicates = len(batch.events) - len(latest)
+    table = TrackingEvent.__table__  # type: ignore[attr-defined]
+    for chunk in chunks([row["source_key"] for row in prepared.rows], 2000):
+        known = [
+            k
+            for (k,) in session.connection().execute(
+                select(table.c.source_key).where(table.c.source_key.in_(chunk))
+            )
+        ]
+        if known:
+            for row in session.exec(select(TrackingEvent).where(col(TrackingEvent.source_key).in_(known))):
+                existing[row.source_key] = row
 
     rows: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []  # updated events, for the yard's picture
     outbox: list[dict[str, Any]] = []
     changed: dict[str, list[str]] = defaultdict(list)
-    message_type = "+".join(sorted({m.message_type for m in batch.messages}))
-    source_format = batch.messages[0].format if batch.messages else "HUB"
-    for key, event in latest.items():
-        old = existing.get(key)
+    for values, entry, where in zip(prepared.rows, prepared.outbox, prepared.wheres, strict=True):
+        old = existing.get(values["source_key"]) if existing else None
         if old is not None:
             newer = (
-                event.source_updated_datetime is not None
+                values["source_updated_datetime"] is not None
                 and old.source_updated_datetime is not None
-                and event.source_updated_datetime > old.source_updated_datetime
+                and values["source_updated_datetime"] > aware(old.source_updated_datetime)
             )
             if not newer or old.owner_org_id != org_id:
                 report.duplicates += 1
                 continue
-            _apply(old, event)
+            _apply(old, values)
             old.version += 1
             session.add(old)
             report.updated += 1
@@ -199,21 +323,16 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
             if old.equipment_reference:
                 changed[old.equipment_reference].append(str(old.id))
             continue
-        values = _values(event, org_id, source_format, message_type, now)
-        values["container_id"] = container_ids.get(event.equipment_reference or "")
+        number = values["equipment_reference"]
+        values["container_id"] = container_ids.get(number) if number else None
         rows.append(values)
-        outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now))
-        if event.flags:
+        outbox.append(entry)
+        if values["flags"]:
             report.flagged.append(
-                {
-                    "where": event.where,
-                    "equipmentReference": event.equipment_reference or "",
-                    "flags": ",".join(f.value for f in event.flags),
-                }
+                {"where": where, "equipmentReference": number or "", "flags": ",".join(values["flags"])}
             )
-        if event.equipment_reference:
-            changed[event.equipment_reference].append(str(values["id"]))
-    _known_vessels(session, rows)
+        if number:
+            changed[number].append(str(values["id"]))
     bulk_insert(session, TrackingEvent, rows)
     bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
@@ -223,7 +342,7 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
     from hub.port.yard import update_positions
 
     update_positions(session, [*rows, *moved])
-    for info in batch.messages:
+    for info in prepared.messages:
         session.add(
             IngestedMessage(
                 org_id=org_id,
@@ -244,31 +363,6 @@ def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> In
     return report
 
 
-def _known_vessels(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Give events that name a ship without its IMO number (terminals' EDIFACT often does) the number the
-    vessel register holds for that call sign or name, so a call's discharge and load lists find them."""
-    from hub.port.models import Vessel
-
-    unnamed = [r for r in rows if not r["vessel_imo"] and (r["vessel_call_sign"] or r["vessel_name"])]
-    if not unnamed:
-        return
-    signs = sorted({r["vessel_call_sign"] for r in unnamed if r["vessel_call_sign"]})
-    names = sorted({r["vessel_name"] for r in unnamed if r["vessel_name"]})
-    by_sign: dict[str, str] = {}
-    by_name: dict[str, str] = {}
-    for vessel in session.exec(
-        select(Vessel).where(or_(col(Vessel.call_sign).in_(signs), col(Vessel.name).in_(names)))
-    ):
-        if vessel.call_sign:
-            by_sign[vessel.call_sign] = vessel.imo
-        if vessel.name:
-            by_name[vessel.name] = vessel.imo
-    for row in unnamed:
-        row["vessel_imo"] = by_sign.get(row["vessel_call_sign"] or "") or by_name.get(
-            row["vessel_name"] or ""
-        )
-
-
 def _values(
     event: EventCommand, owner: uuid.UUID, source_format: str, message_type: str, now: datetime
 ) -> dict[str, Any]:
@@ -278,7 +372,7 @@ def _values(
         owner_org_id=owner,
         source_key=event.source_key[:600],
         source_format=source_format,
-        message_type=message_type[:20],
+        message_type=message_type,
         event_datetime=event.event_datetime,
         event_created_datetime=event.event_created_datetime or now,
         source_updated_datetime=event.source_updated_datetime,
@@ -292,14 +386,12 @@ def _values(
     return values
 
 
-def _apply(row: TrackingEvent, event: EventCommand) -> None:
+def _apply(row: TrackingEvent, values: dict[str, Any]) -> None:
     for name in _FIELDS:
-        setattr(row, name, getattr(event, name))
-    row.event_type, row.classifier = event.event_type.value, event.classifier.value
-    row.event_datetime = event.event_datetime
-    row.source_updated_datetime = event.source_updated_datetime
-    row.seals = [{"number": s.number, "source": s.source, "type": s.type} for s in event.seals]
-    row.flags = [f.value for f in event.flags]
+        setattr(row, name, values[name])
+    row.event_datetime = values["event_datetime"]
+    row.source_updated_datetime = values["source_updated_datetime"]
+    row.seals, row.flags = values["seals"], values["flags"]
 
 
 # -- reading ------------------------------------------------------------------------------------------

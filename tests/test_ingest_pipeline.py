@@ -1,0 +1,129 @@
+"""Bulk ingest through worker processes stores what one process would, message by message, in order."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from hub.auth.models import KeyRole, OrgType
+from hub.auth.permissions import Principal
+from hub.outbox import OutboxEntry
+from hub.state import HubState
+from hub.tracking import pipeline, service
+from hub.tracking.models import TrackingEvent
+from tests.conftest import Party, World
+from tests.fixtures import DCSA, EDIFACT, read
+
+
+def _principal(party: Party, role: KeyRole = KeyRole.OPERATOR) -> Principal:
+    return Principal(party.org.id, party.org.name, party.org.type, role, party.org.id)
+
+
+def _count(state: HubState, model: type) -> int:
+    with Session(state.engine) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def _dcsa(event_id: str, updated: str, location: str) -> bytes:
+    return json.dumps(
+        {
+            "eventID": event_id,
+            "eventDateTime": "2026-11-20T08:00:00Z",
+            "eventUpdatedDateTime": updated,
+            "eventLocation": {"UNLocationCode": location},
+            "eventClassification": {
+                "eventTypeCode": "EQUIPMENT",
+                "eventClassifierCode": "ACT",
+                "equipmentEventTypeCode": "GTIN",
+            },
+            "equipmentDetails": {"equipmentReference": "MSKU0000000", "emptyIndicatorCode": "LADEN"},
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize("jobs", [0, 1])
+def test_worker_processes_store_every_fixture_in_order_and_refuse_only_the_bad_message(
+    state: HubState, world: World, jobs: int
+) -> None:
+    terminal = world.party(OrgType.TERMINAL)
+    good = [(p.name, read(p)) for p in sorted(EDIFACT.glob("*.edi"))]
+    good += [(p.name, read(p)) for p in sorted(DCSA.glob("tnt-*.json"))]
+    broken = ("broken.edi", b"UNB+UNOA:2+X+Y+261121:1200+1'UNH+1+CODECO:D:95B:UN'BGM+34+1+9'")
+    messages = [*good[:2], broken, *good[2:], ("note.txt", b"hello")]
+    outcomes = list(pipeline.run(state.engine, _principal(terminal), messages, jobs=jobs))
+
+    assert [o.name for o in outcomes] == [name for name, _ in messages]
+    refused = {o.name: o.refused for o in outcomes if o.refused}
+    assert set(refused) == {"broken.edi", "note.txt"}
+    assert "neither EDIFACT" in (refused["note.txt"] or "")
+    stored = sum(o.report.stored for o in outcomes if o.report)
+    assert stored >= 50
+    assert _count(state, TrackingEvent) == stored
+    assert _count(state, OutboxEntry) >= stored  # one anchoring entry per event version (and the org's)
+
+    again = list(pipeline.run(state.engine, _principal(terminal), good, jobs=jobs))
+    assert sum(o.report.stored for o in again if o.report) == 0
+    assert sum(o.report.duplicates for o in again if o.report) == stored
+    assert _count(state, TrackingEvent) == stored
+
+
+def test_a_newer_dcsa_version_in_a_later_message_updates_the_event(state: HubState, world: World) -> None:
+    terminal = world.party(OrgType.TERMINAL)
+    messages = [
+        ("v1.json", _dcsa("E-1", "2026-11-20T08:05:00Z", "CNDLC")),
+        ("v2.json", _dcsa("E-1", "2026-11-20T09:00:00Z", "CNSHE")),
+        ("stale.json", _dcsa("E-1", "2026-11-20T08:30:00Z", "CNTXG")),
+    ]
+    outcomes = list(pipeline.run(state.engine, _principal(terminal), messages, jobs=1))
+    reports = [o.report for o in outcomes]
+    assert all(reports), [o.refused for o in outcomes]
+    assert [(r.stored, r.updated, r.duplicates) for r in reports if r] == [(1, 0, 0), (0, 1, 0), (0, 0, 1)]
+    with Session(state.engine) as session:
+        event = session.exec(select(TrackingEvent)).one()
+        assert (event.un_location_code, event.version) == ("CNSHE", 2)
+        versions = session.exec(
+            select(OutboxEntry.version).where(OutboxEntry.record_id == event.id).order_by(OutboxEntry.version)
+        ).all()
+    assert list(versions) == [1, 2]
+
+
+def test_a_batch_prepared_for_one_organisation_is_refused_for_another(state: HubState, world: World) -> None:
+    from adapters import edifact
+    from hub.errors import Invalid
+
+    terminal, other = world.party(OrgType.TERMINAL), world.party(OrgType.TERMINAL)
+    batch = edifact.parse(read(EDIFACT / "CODECO_D95B_huelva.edi"))
+    prepared = service.prepare(batch, terminal.id, ({}, {}))
+    with state.session() as session, pytest.raises(Invalid, match="another organisation"):
+        service.ingest_prepared(session, _principal(other), prepared)
+
+
+def test_only_senders_of_events_may_write_a_prepared_batch(state: HubState, world: World) -> None:
+    bank = world.party(OrgType.BANK)
+    outcome = next(
+        pipeline.run(
+            state.engine, _principal(bank), [("c.edi", read(EDIFACT / "CODECO_D95B_huelva.edi"))], jobs=0
+        )
+    )
+    assert outcome.report is None and outcome.refused
+
+
+def test_a_prepared_batch_survives_the_trip_between_processes() -> None:
+    from adapters import dcsa
+
+    org = service.new_id()
+    prepared = service.prepare(
+        dcsa.parse(_dcsa("E-9", "2026-11-20T08:05:00Z", "CNDLC"), scope="x"), org, ({}, {})
+    )
+    back = pickle.loads(pickle.dumps(prepared))
+    assert back.rows == prepared.rows and back.outbox == prepared.outbox
+    assert back.rows[0]["id"] is back.outbox[0]["record_id"]  # one object, as before the trip
+    assert back.rows[0]["owner_org_id"] == org and back.rows[0]["event_datetime"] == datetime(
+        2026, 11, 20, 8, 0, tzinfo=UTC
+    )
+    assert str(back.rows[0]["id"]) == str(prepared.rows[0]["id"])
