@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -55,8 +55,9 @@ def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
 
 def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]], size: int = 2000) -> None:
     """Insert plain rows (every row with the same keys) in the session's transaction, for rows that need
-    no identity map and no defaults computed by SQLAlchemy."""
-    execute_many(session, _insert_into(model.__table__), model.__table__, rows, size)
+    no identity map and no defaults computed by SQLAlchemy. On PostgreSQL the rows go in with COPY, which
+    takes them several times faster than any INSERT."""
+    execute_many(session, _insert_into(model.__table__), model.__table__, rows, size, copy=True)
 
 
 @lru_cache(maxsize=128)
@@ -65,7 +66,13 @@ def _insert_into(table: Table) -> Any:
 
 
 def execute_many(
-    session: Session, statement: Any, table: Table, rows: Sequence[dict[str, Any]], size: int = 2000
+    session: Session,
+    statement: Any,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    size: int = 2000,
+    *,
+    copy: bool = False,
 ) -> None:
     """Run ``statement`` (an INSERT or upsert whose parameters are ``table``'s columns) once per row.
 
@@ -80,6 +87,7 @@ def execute_many(
     names = tuple(rows[0])
     sql, order, processors = _plan(statement, table, connection.dialect, names)
     pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    copying = copy and connection.dialect.name == "postgresql"
     for part in chunks(rows, size):
         # Column by column: zip and map run in C, and each processor is looked up once per column.
         columns: list[Any] = list(zip(*map(pick, part), strict=True))
@@ -92,6 +100,9 @@ def execute_many(
                 ]
             else:
                 columns[index] = [None if value is None else process(value) for value in columns[index]]
+        if copying:
+            _copy_in(connection, table, names, zip(*columns, strict=True))
+            continue
         if order is None:
             params: list[Any] = [
                 dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)
@@ -99,6 +110,19 @@ def execute_many(
         else:
             params = list(zip(*(columns[i] for i in order), strict=True))
         connection.exec_driver_sql(sql, params)
+
+
+def _copy_in(connection: Any, table: Table, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY these rows into ``table`` inside the connection's transaction (psycopg 3)."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=256)
