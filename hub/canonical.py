@@ -24,6 +24,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -57,6 +58,7 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+@lru_cache(maxsize=4096)  # a batch stamps most rows with the same instant
 def time_text(value: datetime) -> str:
     """The canonical text of an instant: UTC, microseconds, ``Z``."""
     if value.tzinfo is None:
