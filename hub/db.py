@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -14,11 +15,16 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import JSON, MetaData, Numeric, Select, String, Table, and_, event, insert, or_
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 # Constraint names that alembic can diff and drop on both SQLite and PostgreSQL.
@@ -45,6 +51,7 @@ def keyset_page(query: S, sort: Any, tie: Any, after: tuple[Any, Any] | None, li
 
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
@@ -112,6 +119,41 @@ def execute_many(
         connection.exec_driver_sql(sql, params)
 
 
+def attach_inserted(session: Session, model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:
+    """ORM objects for rows just written with ``bulk_insert``, placed in the session as if loaded from the
+    database (changes to them are flushed as updates), without reading the rows back."""
+    # As the ORM builds a loaded object (no constructor, values set as committed): a model's own __init__
+    # validates every field, four times the cost of reading the row back.
+    manager = sa_inspect(model).class_manager
+    objects = []
+    for row in rows:
+        obj = manager.new_instance()
+        for key, value in row.items():
+            set_committed_value(obj, key, value)
+        make_transient_to_detached(obj)
+        session.add(obj)
+        objects.append(obj)
+    return objects
+
+
+def loaded(session: Session, model: type[M], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, M]:
+    """The rows of ``model`` with these ids, by id: from the session when it holds them already (drafted a
+    moment ago in the same unit of work), the rest with one query per 500."""
+    found: dict[uuid.UUID, M] = {}
+    missing = []
+    for row_id in dict.fromkeys(ids):
+        held = session.identity_map.get(identity_key(model, row_id))
+        if held is not None:
+            found[row_id] = held
+        else:
+            missing.append(row_id)
+    key = model.__table__.c.id  # type: ignore[attr-defined]
+    for chunk in chunks(missing):
+        for obj in session.exec(select(model).where(key.in_(chunk))):
+            found[obj.id] = obj  # type: ignore[attr-defined]
+    return found
+
+
 def _copy_in(connection: Any, table: Table, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
     """COPY these rows into ``table`` inside the connection's transaction (psycopg 3)."""
     quote = connection.dialect.identifier_preparer.quote
@@ -131,7 +173,10 @@ def _plan(
 ) -> tuple[str, tuple[int, ...] | None, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """The SQL text for these columns, the order of positional parameters (``None`` for named ones) and
     the bind processors that apply."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    if statement.is_dml and statement.is_update:  # its own bind parameters, named after the columns
+        compiled = statement.compile(dialect=dialect)
+    else:
+        compiled = statement.compile(dialect=dialect, column_keys=list(names))
     processors = []
     for index, name in enumerate(names):
         column_type = table.c[name].type
@@ -163,6 +208,15 @@ def sqlite_time(value: datetime) -> str:
             raise ValueError("Datetime values must have timezone information")
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def json_text(value: Any) -> str:
+    """JSON columns' text: orjson (compact, three times faster both ways than the standard library),
+    falling back to the standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def aware(value: datetime) -> datetime:
@@ -253,7 +307,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 10
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, json_serializer=json_text, json_deserializer=orjson.loads, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, bindparam, or_, true, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from adapters.ceb.xml import CebMessage, CebRecord, render
@@ -45,7 +47,7 @@ from hub.commerce.models import (
     InventoryStatus,
     OutboundMessage,
 )
-from hub.db import bulk_insert, chunks, keyset_page, new_id, utcnow
+from hub.db import attach_inserted, bulk_insert, chunks, execute_many, keyset_page, loaded, new_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values, record_change
 
@@ -364,24 +366,41 @@ def _counterparts(
     """The payments (by platform and order number) and waybills (by order number) of these orders."""
     payments: dict[tuple[str, str], dict[str, Any]] = {}
     waybills: dict[str, dict[str, Any]] = {}
+    pay, way = CommercePayment.__table__, CommerceWaybill.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
     for chunk in chunks(list(keys)):
         numbers = [n for _, n in chunk]
-        for p in session.exec(select(CommercePayment).where(col(CommercePayment.order_no).in_(numbers))):
-            payments[(p.ebp_code, p.order_no)] = p.head
-        for w in session.exec(select(CommerceWaybill).where(col(CommerceWaybill.order_no).in_(numbers))):
-            waybills[w.order_no] = w.head
+        for ebp, number, head in connection.execute(
+            select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(pay.c.order_no.in_(numbers))
+        ):
+            payments[(ebp, number)] = head
+        for number, head in connection.execute(
+            select(way.c.order_no, way.c.head).where(way.c.order_no.in_(numbers))
+        ):
+            waybills[number] = head
     return payments, waybills
 
 
 def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -> None:
-    """Run the match again for the orders with these numbers, after a payment or waybill arrived."""
+    """Run the match again for the orders with these numbers, after a payment or waybill arrived.
+
+    Plain rows in, one UPDATE statement out: the orders are not needed as objects here, and building
+    them (their JSON heads and lines) cost more than the match itself."""
     wanted = sorted(set(numbers))
-    orders: list[CommerceOrder] = []
-    for chunk in chunks(wanted):
-        orders.extend(session.exec(select(CommerceOrder).where(col(CommerceOrder.order_no).in_(chunk))))
+    table = CommerceOrder.__table__  # type: ignore[attr-defined]
+    names = ("id", "owner_org_id", "ebp_code", "order_no", "head", "lines", "match_status", "match_problems")
+    query = sa_select(*(table.c[name] for name in names))
+    connection = session.connection()
+    orders = [
+        row
+        for chunk in chunks(wanted)
+        for row in connection.execute(query.where(table.c.order_no.in_(chunk)))
+    ]
     payments, waybills = _counterparts(session, [(o.ebp_code, o.order_no) for o in orders])
     tolerance = taxes.table().tolerance
     owners: set[str] = set()
+    changed: list[dict[str, Any]] = []
+    now = utcnow()
     for order in orders:
         status, problems = matching.match(
             order.head,
@@ -393,11 +412,36 @@ def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -
         report.match[status.value] = report.match.get(status.value, 0) + 1
         problem_json = [p.as_json() for p in problems]
         if status.value != order.match_status or problem_json != order.match_problems:
-            order.match_status, order.match_problems, order.updated_at = status.value, problem_json, utcnow()
-            session.add(order)
+            changed.append(
+                {
+                    "id": order.id,
+                    "match_status": status.value,
+                    "match_problems": problem_json,
+                    "updated_at": now,
+                }
+            )
             owners.add(str(order.owner_org_id))
+    if changed:
+        execute_many(session, _SET_MATCH, table, changed)
+        # Objects of these orders that this session already holds must not keep the old status.
+        for row in changed:
+            held = session.identity_map.get(identity_key(CommerceOrder, row["id"]))
+            if held is not None:
+                session.expire(held, ["match_status", "match_problems", "updated_at"])
     if owners:
         emit(session, TOPIC, {"kind": "match", "orgIds": sorted(owners), "count": len(orders)})
+
+
+_ORDERS = CommerceOrder.__table__  # type: ignore[attr-defined]
+_SET_MATCH = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("id"))
+    .values(
+        match_status=bindparam("match_status"),
+        match_problems=bindparam("match_problems"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 def _ingest_documents(
@@ -910,12 +954,7 @@ def generate_inventory_lists(
             OutboxEntry,
             [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
         )
-        by_id = {
-            row.id: row
-            for chunk in chunks([row["id"] for row in created])
-            for row in session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk)))
-        }
-        return [by_id[row["id"]] for row in created]
+        return attach_inserted(session, InventoryList, created)
 
 
 def _inventory_head(
@@ -1004,10 +1043,7 @@ def submit_inventory_lists(
     code = _code_of(session, principal)
     org = session.get(Organisation, principal.org_id)
     assert org is not None
-    lists: list[InventoryList] = []
-    for chunk in chunks(list(dict.fromkeys(inventory_ids))):
-        lists.extend(session.exec(select(InventoryList).where(col(InventoryList.id).in_(chunk))))
-    found = {i.id: i for i in lists}
+    found = loaded(session, InventoryList, inventory_ids)
     for index, inventory_id in enumerate(inventory_ids):
         inventory = found.get(inventory_id)
         if inventory is None or inventory.owner_org_id != principal.org_id:
