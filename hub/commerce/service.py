@@ -47,7 +47,17 @@ from hub.commerce.models import (
     InventoryStatus,
     OutboundMessage,
 )
-from hub.db import attach_inserted, bulk_insert, chunks, execute_many, keyset_page, loaded, new_id, utcnow
+from hub.db import (
+    among,
+    attach_inserted,
+    bulk_insert,
+    chunks,
+    execute_many,
+    keyset_page,
+    loaded,
+    new_id,
+    utcnow,
+)
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values, record_change
 
@@ -275,7 +285,9 @@ def ingest_orders(
     keys = list(latest)
     for chunk in chunks(keys):
         numbers = [n for _, n in chunk]
-        for row in session.exec(select(CommerceOrder).where(col(CommerceOrder.order_no).in_(numbers))):
+        for row in session.exec(
+            select(CommerceOrder).where(among(session, col(CommerceOrder.order_no), numbers))
+        ):
             existing[(row.ebp_code, row.order_no)] = row
     payments, waybills = _counterparts(session, keys)
     used = _used(session, {(str(o.head["buyerIdNumber"]), _year(o.head)) for o in latest.values()})
@@ -371,11 +383,11 @@ def _counterparts(
     for chunk in chunks(list(keys)):
         numbers = [n for _, n in chunk]
         for ebp, number, head in connection.execute(
-            select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(pay.c.order_no.in_(numbers))
+            select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(among(session, pay.c.order_no, numbers))
         ):
             payments[(ebp, number)] = head
         for number, head in connection.execute(
-            select(way.c.order_no, way.c.head).where(way.c.order_no.in_(numbers))
+            select(way.c.order_no, way.c.head).where(among(session, way.c.order_no, numbers))
         ):
             waybills[number] = head
     return payments, waybills
@@ -394,7 +406,7 @@ def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -
     orders = [
         row
         for chunk in chunks(wanted)
-        for row in connection.execute(query.where(table.c.order_no.in_(chunk)))
+        for row in connection.execute(query.where(among(session, table.c.order_no, chunk)))
     ]
     payments, waybills = _counterparts(session, [(o.ebp_code, o.order_no) for o in orders])
     tolerance = taxes.table().tolerance
@@ -471,7 +483,7 @@ def _ingest_documents(
     first, second = (getattr(model, name) for name in _COLUMNS[code])
     existing: dict[tuple[str, str], Any] = {}
     for chunk in chunks(list(latest)):
-        for row in session.exec(select(model).where(col(second).in_([k[1] for k in chunk]))):
+        for row in session.exec(select(model).where(among(session, col(second), [k[1] for k in chunk]))):
             existing[(getattr(row, first.key), getattr(row, second.key))] = row
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -809,7 +821,7 @@ def generate_inventory_lists(
         raise Invalid("tradeMode must be 9610 (direct purchase) or 1210 (bonded)", field="tradeMode")
     orders: list[CommerceOrder] = []
     for chunk in chunks(list(dict.fromkeys(order_ids))):
-        orders.extend(session.exec(select(CommerceOrder).where(col(CommerceOrder.id).in_(chunk))))
+        orders.extend(session.exec(select(CommerceOrder).where(among(session, col(CommerceOrder.id), chunk))))
     found = {o.id: o for o in orders}
     for index, order_id in enumerate(order_ids):
         order = found.get(order_id)
@@ -820,12 +832,16 @@ def generate_inventory_lists(
     declared = {
         i
         for chunk in chunks(list(found))
-        for i in session.exec(select(InventoryList.order_id).where(col(InventoryList.order_id).in_(chunk)))
+        for i in session.exec(
+            select(InventoryList.order_id).where(among(session, col(InventoryList.order_id), chunk))
+        )
     }
     waybills = {
         w.order_no: w
         for chunk in chunks([o.order_no for o in orders])
-        for w in session.exec(select(CommerceWaybill).where(col(CommerceWaybill.order_no).in_(chunk)))
+        for w in session.exec(
+            select(CommerceWaybill).where(among(session, col(CommerceWaybill.order_no), chunk))
+        )
     }
     bill_numbers = sorted({w.bill_no for w in waybills.values() if w.bill_no})
     bills = (
@@ -1231,7 +1247,9 @@ def counterparts_of(
     for chunk in chunks(numbers):
         for p in session.exec(select(CommercePayment).where(col(CommercePayment.order_no).in_(chunk))):
             payments[(p.ebp_code, p.order_no)] = p
-        for w in session.exec(select(CommerceWaybill).where(col(CommerceWaybill.order_no).in_(chunk))):
+        for w in session.exec(
+            select(CommerceWaybill).where(among(session, col(CommerceWaybill.order_no), chunk))
+        ):
             waybills[w.order_no] = w
     return payments, waybills
 

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case
+from sqlalchemy import Column, MetaData, Table, and_, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from hub.db import aware, execute_many
+from hub.db import aware, bulk_insert, execute_many
 from hub.port.models import ContainerPosition
 
 IN_YARD = frozenset({"GTIN", "DISC"})
@@ -57,15 +57,43 @@ def update_positions(session: Session, events: Iterable[Mapping[str, Any]]) -> i
         for number, event in latest.items()
     ]
     table = ContainerPosition.__table__  # type: ignore[attr-defined]
-    execute_many(session, _upsert(session.get_bind().dialect.name), table, rows)
+    dialect = session.get_bind().dialect.name
+    if dialect != "postgresql":
+        execute_many(session, _upsert(dialect), table, rows)
+        return len(rows)
+    # PostgreSQL runs an upsert per row one round trip at a time; COPY into a temporary table and one
+    # INSERT ... SELECT ... ON CONFLICT take the batch at once (the stage empties itself at commit).
+    connection = session.connection()
+    connection.exec_driver_sql(_STAGE_DDL)
+    bulk_insert(session, _STAGE, rows)
+    connection.execute(_upsert(dialect, staged=True))
+    connection.execute(delete(_STAGE))  # for a second batch in this transaction
     return len(rows)
 
 
+# The temporary stage for PostgreSQL: the positions' columns, in a metadata of its own (no migration).
+_STAGE = Table(
+    "container_position_stage",
+    MetaData(),
+    *(Column(c.name, c.type) for c in ContainerPosition.__table__.columns),  # type: ignore[attr-defined]
+)
+
+
+_STAGE_DDL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS container_position_stage "
+    "(LIKE container_position) ON COMMIT DELETE ROWS"
+)
+
+
 @lru_cache(maxsize=4)
-def _upsert(dialect: str) -> Any:
-    """Insert a position, or move it when the event is not older than the one that put it there."""
+def _upsert(dialect: str, *, staged: bool = False) -> Any:
+    """Insert a position, or move it when the event is not older than the one that put it there; from
+    the rows given, or (``staged``) from the stage."""
     table = ContainerPosition.__table__  # type: ignore[attr-defined]
     statement = (postgres_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if staged:
+        names = [c.name for c in _STAGE.columns]
+        statement = statement.from_select(names, select(*_STAGE.columns))
     new = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=[table.c.container_number],

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from hub import records
 from hub.auth.permissions import Action, Principal
 from hub.canonical import camel, time_text
-from hub.db import aware, bulk_insert, chunks, fast_uuid, keyset_page, new_id, utcnow
+from hub.db import among, aware, bulk_insert, chunks, fast_uuid, keyset_page, new_id, utcnow
 from hub.errors import Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values
 from hub.tracking.commands import EventCommand, Flag, MessageInfo, ParsedBatch
@@ -127,7 +127,7 @@ def ensure_containers(
     connection = session.connection()
     for chunk in chunks(numbers, 2000):
         for cid, number in connection.execute(
-            select(raw_id, table.c.number).where(table.c.number.in_(chunk))
+            select(raw_id, table.c.number).where(among(session, table.c.number, chunk))
         ):
             ids[number] = cid if isinstance(cid, uuid.UUID) else fast_uuid(int(cid, 16))
     missing = [n for n in numbers if n not in ids]
@@ -292,11 +292,13 @@ def store(session: Session, prepared: PreparedBatch) -> IngestReport:
         known = [
             k
             for (k,) in session.connection().execute(
-                select(table.c.source_key).where(table.c.source_key.in_(chunk))
+                select(table.c.source_key).where(among(session, table.c.source_key, chunk))
             )
         ]
         if known:
-            for row in session.exec(select(TrackingEvent).where(col(TrackingEvent.source_key).in_(known))):
+            for row in session.exec(
+                select(TrackingEvent).where(among(session, col(TrackingEvent.source_key), known))
+            ):
                 existing[row.source_key] = row
 
     rows: list[dict[str, Any]] = []
