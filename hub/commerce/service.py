@@ -445,6 +445,18 @@ def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -
 
 
 _ORDERS = CommerceOrder.__table__  # type: ignore[attr-defined]
+_ORDER_ROWS = sa_select(
+    *(
+        _ORDERS.c[name]
+        for name in ("id", "owner_org_id", "order_no", "ebp_code", "buyer_id_number", "head", "lines")
+    ),
+    *(_ORDERS.c[name] for name in ("match_status", "match_problems")),
+)
+_SET_TAX = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("id"))
+    .values(tax=bindparam("tax"), limit_status=bindparam("limit_status"))
+)
 _SET_MATCH = (
     update(_ORDERS)
     .where(_ORDERS.c.id == bindparam("id"))
@@ -819,9 +831,12 @@ def generate_inventory_lists(
     port_code = _four_digits(declaration.port_code, "portCode")
     if declaration.trade_mode not in ("9610", "1210"):
         raise Invalid("tradeMode must be 9610 (direct purchase) or 1210 (bonded)", field="tradeMode")
-    orders: list[CommerceOrder] = []
+    # Plain rows (attribute access as on objects): these orders are read, not changed, here.
+    order_table = CommerceOrder.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    orders: list[Any] = []
     for chunk in chunks(list(dict.fromkeys(order_ids))):
-        orders.extend(session.exec(select(CommerceOrder).where(among(session, col(CommerceOrder.id), chunk))))
+        orders.extend(connection.execute(_ORDER_ROWS.where(among(session, order_table.c.id, chunk))))
     found = {o.id: o for o in orders}
     for index, order_id in enumerate(order_ids):
         order = found.get(order_id)
@@ -875,6 +890,7 @@ def generate_inventory_lists(
             ):
                 quotas[(quota_row.buyer_id_number, quota_row.year)] = quota_row
         created: list[dict[str, Any]] = []
+        taxed: list[dict[str, Any]] = []
         for index, order_id in enumerate(order_ids):
             order = found[order_id]
             where = f"orderIds[{index}]"
@@ -961,9 +977,14 @@ def generate_inventory_lists(
                     "updated_at": now,
                 }
             )
-            order.tax, order.limit_status = tax_json(result), result.limit_status.value
+            taxed.append({"id": order.id, "tax": tax_json(result), "limit_status": result.limit_status.value})
         session.add_all(quotas.values())
         session.flush()
+        execute_many(session, _SET_TAX, order_table, taxed)
+        for row in taxed:  # objects of these orders the session holds must not keep the old tax
+            held = session.identity_map.get(identity_key(CommerceOrder, row["id"]))
+            if held is not None:
+                session.expire(held, ["tax", "limit_status"])
         bulk_insert(session, InventoryList, created)
         bulk_insert(
             session,
