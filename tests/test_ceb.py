@@ -143,3 +143,18 @@ def test_a_message_of_another_kind_or_namespace_is_refused() -> None:
         parse(b"<Invoice xmlns='urn:x'/>")
     with pytest.raises(Invalid, match="expected a CEB311"):
         parse(read(CEB / "CEB411Message.xml"), expect="CEB311")
+
+
+def test_markup_in_values_is_escaped_and_comes_back_as_sent(signer: DsigSigner) -> None:
+    message = parse(read(CEB / next(n for n in SAMPLES if n.startswith("CEB511"))))
+    message.records[0].head["consigneeAddress"] = 'Flat 3 <B> & "C", 大连\r'
+    written = render(message, signer)
+    assert [str(e)[:300] for e in schema().iter_errors(written.decode())] == []
+    assert parse(written).records[0].head["consigneeAddress"] == 'Flat 3 <B> & "C", 大连'
+
+
+def test_a_control_character_is_refused_with_its_place(signer: DsigSigner) -> None:
+    message = parse(read(CEB / next(n for n in SAMPLES if n.startswith("CEB511"))))
+    message.records[0].head["consigneeAddress"] = "bell \x07"
+    with pytest.raises(Invalid, match=r"Logistics\[1\]/LogisticsHead/consigneeAddress: holds a character"):
+        render(message, signer)

@@ -233,7 +233,7 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def _append(parent: Any, specs: Sequence[FieldSpec], values: dict[str, Any], where: str) -> None:
+def _append(out: list[str], specs: Sequence[FieldSpec], values: dict[str, Any], where: str) -> None:
     for spec in specs:
         value = values.get(spec.name)
         if value is None:
@@ -242,44 +242,64 @@ def _append(parent: Any, specs: Sequence[FieldSpec], values: dict[str, Any], whe
                     f"{where}/{spec.name}: required, but the hub holds no value for it", field=spec.name
                 )
             continue
-        etree.SubElement(parent, _NS + spec.name).text = text_of(value)
+        text = text_of(value)
+        if _UNSAFE.search(text):
+            if _NOT_XML.search(text):
+                raise Invalid(f"{where}/{spec.name}: holds a character XML 1.0 cannot carry", field=spec.name)
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+        out.append(f"<ceb:{spec.name}>{text}</ceb:{spec.name}>")
+
+
+# Text needing escapes, and characters no XML 1.0 document may hold (control characters, lone
+# surrogates, U+FFFE/U+FFFF), which lxml would refuse too.
+_UNSAFE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render(message: CebMessage, signer: Signer | None = None) -> bytes:
-    """The message as UTF-8 XML in the XSD's order, signed when its type requires a signature."""
+    """The message as UTF-8 XML in the XSD's order, signed when its type requires a signature.
+
+    Written as text (a quarter of the time of building an element tree), then parsed by lxml only when
+    a signature has to be made on the tree."""
     spec = message.spec
-    root = etree.Element(
-        _NS + spec.root, nsmap={"ceb": NAMESPACE}, guid=message.guid or str(uuid.uuid4()).upper()
-    )
-    root.set("version", message.version or "1.0")
+    guid = _attribute(message.guid or str(uuid.uuid4()).upper())
+    out = [
+        f'<ceb:{spec.root} xmlns:ceb="{NAMESPACE}" guid="{guid}" version="{_attribute(message.version or "1.0")}">'
+    ]
     for index, record in enumerate(message.records, start=1):
         where = f"{spec.root}/{spec.record}[{index}]"
-        element = etree.SubElement(root, _NS + spec.record)
+        out.append(f"<ceb:{spec.record}>")
         if spec.head is None:
-            _append(element, spec.head_fields, record.head, where)
-            continue
-        _append(
-            etree.SubElement(element, _NS + spec.head), spec.head_fields, record.head, f"{where}/{spec.head}"
-        )
-        for number, line in enumerate(record.lines, start=1):
-            assert spec.lines is not None
-            _append(
-                etree.SubElement(element, _NS + spec.lines),
-                spec.line_fields,
-                line,
-                f"{where}/{spec.lines}[{number}]",
-            )
+            _append(out, spec.head_fields, record.head, where)
+        else:
+            out.append(f"<ceb:{spec.head}>")
+            _append(out, spec.head_fields, record.head, f"{where}/{spec.head}")
+            out.append(f"</ceb:{spec.head}>")
+            for number, line in enumerate(record.lines, start=1):
+                assert spec.lines is not None
+                out.append(f"<ceb:{spec.lines}>")
+                _append(out, spec.line_fields, line, f"{where}/{spec.lines}[{number}]")
+                out.append(f"</ceb:{spec.lines}>")
+        out.append(f"</ceb:{spec.record}>")
     if spec.transfer:
         if message.transfer is None:
             raise Invalid(f"{spec.root}/BaseTransfer: required, but none was given", field="BaseTransfer")
-        _append(
-            etree.SubElement(root, _NS + "BaseTransfer"),
-            TRANSFER,
-            message.transfer,
-            f"{spec.root}/BaseTransfer",
-        )
-    if spec.signature == "required":
-        if signer is None:
-            raise Invalid(f"{spec.code} must be signed, but no signer was given", field="Signature")
-        root = signer(root)
+        out.append("<ceb:BaseTransfer>")
+        _append(out, TRANSFER, message.transfer, f"{spec.root}/BaseTransfer")
+        out.append("</ceb:BaseTransfer>")
+    out.append(f"</ceb:{spec.root}>")
+    body = "".join(out).encode()
+    if spec.signature != "required":
+        return _DECLARATION + body
+    if signer is None:
+        raise Invalid(f"{spec.code} must be signed, but no signer was given", field="Signature")
+    root = signer(etree.fromstring(body, parser=_PARSER))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
