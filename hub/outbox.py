@@ -71,10 +71,17 @@ def record_change(
 
 
 def outbox_values(
-    kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any], now: datetime
+    kind: str,
+    record_id: uuid.UUID,
+    version: int,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    checked: bool = False,
 ) -> dict[str, Any]:
-    """The outbox row for one record version, for writers that insert many rows with one statement."""
-    document = canonical_json(envelope(kind, record_id, version, payload))
+    """The outbox row for one record version, for writers that insert many rows with one statement
+    (``checked``: see ``canonical_json``)."""
+    document = canonical_json(envelope(kind, record_id, version, payload), checked=checked)
     return {
         "record_kind": kind,
         "record_id": record_id,

@@ -57,27 +57,31 @@ _TIME_LENGTHS = {"203": 12, "204": 14, "102": 8, "201": 10}  # strptime alone ac
 SUPPORTED = ("CODECO", "COARRI", "IFTSTA", "BAPLIE")
 
 
-@dataclass(frozen=True)
 class _Seg:
-    """A segment with its 1-based position in the interchange."""
+    """A segment with its 1-based position in the interchange (a plain slotted class: an interchange
+    holds hundreds of thousands of them, and a frozen dataclass takes three times as long to build)."""
 
-    position: int
-    tag: str
-    elements: list[Any]
+    __slots__ = ("elements", "position", "tag")
+
+    def __init__(self, position: int, tag: str, elements: list[Any]) -> None:
+        self.position, self.tag, self.elements = position, tag, elements
 
     def where(self) -> str:
         return f"segment {self.position} ({self.tag})"
 
     def el(self, index: int, component: int | None = None) -> str:
         """Element ``index`` (0-based after the tag), or one of its components; '' when absent."""
-        if index >= len(self.elements):
+        elements = self.elements
+        if index >= len(elements):
             return ""
-        value = self.elements[index]
-        if component is None:
-            return str(value[0] if isinstance(value, list) else value or "")
-        if isinstance(value, list):
+        value = elements[index]
+        if type(value) is list:
+            if component is None:
+                component = 0
             return str(value[component]) if component < len(value) else ""
-        return str(value) if component == 0 else ""
+        if component:
+            return ""
+        return str(value) if value else ""
 
 
 def _fail(seg: _Seg, problem: str) -> Invalid:

@@ -266,7 +266,8 @@ def prepare(
                 event.vessel_name or ""
             )
         rows.append(values)
-        outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now))
+        # The record is built from typed fields (strings, lists of strings): no float can be in it.
+        outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now, checked=True))
         wheres.append(event.where)
     return PreparedBatch(
         org_id=org_id,
