@@ -44,6 +44,10 @@ _CONTAINER = re.compile(r"^[A-Z]{4}[0-9]{7}$")
 # The same containers recur in every message: validate each number once.
 _iso6346_valid = lru_cache(maxsize=100_000)(stdnum.iso6346.is_valid)
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+_V22_TYPES = frozenset({"EQUIPMENT", "TRANSPORT", "SHIPMENT"})
+_EVENT_TYPES = frozenset(EventType)
+_CLASSIFIERS = frozenset(Classifier)
+_EMPTY = frozenset({"EMPTY", "LADEN"})
 
 
 class _Event:
@@ -161,10 +165,10 @@ def _seals(ev: _Event, seals: Any, *, v3: bool) -> tuple[Seal, ...]:
 
 def _v22(ev: _Event, scope: str) -> EventCommand:
     event_id = ev.text("eventID", required=True)
-    event_type = EventType(ev.required_code(frozenset({"EQUIPMENT", "TRANSPORT", "SHIPMENT"}), "eventType"))
+    event_type = EventType(ev.required_code(_V22_TYPES, "eventType"))
     field, allowed = _CODES[event_type]
     code = ev.code(ev.text(field, required=True), allowed, field)
-    classifier = Classifier(ev.required_code(frozenset(Classifier), "eventClassifierCode"))
+    classifier = Classifier(ev.required_code(_CLASSIFIERS, "eventClassifierCode"))
     created = ev.time("eventCreatedDateTime", required=True)
     when = ev.time("eventDateTime", required=True)
     assert when is not None and code is not None
@@ -184,9 +188,7 @@ def _v22(ev: _Event, scope: str) -> EventCommand:
         where=ev.path,
         equipment_reference=equipment,
         iso_equipment_code=ev.text("ISOEquipmentCode", max_length=4),
-        empty_indicator=ev.code(
-            ev.text("emptyIndicatorCode"), frozenset({"EMPTY", "LADEN"}), "emptyIndicatorCode"
-        ),
+        empty_indicator=ev.code(ev.text("emptyIndicatorCode"), _EMPTY, "emptyIndicatorCode"),
         un_location_code=ev.locode("eventLocation", "UNLocationCode")
         or ev.locode("transportCall", "UNLocationCode"),
         facility_code=ev.text("eventLocation", "facilityCode") or ev.text("transportCall", "facilityCode"),
@@ -214,14 +216,14 @@ def _v22(ev: _Event, scope: str) -> EventCommand:
 
 def _v30(ev: _Event, scope: str) -> EventCommand:
     event_id = ev.text("eventID", required=True)
-    event_type = EventType(ev.required_code(frozenset(EventType), "eventClassification", "eventTypeCode"))
+    event_type = EventType(ev.required_code(_EVENT_TYPES, "eventClassification", "eventTypeCode"))
     field, allowed = _CODES[event_type]
     code = ev.code(
         ev.text("eventClassification", field, required=True), allowed, "eventClassification", field
     )
     classifier_text = ev.text("eventClassification", "eventClassifierCode") or "ACT"
     classifier = Classifier(
-        ev.code(classifier_text, frozenset(Classifier), "eventClassification", "eventClassifierCode") or "ACT"
+        ev.code(classifier_text, _CLASSIFIERS, "eventClassification", "eventClassifierCode") or "ACT"
     )
     when = ev.time("eventDateTime", required=True)
     updated = ev.time("eventUpdatedDateTime")
@@ -252,7 +254,7 @@ def _v30(ev: _Event, scope: str) -> EventCommand:
         iso_equipment_code=ev.text("equipmentDetails", "ISOEquipmentCode", max_length=4),
         empty_indicator=ev.code(
             ev.text("equipmentDetails", "emptyIndicatorCode"),
-            frozenset({"EMPTY", "LADEN"}),
+            _EMPTY,
             "equipmentDetails",
             "emptyIndicatorCode",
         ),
