@@ -382,8 +382,11 @@ def _counterparts(
     connection = session.connection()
     for chunk in chunks(list(keys)):
         numbers = [n for _, n in chunk]
+        platforms = {ebp for ebp, _ in chunk}  # leads the (ebp_code, order_no) index
         for ebp, number, head in connection.execute(
-            select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(among(session, pay.c.order_no, numbers))
+            select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(
+                among(session, pay.c.ebp_code, platforms), among(session, pay.c.order_no, numbers)
+            )
         ):
             payments[(ebp, number)] = head
         for number, head in connection.execute(
@@ -495,7 +498,11 @@ def _ingest_documents(
     first, second = (getattr(model, name) for name in _COLUMNS[code])
     existing: dict[tuple[str, str], Any] = {}
     for chunk in chunks(list(latest)):
-        for row in session.exec(select(model).where(among(session, col(second), [k[1] for k in chunk]))):
+        for row in session.exec(
+            # The sender's own code leads the unique index (payCode, logisticsCode): say it, or the
+            # database reads every row of the table for each message.
+            select(model).where(first == mine, among(session, col(second), [k[1] for k in chunk]))
+        ):
             existing[(getattr(row, first.key), getattr(row, second.key))] = row
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -1265,8 +1272,14 @@ def counterparts_of(
     payments: dict[tuple[str, str], CommercePayment] = {}
     waybills: dict[str, CommerceWaybill] = {}
     numbers = [o.order_no for o in orders]
+    platforms = {o.ebp_code for o in orders}  # leads the payments' (ebp_code, order_no) index
     for chunk in chunks(numbers):
-        for p in session.exec(select(CommercePayment).where(col(CommercePayment.order_no).in_(chunk))):
+        for p in session.exec(
+            select(CommercePayment).where(
+                among(session, col(CommercePayment.ebp_code), platforms),
+                among(session, col(CommercePayment.order_no), chunk),
+            )
+        ):
             payments[(p.ebp_code, p.order_no)] = p
         for w in session.exec(
             select(CommerceWaybill).where(among(session, col(CommerceWaybill.order_no), chunk))
