@@ -96,7 +96,8 @@ def execute_many(
     *,
     copy: bool = False,
 ) -> None:
-    """Run ``statement`` (an INSERT or upsert whose parameters are ``table``'s columns) once per row.
+    """Run ``statement`` (an INSERT, an upsert, or an UPDATE whose bind parameters are named after
+    ``table``'s columns) once per row.
 
     The statement is compiled once per statement, dialect and column list, and each value goes through
     its column type's own bind processor, as SQLAlchemy would send it; the rows then go to the driver's
@@ -114,14 +115,7 @@ def execute_many(
         # Column by column: zip and map run in C, and each processor is looked up once per column.
         columns: list[Any] = list(zip(*map(pick, part), strict=True))
         for index, process in processors:
-            if process is sqlite_time:  # most times in a batch are the same "now"
-                memo: dict[datetime, str] = {}
-                columns[index] = [
-                    None if value is None else memo.get(value) or memo.setdefault(value, sqlite_time(value))
-                    for value in columns[index]
-                ]
-            else:
-                columns[index] = [None if value is None else process(value) for value in columns[index]]
+            columns[index] = [None if value is None else process(value) for value in columns[index]]
         if copying:
             _copy_in(connection, table, names, zip(*columns, strict=True))
             continue
@@ -132,6 +126,20 @@ def execute_many(
         else:
             params = list(zip(*(columns[i] for i in order), strict=True))
         connection.exec_driver_sql(sql, params)
+
+
+def update_rows(session: Session, statement: Any, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Run an UPDATE by id (``statement``, its parameters named after the columns) once per row, and
+    expire what changed on any object of those rows the session holds, so that none shows the old
+    values afterwards."""
+    if not rows:
+        return
+    execute_many(session, statement, model.__table__, rows)
+    changed = [name for name in rows[0] if name != "id"]
+    for row in rows:
+        held = session.identity_map.get(identity_key(model, row["id"]))
+        if held is not None:
+            session.expire(held, changed)
 
 
 def attach_inserted(session: Session, model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:
@@ -164,7 +172,7 @@ def loaded(session: Session, model: type[M], ids: Iterable[uuid.UUID]) -> dict[u
             missing.append(row_id)
     key = model.__table__.c.id  # type: ignore[attr-defined]
     for chunk in chunks(missing):
-        for obj in session.exec(select(model).where(key.in_(chunk))):
+        for obj in session.exec(select(model).where(among(session, key, chunk))):
             found[obj.id] = obj  # type: ignore[attr-defined]
     return found
 
@@ -197,7 +205,7 @@ def _plan(
         column_type = table.c[name].type
         process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None and dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
-            process = sqlite_time
+            process = _sqlite_time_cached
         elif process is not None and isinstance(column_type, JSON):
             process = _empty_list_first(process)
         if process is not None:
@@ -223,6 +231,10 @@ def sqlite_time(value: datetime) -> str:
             raise ValueError("Datetime values must have timezone information")
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+# Most times in a batch are the same "now": each is written once.
+_sqlite_time_cached = lru_cache(maxsize=4096)(sqlite_time)
 
 
 def json_text(value: Any) -> str:

@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, or_, true, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from adapters.ceb.xml import CebMessage, CebRecord, render
@@ -52,10 +51,10 @@ from hub.db import (
     attach_inserted,
     bulk_insert,
     chunks,
-    execute_many,
     keyset_page,
     loaded,
     new_id,
+    update_rows,
     utcnow,
 )
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
@@ -402,14 +401,11 @@ def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -
     Plain rows in, one UPDATE statement out: the orders are not needed as objects here, and building
     them (their JSON heads and lines) cost more than the match itself."""
     wanted = sorted(set(numbers))
-    table = CommerceOrder.__table__  # type: ignore[attr-defined]
-    names = ("id", "owner_org_id", "ebp_code", "order_no", "head", "lines", "match_status", "match_problems")
-    query = sa_select(*(table.c[name] for name in names))
     connection = session.connection()
     orders = [
         row
         for chunk in chunks(wanted)
-        for row in connection.execute(query.where(among(session, table.c.order_no, chunk)))
+        for row in connection.execute(_ORDER_ROWS.where(among(session, _ORDERS.c.order_no, chunk)))
     ]
     payments, waybills = _counterparts(session, [(o.ebp_code, o.order_no) for o in orders])
     tolerance = taxes.table().tolerance
@@ -436,25 +432,31 @@ def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -
                 }
             )
             owners.add(str(order.owner_org_id))
-    if changed:
-        execute_many(session, _SET_MATCH, table, changed)
-        # Objects of these orders that this session already holds must not keep the old status.
-        for row in changed:
-            held = session.identity_map.get(identity_key(CommerceOrder, row["id"]))
-            if held is not None:
-                session.expire(held, ["match_status", "match_problems", "updated_at"])
+    update_rows(session, _SET_MATCH, CommerceOrder, changed)
     if owners:
         emit(session, TOPIC, {"kind": "match", "orgIds": sorted(owners), "count": len(orders)})
 
 
 _ORDERS = CommerceOrder.__table__  # type: ignore[attr-defined]
+# What matching and drafting read of an order, as plain rows: building the objects (their JSON heads and
+# lines) cost more than either.
 _ORDER_ROWS = sa_select(
     *(
         _ORDERS.c[name]
-        for name in ("id", "owner_org_id", "order_no", "ebp_code", "buyer_id_number", "head", "lines")
-    ),
-    *(_ORDERS.c[name] for name in ("match_status", "match_problems")),
+        for name in (
+            "id",
+            "owner_org_id",
+            "order_no",
+            "ebp_code",
+            "buyer_id_number",
+            "head",
+            "lines",
+            "match_status",
+            "match_problems",
+        )
+    )
 )
+_WAYBILLS = CommerceWaybill.__table__  # type: ignore[attr-defined]
 _SET_TAX = (
     update(_ORDERS)
     .where(_ORDERS.c.id == bindparam("id"))
@@ -838,12 +840,11 @@ def generate_inventory_lists(
     port_code = _four_digits(declaration.port_code, "portCode")
     if declaration.trade_mode not in ("9610", "1210"):
         raise Invalid("tradeMode must be 9610 (direct purchase) or 1210 (bonded)", field="tradeMode")
-    # Plain rows (attribute access as on objects): these orders are read, not changed, here.
-    order_table = CommerceOrder.__table__  # type: ignore[attr-defined]
+    # Plain rows (attribute access as on objects): these orders and waybills are read, not changed, here.
     connection = session.connection()
     orders: list[Any] = []
     for chunk in chunks(list(dict.fromkeys(order_ids))):
-        orders.extend(connection.execute(_ORDER_ROWS.where(among(session, order_table.c.id, chunk))))
+        orders.extend(connection.execute(_ORDER_ROWS.where(among(session, _ORDERS.c.id, chunk))))
     found = {o.id: o for o in orders}
     for index, order_id in enumerate(order_ids):
         order = found.get(order_id)
@@ -861,9 +862,7 @@ def generate_inventory_lists(
     waybills = {
         w.order_no: w
         for chunk in chunks([o.order_no for o in orders])
-        for w in session.exec(
-            select(CommerceWaybill).where(among(session, col(CommerceWaybill.order_no), chunk))
-        )
+        for w in connection.execute(sa_select(_WAYBILLS).where(among(session, _WAYBILLS.c.order_no, chunk)))
     }
     bill_numbers = sorted({w.bill_no for w in waybills.values() if w.bill_no})
     bills = (
@@ -987,11 +986,7 @@ def generate_inventory_lists(
             taxed.append({"id": order.id, "tax": tax_json(result), "limit_status": result.limit_status.value})
         session.add_all(quotas.values())
         session.flush()
-        execute_many(session, _SET_TAX, order_table, taxed)
-        for row in taxed:  # objects of these orders the session holds must not keep the old tax
-            held = session.identity_map.get(identity_key(CommerceOrder, row["id"]))
-            if held is not None:
-                session.expire(held, ["tax", "limit_status"])
+        update_rows(session, _SET_TAX, CommerceOrder, taxed)
         bulk_insert(session, InventoryList, created)
         bulk_insert(
             session,
@@ -1002,8 +997,8 @@ def generate_inventory_lists(
 
 
 def _inventory_head(
-    order: CommerceOrder,
-    waybill: CommerceWaybill,
+    order: Any,  # a CommerceOrder, or one of its rows as drafting reads them
+    waybill: Any,  # likewise a CommerceWaybill
     org: Organisation,
     agent_code: str,
     customs_code: str,
