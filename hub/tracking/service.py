@@ -288,19 +288,11 @@ def store(session: Session, prepared: PreparedBatch) -> IngestReport:
     now = prepared.rows[0]["created_at"] if prepared.rows else utcnow()
     container_ids, report.containers_new = ensure_containers(session, prepared.containers)
     existing: dict[str, TrackingEvent] = {}
-    table = TrackingEvent.__table__  # type: ignore[attr-defined]
     for chunk in chunks([row["source_key"] for row in prepared.rows], 2000):
-        known = [
-            k
-            for (k,) in session.connection().execute(
-                select(table.c.source_key).where(among(session, table.c.source_key, chunk))
-            )
-        ]
-        if known:
-            for row in session.exec(
-                select(TrackingEvent).where(among(session, col(TrackingEvent.source_key), known))
-            ):
-                existing[row.source_key] = row
+        for row in session.exec(
+            select(TrackingEvent).where(among(session, col(TrackingEvent.source_key), chunk))
+        ):
+            existing[row.source_key] = row
 
     rows: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []  # updated events, for the yard's picture
