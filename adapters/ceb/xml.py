@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
+from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
@@ -243,17 +244,15 @@ def _append(out: list[str], specs: Sequence[FieldSpec], values: dict[str, Any], 
                 )
             continue
         text = text_of(value)
-        if _UNSAFE.search(text):
-            if _NOT_XML.search(text):
-                raise Invalid(f"{where}/{spec.name}: holds a character XML 1.0 cannot carry", field=spec.name)
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-        out.append(f"<ceb:{spec.name}>{text}</ceb:{spec.name}>")
+        if _NOT_XML.search(text):
+            raise Invalid(f"{where}/{spec.name}: holds a character XML 1.0 cannot carry", field=spec.name)
+        out.append(f"<ceb:{spec.name}>{escape(text, _CARRIAGE_RETURN)}</ceb:{spec.name}>")
 
 
-# Text needing escapes, and characters no XML 1.0 document may hold (control characters, lone
-# surrogates, U+FFFE/U+FFFF), which lxml would refuse too.
-_UNSAFE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters no XML 1.0 document may hold (control characters, lone surrogates, U+FFFE/U+FFFF), which
+# lxml would refuse too; a carriage return is kept as a character reference, as lxml writes it.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CARRIAGE_RETURN = {"\r": "&#13;"}
 
 
 def render(message: CebMessage, signer: Signer | None = None) -> bytes:
@@ -262,10 +261,9 @@ def render(message: CebMessage, signer: Signer | None = None) -> bytes:
     Written as text (a quarter of the time of building an element tree), then parsed by lxml only when
     a signature has to be made on the tree."""
     spec = message.spec
-    guid = _attribute(message.guid or str(uuid.uuid4()).upper())
-    out = [
-        f'<ceb:{spec.root} xmlns:ceb="{NAMESPACE}" guid="{guid}" version="{_attribute(message.version or "1.0")}">'
-    ]
+    guid = quoteattr(message.guid or str(uuid.uuid4()).upper())
+    version = quoteattr(message.version or "1.0")
+    out = [f'<ceb:{spec.root} xmlns:ceb="{NAMESPACE}" guid={guid} version={version}>']
     for index, record in enumerate(message.records, start=1):
         where = f"{spec.root}/{spec.record}[{index}]"
         out.append(f"<ceb:{spec.record}>")
@@ -299,7 +297,3 @@ def render(message: CebMessage, signer: Signer | None = None) -> bytes:
 
 _DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-
-
-def _attribute(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
