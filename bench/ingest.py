@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sys
 import tempfile
@@ -165,10 +164,14 @@ def main() -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=max(1, (os.cpu_count() or 2) - 1),
-        help="worker processes that parse while the writer writes (default: one per spare core)",
+        default=None,
+        help="worker processes that parse while the writer writes (default: one per spare core, at least one)",
     )
     args = parser.parse_args()
+    if args.jobs is None:
+        from hub.tracking.pipeline import spare_cores
+
+        args.jobs = max(1, spare_cores())
     from hub import migrate
 
     numbers = containers(5_000)

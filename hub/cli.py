@@ -268,7 +268,6 @@ def ingest(
     ] = None,
 ) -> None:
     """Ingest message files for an organisation, each file whole or not at all, with a progress bar."""
-    import os
     from pathlib import Path
 
     from rich.progress import Progress
@@ -290,7 +289,7 @@ def ingest(
         organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
     )
     if jobs is None:
-        jobs = 0 if len(files) < 2 else max(0, min(4, (os.cpu_count() or 1) - 1))
+        jobs = 0 if len(files) < 2 else pipeline.spare_cores()
     totals = {"stored": 0, "duplicates": 0, "updated": 0, "failed": 0}
     with Progress(console=err) as progress:
         task = progress.add_task("ingesting", total=len(files))

@@ -10,6 +10,7 @@ stored and writes them (``service.store``). With ``jobs=0`` everything runs here
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,11 @@ def detect_format(data: bytes) -> str:
     if head[:1] == b"<":
         return "ceb"
     return "unknown"
+
+
+def spare_cores() -> int:
+    """Worker processes to start by default: one per core beyond this one's, at most four."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 @dataclass(frozen=True)
