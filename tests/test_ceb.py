@@ -158,3 +158,14 @@ def test_a_control_character_is_refused_with_its_place(signer: DsigSigner) -> No
     message.records[0].head["consigneeAddress"] = "bell \x07"
     with pytest.raises(Invalid, match=r"Logistics\[1\]/LogisticsHead/consigneeAddress: holds a character"):
         render(message, signer)
+
+
+def test_a_signing_key_that_is_not_rsa_is_refused_when_the_signer_is_made(signer: DsigSigner) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(ValueError, match="must be an RSA key"):
+        DsigSigner(key, signer.cert_pem)

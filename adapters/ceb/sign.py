@@ -1,44 +1,79 @@
-"""Enveloped xmldsig signatures for the CEB messages that need one (621), through signxml.
+"""Enveloped xmldsig signatures for the CEB messages that need one (621).
 
 Customs expects the declaring enterprise's SM2/SM3 signature made with its e-port certificate; that
 signing happens in the enterprise's e-port client or signing service, which a production deployment plugs
 in here. The hub itself signs with RSA-SHA256 and C14N 1.0 under a certificate it is configured with, so
 that every message it writes is complete, schema-valid and verifiable with standard xmldsig tooling.
+
+The signature is made here with lxml's C14N and cryptography, in the one shape the hub writes (RSA-SHA256,
+SHA-256 digest, enveloped, C14N 1.0, the certificate in KeyInfo). signxml built the same signature but
+copied the document twice (serialise and parse again) before signing it, which was most of the cost of
+submitting inventory lists. signxml stays the verifier: the tests check every signature made here with
+its ``XMLVerifier``, and ``verify`` uses it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+from base64 import b64encode
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from signxml.algorithms import CanonicalizationMethod, SignatureMethod
-from signxml.signer import XMLSigner
+from lxml import etree
 from signxml.verifier import XMLVerifier
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
+_C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _ds(parent: Any, name: str, **attributes: str) -> Any:
+    return etree.SubElement(parent, f"{{{DS}}}{name}", attributes)
 
 
 class DsigSigner:
-    """Signs a message root in place of the enterprise's signing service (see the module note)."""
+    """Signs a message in place of the enterprise's signing service (see the module note)."""
 
     def __init__(self, key_pem: bytes, cert_pem: bytes) -> None:
         self.key_pem = key_pem
         self.cert_pem = cert_pem
         # Parsed once: loading a PEM key costs tens of milliseconds, more than signing a message.
-        self._key = serialization.load_pem_private_key(key_pem, password=None)
-        self._certs = [x509.load_pem_x509_certificate(cert_pem)]
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"the CEB signing key must be an RSA key (RSA-SHA256), not {type(key).__name__}")
+        self._key = key
+        certificate = x509.load_pem_x509_certificate(cert_pem)
+        self._certificate = b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
 
-    def __call__(self, root: Any) -> Any:
-        signer = XMLSigner(
-            signature_algorithm=SignatureMethod.RSA_SHA256,
-            c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,
-        )
-        signer.namespaces = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
-        return signer.sign(root, key=self._key, cert=self._certs)  # type: ignore[arg-type]
+    def __call__(self, document: bytes) -> bytes:
+        """``document`` (UTF-8, no declaration) with an enveloped ds:Signature appended to its root."""
+        root = etree.fromstring(document, parser=_PARSER)
+        # The enveloped-signature transform removes the signature again, so the digest is that of the
+        # document as it stands now, before the signature is added.
+        digest = hashlib.sha256(etree.tostring(root, method="c14n")).digest()
+        signature = etree.SubElement(root, f"{{{DS}}}Signature", nsmap={"ds": DS})
+        info = _ds(signature, "SignedInfo")
+        _ds(info, "CanonicalizationMethod", Algorithm=_C14N)
+        _ds(info, "SignatureMethod", Algorithm=_RSA_SHA256)
+        reference = _ds(info, "Reference", URI="")
+        transforms = _ds(reference, "Transforms")
+        _ds(transforms, "Transform", Algorithm=DS + "enveloped-signature")
+        _ds(transforms, "Transform", Algorithm=_C14N)
+        _ds(reference, "DigestMethod", Algorithm=_SHA256)
+        _ds(reference, "DigestValue").text = b64encode(digest).decode()
+        # SignedInfo is canonicalised where it stands, with the namespaces in scope there (C14N 1.0).
+        value = self._key.sign(etree.tostring(info, method="c14n"), padding.PKCS1v15(), hashes.SHA256())
+        _ds(signature, "SignatureValue").text = b64encode(value).decode()
+        _ds(_ds(_ds(signature, "KeyInfo"), "X509Data"), "X509Certificate").text = self._certificate
+        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
     def verify(self, data: bytes) -> None:
         """Raise signxml's InvalidSignature unless ``data`` carries a valid signature by this certificate."""

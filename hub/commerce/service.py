@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, bindparam, or_, true, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from adapters.ceb.xml import CebMessage, CebRecord, render
+from adapters.ceb.xml import CebMessage, CebRecord, Signer, render
 from hub import records
 from hub.auth.access import visible_clause
 from hub.auth.models import Organisation, OrgType
@@ -1074,7 +1074,7 @@ def submit_inventory_lists(
     session: Session,
     principal: Principal,
     inventory_ids: Sequence[uuid.UUID],
-    signer: Callable[[Any], Any],
+    signer: Signer,
     dxp_id: str = "",
 ) -> list[OutboundMessage]:
     """Write the caller's draft lists as signed CEB621 messages (up to 100 lists each) and mark them sent."""
