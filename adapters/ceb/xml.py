@@ -236,23 +236,28 @@ def text_of(value: Any) -> str:
 
 
 def _append(out: list[str], specs: Sequence[FieldSpec], values: dict[str, Any], where: str) -> None:
+    get = values.get
     for spec in specs:
-        value = values.get(spec.name)
+        value = get(spec.name)
         if value is None:
             if spec.required:
                 raise Invalid(
                     f"{where}/{spec.name}: required, but the hub holds no value for it", field=spec.name
                 )
             continue
-        text = text_of(value)
-        if _NOT_XML.search(text):
-            raise Invalid(f"{where}/{spec.name}: holds a character XML 1.0 cannot carry", field=spec.name)
-        out.append(f"<ceb:{spec.name}>{escape(text, _CARRIAGE_RETURN)}</ceb:{spec.name}>")
+        text = value if type(value) is str else text_of(value)
+        # Most values hold nothing to escape: one search decides, instead of escaping every value.
+        if _SPECIAL.search(text) is not None:
+            if _NOT_XML.search(text):
+                raise Invalid(f"{where}/{spec.name}: holds a character XML 1.0 cannot carry", field=spec.name)
+            text = escape(text, _CARRIAGE_RETURN)
+        out.append(f"<ceb:{spec.name}>{text}</ceb:{spec.name}>")
 
 
 # Characters no XML 1.0 document may hold (control characters, lone surrogates, U+FFFE/U+FFFF), which
 # lxml would refuse too; a carriage return is kept as a character reference, as lxml writes it.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CARRIAGE_RETURN = {"\r": "&#13;"}
 
 
