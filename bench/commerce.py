@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.calibrate import machine_line  # noqa: E402
 from bench.loadgen import databases  # noqa: E402
 
 
@@ -116,6 +117,7 @@ def main() -> None:
     print(
         f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)"
     )
+    print(machine_line(workdir))
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)

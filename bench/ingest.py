@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import stdnum.iso6346  # noqa: E402
 
+from bench.calibrate import machine_line  # noqa: E402
 from bench.loadgen import build_request, databases, run, serve_hub  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -179,6 +180,7 @@ def main() -> None:
     print(
         f"bench/ingest: {args.events} events per run, {args.per_message} per message, one transaction per message"
     )
+    print(machine_line(workdir))
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)
