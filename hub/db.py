@@ -128,18 +128,29 @@ def execute_many(
         connection.exec_driver_sql(sql, params)
 
 
-def update_rows(session: Session, statement: Any, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Run an UPDATE by id (``statement``, its parameters named after the columns) once per row, and
-    expire what changed on any object of those rows the session holds, so that none shows the old
-    values afterwards."""
+def update_rows(
+    session: Session, statement: Any, model: Any, rows: Sequence[dict[str, Any]], *, held: str = "expire"
+) -> None:
+    """Run an UPDATE by primary key (``statement``, its parameters named after the columns) once per row.
+
+    What changed on any object of those rows the session holds is then expired (``held="expire"``), so
+    that none shows the old values, or set as loaded (``held="set"``) when the values written are exactly
+    what loading them would give, so that reading them costs no query."""
     if not rows:
         return
     execute_many(session, statement, model.__table__, rows)
-    changed = [name for name in rows[0] if name != "id"]
+    keys = [column.name for column in model.__table__.primary_key.columns]
+    changed = [name for name in rows[0] if name not in keys]
     for row in rows:
-        held = session.identity_map.get(identity_key(model, row["id"]))
-        if held is not None:
-            session.expire(held, changed)
+        ident = row[keys[0]] if len(keys) == 1 else tuple(row[key] for key in keys)
+        obj = session.identity_map.get(identity_key(model, ident))
+        if obj is None:
+            continue
+        if held == "set":
+            for name in changed:
+                set_committed_value(obj, name, row[name])
+        else:
+            session.expire(obj, changed)
 
 
 def attach_inserted(session: Session, model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:

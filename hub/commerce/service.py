@@ -457,10 +457,27 @@ _ORDER_ROWS = sa_select(
     )
 )
 _WAYBILLS = CommerceWaybill.__table__  # type: ignore[attr-defined]
+_INVENTORY = InventoryList.__table__  # type: ignore[attr-defined]
 _SET_TAX = (
     update(_ORDERS)
     .where(_ORDERS.c.id == bindparam("id"))
     .values(tax=bindparam("tax"), limit_status=bindparam("limit_status"))
+)
+_QUOTAS = BuyerQuota.__table__  # type: ignore[attr-defined]
+_SET_QUOTA = (
+    update(_QUOTAS)
+    .where(_QUOTAS.c.buyer_id_number == bindparam("buyer_id_number"), _QUOTAS.c.year == bindparam("year"))
+    .values(used=bindparam("used"), updated_at=bindparam("updated_at"))
+)
+_SUBMITTED = (
+    update(_INVENTORY)
+    .where(_INVENTORY.c.id == bindparam("id"))
+    .values(
+        status=bindparam("status"),
+        message_id=bindparam("message_id"),
+        version=bindparam("version"),
+        updated_at=bindparam("updated_at"),
+    )
 )
 _SET_MATCH = (
     update(_ORDERS)
@@ -887,14 +904,18 @@ def generate_inventory_lists(
         table = taxes.table()
         now = utcnow()
         # The buyers' quota rows, locked for this transaction (PostgreSQL) so two declarations cannot both
-        # spend the same remainder; SQLite serialises writers anyway.
-        quotas: dict[tuple[str, int], BuyerQuota] = {}
+        # spend the same remainder; SQLite serialises writers anyway. Plain rows, written back below with
+        # one statement for the new ones and one for the changed ones.
+        used: dict[tuple[str, int], Decimal] = {}
         buyers = sorted({o.buyer_id_number for o in orders})
         for part in chunks(buyers):
-            for quota_row in session.exec(
-                select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(part)).with_for_update()
+            for quota_row in connection.execute(
+                sa_select(_QUOTAS.c.buyer_id_number, _QUOTAS.c.year, _QUOTAS.c.used)
+                .where(among(session, _QUOTAS.c.buyer_id_number, part))
+                .with_for_update()
             ):
-                quotas[(quota_row.buyer_id_number, quota_row.year)] = quota_row
+                used[(quota_row.buyer_id_number, quota_row.year)] = quota_row.used
+        stored = set(used)
         created: list[dict[str, Any]] = []
         taxed: list[dict[str, Any]] = []
         for index, order_id in enumerate(order_ids):
@@ -919,22 +940,18 @@ def generate_inventory_lists(
                     field=where,
                 )
             buyer, year = order.buyer_id_number, _year(order.head)
-            quota = quotas.get((buyer, year))
-            if quota is None:
-                quota = quotas[(buyer, year)] = BuyerQuota(buyer_id_number=buyer, year=year, used=Decimal(0))
             insured = Decimal(str(waybill.head.get("insuredFee") or 0))
             result = taxes.compute(
                 _tax_lines(order.lines),
                 goods_value=Decimal(str(order.head["goodsValue"])),
                 freight=Decimal(str(order.head.get("freight") or 0)),
                 insured_fee=insured,
-                annual_used=quota.used,
+                annual_used=used.get((buyer, year), Decimal(0)),
                 rates=table,
             )
             if not result.limit_status.clears_as_retail:
                 raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
-            quota.used = result.annual_used_after
-            quota.updated_at = now
+            used[(buyer, year)] = result.annual_used_after
             bill = bills.get(waybill.bill_no or "")
             first_leg = first_legs.get(bill.id) if bill else None
             traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
@@ -984,8 +1001,19 @@ def generate_inventory_lists(
                 }
             )
             taxed.append({"id": order.id, "tax": tax_json(result), "limit_status": result.limit_status.value})
-        session.add_all(quotas.values())
-        session.flush()
+        quotas = [
+            {"buyer_id_number": buyer, "year": year, "used": amount, "updated_at": now}
+            for (buyer, year), amount in used.items()
+        ]
+        bulk_insert(
+            session, BuyerQuota, [q for q in quotas if (q["buyer_id_number"], q["year"]) not in stored]
+        )
+        update_rows(
+            session,
+            _SET_QUOTA,
+            BuyerQuota,
+            [q for q in quotas if (q["buyer_id_number"], q["year"]) in stored],
+        )
         update_rows(session, _SET_TAX, CommerceOrder, taxed)
         bulk_insert(session, InventoryList, created)
         bulk_insert(
@@ -1117,13 +1145,23 @@ def submit_inventory_lists(
         session.add(outbound)
         session.flush()  # the lists refer to it (no ORM relationship orders the inserts)
         messages.append(outbound)
-        for inventory in group:
-            inventory.status = InventoryStatus.SUBMITTED
-            inventory.message_id = outbound.id
-            inventory.version += 1
-            inventory.updated_at = now
-            session.add(inventory)
-    session.flush()
+        # One statement for the group; the held lists are given the written values as loaded ones.
+        update_rows(
+            session,
+            _SUBMITTED,
+            InventoryList,
+            [
+                {
+                    "id": inventory.id,
+                    "status": InventoryStatus.SUBMITTED,
+                    "message_id": outbound.id,
+                    "version": inventory.version + 1,
+                    "updated_at": now,
+                }
+                for inventory in group
+            ],
+            held="set",
+        )
     bulk_insert(
         session,
         OutboxEntry,
