@@ -6,6 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import xmlschema
@@ -13,6 +14,7 @@ from signxml.exceptions import InvalidDigest, InvalidSignature
 
 from adapters.ceb import detect, parse, render
 from adapters.ceb.sign import DsigSigner
+from adapters.ceb.xml import _plain_utf8, _tree
 from hub.commerce.match import check_order
 from hub.errors import Invalid
 from tests.fixtures import CEB, CEB_XSD, read
@@ -104,10 +106,34 @@ EXTERNAL = b"""<?xml version="1.0"?>
 </ceb:OrderReturn></ceb:CEB312Message>"""
 
 
-@pytest.mark.parametrize("payload", [BOMB, EXTERNAL], ids=["entity-expansion", "external-entity"])
+HOSTILE = {
+    "entity-expansion": BOMB,
+    "external-entity": EXTERNAL,
+    # The same in encodings where "<!DOCTYPE" is not those bytes, and with the declaration not first.
+    "utf-16": BOMB.decode().replace('"1.0"?>', '"1.0" encoding="UTF-16"?>').encode("utf-16"),
+    "utf-16-le-no-bom": BOMB.decode().replace('"1.0"?>', '"1.0" encoding="UTF-16LE"?>').encode("utf-16-le"),
+    "latin-1": BOMB.replace(b'"1.0"?>', b'"1.0" encoding="ISO-8859-1"?>'),
+    "no-declaration": BOMB.split(b"\n", 1)[1],
+}
+
+
+@pytest.mark.parametrize("payload", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_xml_is_refused_before_anything_is_expanded(payload: bytes) -> None:
     with pytest.raises(Invalid, match="DTD, entities or external references"):
         parse(payload)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_fast_and_the_defused_parser_read_the_same_message(name: str) -> None:
+    import defusedxml.ElementTree as safe_et
+
+    data = read(CEB / name).removeprefix(b"\xef\xbb\xbf")
+    fast = ElementTree.tostring(_tree(data))
+    assert fast == ElementTree.tostring(safe_et.fromstring(data))
+    # In UTF-16 the same message goes through defusedxml, and reads the same.
+    wide = data.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    assert not _plain_utf8(wide) and _plain_utf8(data)
+    assert ElementTree.tostring(_tree(wide)) == fast
 
 
 def _broken(old: bytes, new: bytes, count: int = 1) -> bytes:
