@@ -81,6 +81,16 @@ def test_a_bad_body_is_refused_with_its_json_path(body: bytes, path: str) -> Non
     assert refused.value.field == path, refused.value.message
 
 
+def test_bodies_the_fast_json_reader_refuses_read_as_the_standard_library_reads_them() -> None:
+    body = read(DCSA / "tnt-300-request-equipment.json")
+    expected = parse(body, scope="x")
+    wide = json.dumps(json.loads(body), ensure_ascii=False).encode("utf-16")
+    assert parse(wide, scope="x").events == expected.events
+    with pytest.raises(Invalid, match="the body is not JSON") as refused:
+        parse(b'{"events": [', scope="x")
+    assert refused.value.field == "$"
+
+
 def _row(event, owner):  # type: ignore[no-untyped-def]
     from hub.tracking.models import TrackingEvent
 

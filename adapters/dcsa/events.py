@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import stdnum.imo
 import stdnum.iso6346
 
@@ -280,10 +281,19 @@ def _v30(ev: _Event, scope: str) -> EventCommand:
     )
 
 
+def _json(data: bytes) -> Any:
+    # orjson reads a body three times faster; what it refuses (UTF-16 or UTF-32, NaN, integers beyond
+    # 64 bits, broken JSON) goes to the standard library, which accepts the same as before or says why not.
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
     """Translate a DCSA body; ``scope`` names the sender when an event does not name its originating party."""
     try:
-        body = json.loads(data)
+        body = _json(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid(f"$: the body is not JSON ({exc})", field="$") from exc
     if isinstance(body, dict) and "events" in body:
