@@ -29,6 +29,7 @@ from sqlalchemy import (
     event,
     insert,
     or_,
+    update,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql
@@ -126,6 +127,17 @@ def execute_many(
         else:
             params = list(zip(*(columns[i] for i in order), strict=True))
         connection.exec_driver_sql(sql, params)
+
+
+def update_by_key(table: Table, *names: str) -> Any:
+    """``UPDATE table SET name = :name, ... WHERE key = :key`` for the named columns and the table's primary
+    key, with parameters named after the columns: the statement ``update_rows`` runs once per row."""
+    keys = table.primary_key.columns
+    return (
+        update(table)
+        .where(*(column == bindparam(column.name) for column in keys))
+        .values({name: bindparam(name) for name in names})
+    )
 
 
 def update_rows(

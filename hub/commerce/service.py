@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, or_, true, update
+from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -54,6 +54,7 @@ from hub.db import (
     keyset_page,
     loaded,
     new_id,
+    update_by_key,
     update_rows,
     utcnow,
 )
@@ -458,36 +459,11 @@ _ORDER_ROWS = sa_select(
 )
 _WAYBILLS = CommerceWaybill.__table__  # type: ignore[attr-defined]
 _INVENTORY = InventoryList.__table__  # type: ignore[attr-defined]
-_SET_TAX = (
-    update(_ORDERS)
-    .where(_ORDERS.c.id == bindparam("id"))
-    .values(tax=bindparam("tax"), limit_status=bindparam("limit_status"))
-)
+_SET_TAX = update_by_key(_ORDERS, "tax", "limit_status")
 _QUOTAS = BuyerQuota.__table__  # type: ignore[attr-defined]
-_SET_QUOTA = (
-    update(_QUOTAS)
-    .where(_QUOTAS.c.buyer_id_number == bindparam("buyer_id_number"), _QUOTAS.c.year == bindparam("year"))
-    .values(used=bindparam("used"), updated_at=bindparam("updated_at"))
-)
-_SUBMITTED = (
-    update(_INVENTORY)
-    .where(_INVENTORY.c.id == bindparam("id"))
-    .values(
-        status=bindparam("status"),
-        message_id=bindparam("message_id"),
-        version=bindparam("version"),
-        updated_at=bindparam("updated_at"),
-    )
-)
-_SET_MATCH = (
-    update(_ORDERS)
-    .where(_ORDERS.c.id == bindparam("id"))
-    .values(
-        match_status=bindparam("match_status"),
-        match_problems=bindparam("match_problems"),
-        updated_at=bindparam("updated_at"),
-    )
-)
+_SET_QUOTA = update_by_key(_QUOTAS, "used", "updated_at")
+_SUBMITTED = update_by_key(_INVENTORY, "status", "message_id", "version", "updated_at")
+_SET_MATCH = update_by_key(_ORDERS, "match_status", "match_problems", "updated_at")
 
 
 def _ingest_documents(
