@@ -211,9 +211,15 @@ def _year(head: dict[str, Any]) -> int:
 def _used(session: Session, buyers: set[tuple[str, int]]) -> dict[tuple[str, int], Decimal]:
     used: dict[tuple[str, int], Decimal] = {}
     numbers = sorted({b for b, _ in buyers})
+    session.flush()  # a quota given back earlier in this unit of work (a rejected list) counts
+    connection = session.connection()
     for chunk in chunks(numbers):
-        for row in session.exec(select(BuyerQuota).where(col(BuyerQuota.buyer_id_number).in_(chunk))):
-            used[(row.buyer_id_number, row.year)] = row.used
+        for buyer, year, amount in connection.execute(
+            sa_select(_QUOTAS.c.buyer_id_number, _QUOTAS.c.year, _QUOTAS.c.used).where(
+                among(session, _QUOTAS.c.buyer_id_number, chunk)
+            )
+        ):
+            used[(buyer, year)] = amount
     return used
 
 
