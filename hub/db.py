@@ -24,14 +24,15 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    any_,
     bindparam,
     event,
+    func,
     insert,
     or_,
     update,
 )
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import make_transient_to_detached
@@ -270,12 +271,18 @@ def json_text(value: Any) -> str:
 
 
 def among(session: Session, column: Any, values: Iterable[Any]) -> Any:
-    """``column IN values``, as each database reads it fastest. On PostgreSQL one array parameter
-    (``= ANY(:values)``): psycopg parses a statement with thousands of placeholders anew each time, which
-    cost more than running it."""
+    """``column IN values``, as each database reads it fastest.
+
+    On PostgreSQL the values travel as one array parameter: psycopg parsed a statement with thousands of
+    placeholders anew each time, which cost more than running it. The array is unnested into a
+    sub-select (``IN (SELECT unnest(:values))``) rather than compared with ``= ANY(:values)``: once
+    psycopg prepares a statement that runs often, PostgreSQL may settle on a generic plan, and for
+    ``= ANY`` of a parameter that plan is a scan testing every row against every value (13 ms for 100
+    values over 1,500 rows, against 0.8 ms for the sub-select, which the planner joins by hash or index)."""
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+        array = bindparam(None, values, type_=postgresql.ARRAY(column.type))
+        return column.in_(sa_select(func.unnest(array)).scalar_subquery())
     return column.in_(values)
 
 

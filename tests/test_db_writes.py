@@ -30,3 +30,42 @@ def test_a_time_without_a_zone_is_refused_as_sqlalchemy_refuses_it() -> None:
     with pytest.raises(ValueError, match="timezone"):
         sqlite_time(datetime(2026, 11, 21, 12, 0))
     assert sqlite_time(datetime(2026, 11, 21, 12, 0, tzinfo=UTC)) == "2026-11-21 12:00:00.000000"
+
+
+def test_among_finds_the_same_rows_on_every_backend_also_once_statements_are_prepared(
+    database_url: str,
+) -> None:
+    import uuid
+
+    from sqlmodel import Session, col, select
+
+    from hub.auth.models import Organisation, OrgType
+    from hub.db import among, bulk_insert, make_engine, new_id, utcnow
+
+    engine = make_engine(database_url)
+    now = utcnow()
+    rows = [
+        {"id": new_id(), "name": f"Among {i}", "type": OrgType.SELLER, "created_at": now} for i in range(30)
+    ]
+    try:
+        with Session(engine) as session:
+            bulk_insert(session, Organisation, rows)
+            session.commit()
+            ids = [r["id"] for r in rows]
+            # Past psycopg's prepare threshold (5) and PostgreSQL's switch to a generic plan (5 more).
+            for _ in range(12):
+                wanted = [ids[3], ids[7], ids[7], uuid.uuid4()]
+                found = session.exec(
+                    select(Organisation.name).where(among(session, col(Organisation.id), wanted))
+                )
+                assert sorted(found) == ["Among 3", "Among 7"]
+            by_name = session.exec(
+                select(Organisation.id).where(among(session, col(Organisation.name), ["Among 1", "nobody"]))
+            ).all()
+            assert by_name == [ids[1]]
+            assert (
+                session.exec(select(Organisation.id).where(among(session, col(Organisation.id), []))).all()
+                == []
+            )
+    finally:
+        engine.dispose()

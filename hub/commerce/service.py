@@ -685,7 +685,9 @@ def apply_inventory_receipts(
     by_cop: dict[str, InventoryList] = {}
     cops = sorted({str(r.get("copNo") or "") for r in receipts})
     for chunk in chunks(cops):
-        for row in session.exec(select(InventoryList).where(col(InventoryList.cop_no).in_(chunk))):
+        for row in session.exec(
+            select(InventoryList).where(among(session, col(InventoryList.cop_no), chunk))
+        ):
             by_cop[row.cop_no] = row
     now = utcnow()
     changed: list[InventoryList] = []
@@ -1265,7 +1267,7 @@ def order_ids(session: Session, principal: Principal, order_numbers: Sequence[st
     found: dict[str, uuid.UUID] = {}
     for chunk in chunks(list(order_numbers)):
         query = select(CommerceOrder.order_no, CommerceOrder.id).where(
-            CommerceOrder.owner_org_id == principal.org_id, col(CommerceOrder.order_no).in_(chunk)
+            CommerceOrder.owner_org_id == principal.org_id, among(session, col(CommerceOrder.order_no), chunk)
         )
         found.update(dict(session.exec(query).all()))
     return [found[n] for n in order_numbers if n in found]
@@ -1275,7 +1277,9 @@ def inventory_of_orders(session: Session, order_ids: Sequence[uuid.UUID]) -> dic
     """The inventory list of each of these orders, where there is one."""
     found: dict[uuid.UUID, InventoryList] = {}
     for chunk in chunks(list(order_ids)):
-        for row in session.exec(select(InventoryList).where(col(InventoryList.order_id).in_(chunk))):
+        for row in session.exec(
+            select(InventoryList).where(among(session, col(InventoryList.order_id), chunk))
+        ):
             found[row.order_id] = row
     return found
 
