@@ -3,8 +3,11 @@
 The hosts these benches run on are shared, and the same code runs up to three times slower from one hour
 to the next. The issues state their targets next to a yardstick ("SQLite takes about 180,000 plain
 rows/s"), so each bench measures that yardstick in the same run: a figure can then be read against the
-machine it was measured on. Two numbers: plain rows/s into a SQLite file (six short columns, 2,000 rows
-per executemany and commit, WAL, as the hub opens SQLite) and the time of a fixed pure-Python loop.
+machine it was measured on. It is measured before each database's figures and once after all of them,
+since the speed also changes within a run. Two numbers: plain rows/s into a SQLite file (six short
+columns, 2,000 rows per executemany and commit, WAL, as the hub opens SQLite) and the time of a fixed
+pure-Python loop. Both are single-core figures: a pipelined run also depends on the second core, which
+a neighbour may be using.
 """
 
 from __future__ import annotations

@@ -117,15 +117,17 @@ def main() -> None:
     print(
         f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)"
     )
-    print(machine_line(workdir))
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)
+            print(machine_line(workdir))
             rate, stages = run(url, args.orders, args.batch, workdir)
             target = "  (target: 2,000)" if name == "sqlite" else ""
             print(f"{name:<10} {rate:10,.0f} orders/s end to end{target}")
             for stage, seconds in stages.items():
                 print(f"    {stage:<48} {args.orders / seconds:10,.0f} orders/s  ({seconds:.2f} s)")
+
+    print(machine_line(workdir) + "  (after)")
 
 
 if __name__ == "__main__":

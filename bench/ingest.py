@@ -180,10 +180,10 @@ def main() -> None:
     print(
         f"bench/ingest: {args.events} events per run, {args.per_message} per message, one transaction per message"
     )
-    print(machine_line(workdir))
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)
+            print(machine_line(workdir))
             target = "20,000" if name == "sqlite" else "10,000"
             for kind in ("edifact", "dcsa"):
                 for jobs in (0, args.jobs):
@@ -193,6 +193,8 @@ def main() -> None:
             print(
                 query_latency(url, numbers, workdir) + f"  [{name}, {2 * args.events:,} events in the table]"
             )
+
+    print(machine_line(workdir) + "  (after)")
 
 
 if __name__ == "__main__":
