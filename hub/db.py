@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -142,7 +142,12 @@ def update_by_key(table: Table, *names: str) -> Any:
 
 
 def update_rows(
-    session: Session, statement: Any, model: Any, rows: Sequence[dict[str, Any]], *, held: str = "expire"
+    session: Session,
+    statement: Any,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    *,
+    held: Literal["expire", "set"] = "expire",
 ) -> None:
     """Run an UPDATE by primary key (``statement``, its parameters named after the columns) once per row.
 
@@ -282,7 +287,7 @@ def among(session: Session, column: Any, values: Iterable[Any]) -> Any:
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
         array = bindparam(None, values, type_=postgresql.ARRAY(column.type))
-        return column.in_(sa_select(func.unnest(array)).scalar_subquery())
+        return column.in_(sa_select(func.unnest(array)))
     return column.in_(values)
 
 

@@ -28,7 +28,8 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml.verifier import XMLVerifier
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
+from adapters.ceb.spec import DSIG_NAMESPACE as DS
+
 _C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 _RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
