@@ -377,6 +377,38 @@ def test_the_order_that_crosses_the_annual_limit_is_not_declared(client: TestCli
     assert over["inventoryLists"] == []
 
 
+def test_a_declaration_leaves_the_buyers_other_years_alone(
+    client: TestClient, cast: Cast, state: HubState
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from hub.commerce.models import BuyerQuota
+    from hub.db import session_scope
+
+    parcel = demo.parcel(61, buyer=88)
+    buyer = str(parcel.order["buyerIdNumber"])
+    earlier = datetime(2020, 6, 1, tzinfo=UTC)
+    with session_scope(state.engine) as session:
+        session.add(BuyerQuota(buyer_id_number=buyer, year=2020, used=Decimal("1234.50"), updated_at=earlier))
+    send_all(client, cast, [parcel])
+    (order,) = orders(client, cast.seller, "MATCHED")
+    made = data(
+        gql(
+            client, cast.seller.token, GENERATE, {"ids": [order["id"]], "d": {**DECLARATION, "trafMode": "5"}}
+        )
+    )
+    assert made["generateInventoryLists"]["errors"] == []
+    with session_scope(state.engine) as session:
+        rows = {
+            q.year: q for q in session.exec(select(BuyerQuota).where(BuyerQuota.buyer_id_number == buyer))
+        }
+    assert rows[2020].used == Decimal("1234.50") and rows[2020].updated_at.replace(tzinfo=UTC) == earlier
+    (this_year,) = [year for year in rows if year != 2020]
+    assert rows[this_year].used == Decimal(order["tax"]["customsValue"])
+
+
 def test_csv_orders_import_with_the_cli(cast: Cast, state: HubState, tmp_path: Any) -> None:
     import csv
     import subprocess

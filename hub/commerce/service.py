@@ -892,6 +892,7 @@ def generate_inventory_lists(
         # one statement for the new ones and one for the changed ones.
         used: dict[tuple[str, int], Decimal] = {}
         buyers = sorted({o.buyer_id_number for o in orders})
+        session.flush()  # a quota given back earlier in this unit of work (a rejected list) counts
         for part in chunks(buyers):
             for quota_row in connection.execute(
                 sa_select(_QUOTAS.c.buyer_id_number, _QUOTAS.c.year, _QUOTAS.c.used)
@@ -900,6 +901,7 @@ def generate_inventory_lists(
             ):
                 used[(quota_row.buyer_id_number, quota_row.year)] = quota_row.used
         stored = set(used)
+        spent: set[tuple[str, int]] = set()
         created: list[dict[str, Any]] = []
         taxed: list[dict[str, Any]] = []
         for index, order_id in enumerate(order_ids):
@@ -936,6 +938,7 @@ def generate_inventory_lists(
             if not result.limit_status.clears_as_retail:
                 raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
             used[(buyer, year)] = result.annual_used_after
+            spent.add((buyer, year))
             bill = bills.get(waybill.bill_no or "")
             first_leg = first_legs.get(bill.id) if bill else None
             traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
@@ -986,8 +989,8 @@ def generate_inventory_lists(
             )
             taxed.append({"id": order.id, "tax": tax_json(result), "limit_status": result.limit_status.value})
         quotas = [
-            {"buyer_id_number": buyer, "year": year, "used": amount, "updated_at": now}
-            for (buyer, year), amount in used.items()
+            {"buyer_id_number": buyer, "year": year, "used": used[(buyer, year)], "updated_at": now}
+            for buyer, year in sorted(spent)
         ]
         bulk_insert(
             session, BuyerQuota, [q for q in quotas if (q["buyer_id_number"], q["year"]) not in stored]
