@@ -208,17 +208,18 @@ def _year(head: dict[str, Any]) -> int:
     return int(text[:4]) if text[:4].isdigit() else utcnow().year
 
 
-def _used(session: Session, buyers: set[tuple[str, int]]) -> dict[tuple[str, int], Decimal]:
+def _used(session: Session, buyers: Iterable[str], *, lock: bool = False) -> dict[tuple[str, int], Decimal]:
+    """What each of these buyers has used of each year's limit, by (buyer, year), as plain rows; with
+    ``lock``, the rows are locked for the transaction (PostgreSQL), so that two declarations cannot both
+    spend the same remainder (SQLite serialises writers anyway)."""
     used: dict[tuple[str, int], Decimal] = {}
-    numbers = sorted({b for b, _ in buyers})
     session.flush()  # a quota given back earlier in this unit of work (a rejected list) counts
     connection = session.connection()
-    for chunk in chunks(numbers):
-        for buyer, year, amount in connection.execute(
-            sa_select(_QUOTAS.c.buyer_id_number, _QUOTAS.c.year, _QUOTAS.c.used).where(
-                among(session, _QUOTAS.c.buyer_id_number, chunk)
-            )
-        ):
+    for chunk in chunks(sorted(set(buyers))):
+        query = sa_select(_QUOTAS.c.buyer_id_number, _QUOTAS.c.year, _QUOTAS.c.used).where(
+            among(session, _QUOTAS.c.buyer_id_number, chunk)
+        )
+        for buyer, year, amount in connection.execute(query.with_for_update() if lock else query):
             used[(buyer, year)] = amount
     return used
 
@@ -296,7 +297,7 @@ def ingest_orders(
         ):
             existing[(row.ebp_code, row.order_no)] = row
     payments, waybills = _counterparts(session, keys)
-    used = _used(session, {(str(o.head["buyerIdNumber"]), _year(o.head)) for o in latest.values()})
+    used = _used(session, (str(o.head["buyerIdNumber"]) for o in latest.values()))
     now = utcnow()
     rows: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
@@ -883,132 +884,116 @@ def generate_inventory_lists(
         for c in session.exec(select(BillContainer).where(col(BillContainer.bill_id).in_(ids))):
             per_bill.setdefault(c.bill_id, []).append(c.number)
         only_container = {k: v[0] for k, v in per_bill.items() if len(v) == 1}
-    # Rows are added as they are drafted; nothing may be flushed half-way while quotas are read.
-    with session.no_autoflush:
-        table = taxes.table()
-        now = utcnow()
-        # The buyers' quota rows, locked for this transaction (PostgreSQL) so two declarations cannot both
-        # spend the same remainder; SQLite serialises writers anyway. Plain rows, written back below with
-        # one statement for the new ones and one for the changed ones.
-        used: dict[tuple[str, int], Decimal] = {}
-        buyers = sorted({o.buyer_id_number for o in orders})
-        session.flush()  # a quota given back earlier in this unit of work (a rejected list) counts
-        for part in chunks(buyers):
-            for quota_row in connection.execute(
-                sa_select(_QUOTAS.c.buyer_id_number, _QUOTAS.c.year, _QUOTAS.c.used)
-                .where(among(session, _QUOTAS.c.buyer_id_number, part))
-                .with_for_update()
-            ):
-                used[(quota_row.buyer_id_number, quota_row.year)] = quota_row.used
-        stored = set(used)
-        spent: set[tuple[str, int]] = set()
-        created: list[dict[str, Any]] = []
-        taxed: list[dict[str, Any]] = []
-        for index, order_id in enumerate(order_ids):
-            order = found[order_id]
-            where = f"orderIds[{index}]"
-            if order.id in declared:
-                raise Conflict(
-                    f"{where}: order {order.order_no} is already on an inventory list", field=where
-                )
-            if order.match_status != matching.MatchStatus.MATCHED.value:
-                reasons = "; ".join(p["message"] for p in order.match_problems[:3])
-                raise Conflict(
-                    f"{where}: order {order.order_no} is {order.match_status}, not MATCHED ({reasons})",
-                    field=where,
-                )
-            waybill = waybills[order.order_no]
-            missing_hs = [str(line.get("gnum")) for line in order.lines if not line.get("hsCode")]
-            if missing_hs:
-                raise Invalid(
-                    f"{where}: order {order.order_no} line(s) {', '.join(missing_hs)} have no 10-digit HS code "
-                    "(hsCode), which the inventory list declares as gcode",
-                    field=where,
-                )
-            buyer, year = order.buyer_id_number, _year(order.head)
-            insured = Decimal(str(waybill.head.get("insuredFee") or 0))
-            result = taxes.compute(
-                _tax_lines(order.lines),
-                goods_value=Decimal(str(order.head["goodsValue"])),
-                freight=Decimal(str(order.head.get("freight") or 0)),
-                insured_fee=insured,
-                annual_used=used.get((buyer, year), Decimal(0)),
-                rates=table,
+    table = taxes.table()
+    now = utcnow()
+    # The buyers' quota rows, locked; written back below with one statement for the new ones and one for
+    # the changed ones.
+    used = _used(session, (o.buyer_id_number for o in orders), lock=True)
+    stored = set(used)
+    spent: set[tuple[str, int]] = set()
+    created: list[dict[str, Any]] = []
+    taxed: list[dict[str, Any]] = []
+    for index, order_id in enumerate(order_ids):
+        order = found[order_id]
+        where = f"orderIds[{index}]"
+        if order.id in declared:
+            raise Conflict(f"{where}: order {order.order_no} is already on an inventory list", field=where)
+        if order.match_status != matching.MatchStatus.MATCHED.value:
+            reasons = "; ".join(p["message"] for p in order.match_problems[:3])
+            raise Conflict(
+                f"{where}: order {order.order_no} is {order.match_status}, not MATCHED ({reasons})",
+                field=where,
             )
-            if not result.limit_status.clears_as_retail:
-                raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
-            used[(buyer, year)] = result.annual_used_after
-            spent.add((buyer, year))
-            bill = bills.get(waybill.bill_no or "")
-            first_leg = first_legs.get(bill.id) if bill else None
-            traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
-            if not traf_mode:
-                raise Invalid(
-                    f"{where}: give trafMode: the waybill names no through bill on the hub to take it from",
-                    field="trafMode",
-                )
-            head = _inventory_head(
-                order,
-                waybill,
-                org,
-                agent_code,
-                customs_code,
-                port_code,
-                declaration,
-                traf_mode,
-                first_leg,
-                now,
+        waybill = waybills[order.order_no]
+        missing_hs = [str(line.get("gnum")) for line in order.lines if not line.get("hsCode")]
+        if missing_hs:
+            raise Invalid(
+                f"{where}: order {order.order_no} line(s) {', '.join(missing_hs)} have no 10-digit HS code "
+                "(hsCode), which the inventory list declares as gcode",
+                field=where,
             )
-            lines = [_inventory_line(line) for line in order.lines]
-            # Plain rows and one statement: building ORM objects costs more than everything else here.
-            created.append(
-                {
-                    "id": new_id(),
-                    "owner_org_id": principal.org_id,
-                    "order_id": order.id,
-                    "waybill_id": waybill.id,
-                    "bill_id": bill.id if bill else None,
-                    "container_number": waybill.container_number
-                    or (only_container.get(bill.id) if bill else None),
-                    "cop_no": head["copNo"],
-                    "ebp_code": order.ebp_code,
-                    "customs_code": customs_code,
-                    "status": InventoryStatus.DRAFT,
-                    "pre_no": None,
-                    "invt_no": None,
-                    "head": jsonable(head),
-                    "lines": [jsonable(line) for line in lines],
-                    "receipts": [],
-                    "message_id": None,
-                    "quota_year": year,
-                    "quota_amount": result.customs_value,
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+        buyer, year = order.buyer_id_number, _year(order.head)
+        insured = Decimal(str(waybill.head.get("insuredFee") or 0))
+        result = taxes.compute(
+            _tax_lines(order.lines),
+            goods_value=Decimal(str(order.head["goodsValue"])),
+            freight=Decimal(str(order.head.get("freight") or 0)),
+            insured_fee=insured,
+            annual_used=used.get((buyer, year), Decimal(0)),
+            rates=table,
+        )
+        if not result.limit_status.clears_as_retail:
+            raise Conflict(f"{where}: order {order.order_no}: {' '.join(result.notes)}", field=where)
+        used[(buyer, year)] = result.annual_used_after
+        spent.add((buyer, year))
+        bill = bills.get(waybill.bill_no or "")
+        first_leg = first_legs.get(bill.id) if bill else None
+        traf_mode = declaration.traf_mode or (_TRAF_MODES.get(first_leg.mode) if first_leg else None)
+        if not traf_mode:
+            raise Invalid(
+                f"{where}: give trafMode: the waybill names no through bill on the hub to take it from",
+                field="trafMode",
             )
-            taxed.append({"id": order.id, "tax": tax_json(result), "limit_status": result.limit_status.value})
-        quotas = [
-            {"buyer_id_number": buyer, "year": year, "used": used[(buyer, year)], "updated_at": now}
-            for buyer, year in sorted(spent)
-        ]
-        bulk_insert(
-            session, BuyerQuota, [q for q in quotas if (q["buyer_id_number"], q["year"]) not in stored]
+        head = _inventory_head(
+            order,
+            waybill,
+            org,
+            agent_code,
+            customs_code,
+            port_code,
+            declaration,
+            traf_mode,
+            first_leg,
+            now,
         )
-        update_rows(
-            session,
-            _SET_QUOTA,
-            BuyerQuota,
-            [q for q in quotas if (q["buyer_id_number"], q["year"]) in stored],
+        lines = [_inventory_line(line) for line in order.lines]
+        # Plain rows and one statement: building ORM objects costs more than everything else here.
+        created.append(
+            {
+                "id": new_id(),
+                "owner_org_id": principal.org_id,
+                "order_id": order.id,
+                "waybill_id": waybill.id,
+                "bill_id": bill.id if bill else None,
+                "container_number": waybill.container_number
+                or (only_container.get(bill.id) if bill else None),
+                "cop_no": head["copNo"],
+                "ebp_code": order.ebp_code,
+                "customs_code": customs_code,
+                "status": InventoryStatus.DRAFT,
+                "pre_no": None,
+                "invt_no": None,
+                "head": jsonable(head),
+                "lines": [jsonable(line) for line in lines],
+                "receipts": [],
+                "message_id": None,
+                "quota_year": year,
+                "quota_amount": result.customs_value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        update_rows(session, _SET_TAX, CommerceOrder, taxed)
-        bulk_insert(session, InventoryList, created)
-        bulk_insert(
-            session,
-            OutboxEntry,
-            [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
-        )
-        return attach_inserted(session, InventoryList, created)
+        taxed.append({"id": order.id, "tax": tax_json(result), "limit_status": result.limit_status.value})
+    quotas = [
+        {"buyer_id_number": buyer, "year": year, "used": used[(buyer, year)], "updated_at": now}
+        for buyer, year in sorted(spent)
+    ]
+    bulk_insert(session, BuyerQuota, [q for q in quotas if (q["buyer_id_number"], q["year"]) not in stored])
+    update_rows(
+        session,
+        _SET_QUOTA,
+        BuyerQuota,
+        [q for q in quotas if (q["buyer_id_number"], q["year"]) in stored],
+    )
+    update_rows(session, _SET_TAX, CommerceOrder, taxed)
+    bulk_insert(session, InventoryList, created)
+    bulk_insert(
+        session,
+        OutboxEntry,
+        [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
+    )
+    return attach_inserted(session, InventoryList, created)
 
 
 def _inventory_head(
