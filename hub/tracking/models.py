@@ -26,6 +26,12 @@ class Container(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+def _where_set(name: str, *columns: str) -> Index:
+    """An index over rows whose first column is set, on both databases."""
+    where = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 class TrackingEvent(SQLModel, table=True):
     """One equipment, transport, shipment, IoT or reefer event, owned by the organisation that sent it."""
 
@@ -37,26 +43,9 @@ class TrackingEvent(SQLModel, table=True):
         Index("ix_tracking_event_created", "created_at", "id"),
         # Partial: most terminal events name no vessel, booking or bill, and an index entry for NULL costs
         # every insert and serves no query (an equality filter on the column implies IS NOT NULL).
-        Index(
-            "ix_tracking_event_vessel_port",
-            "vessel_imo",
-            "un_location_code",
-            "event_datetime",
-            sqlite_where=text("vessel_imo IS NOT NULL"),
-            postgresql_where=text("vessel_imo IS NOT NULL"),
-        ),
-        Index(
-            "ix_tracking_event_booking_reference",
-            "booking_reference",
-            sqlite_where=text("booking_reference IS NOT NULL"),
-            postgresql_where=text("booking_reference IS NOT NULL"),
-        ),
-        Index(
-            "ix_tracking_event_transport_document_reference",
-            "transport_document_reference",
-            sqlite_where=text("transport_document_reference IS NOT NULL"),
-            postgresql_where=text("transport_document_reference IS NOT NULL"),
-        ),
+        _where_set("ix_tracking_event_vessel_port", "vessel_imo", "un_location_code", "event_datetime"),
+        _where_set("ix_tracking_event_booking_reference", "booking_reference"),
+        _where_set("ix_tracking_event_transport_document_reference", "transport_document_reference"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
