@@ -69,3 +69,33 @@ def test_among_finds_the_same_rows_on_every_backend_also_once_statements_are_pre
             )
     finally:
         engine.dispose()
+
+
+def test_none_is_still_stored_as_null_through_the_bulk_path_and_the_orm(tmp_path: object) -> None:
+    """``hub.db`` registers an adapter for None with sqlite3 (for speed): None must still arrive as NULL,
+    both through ``execute_many`` and through an ORM flush, and a plain connection sees it as NULL too."""
+    import sqlite3
+
+    from sqlmodel import Session, select
+
+    from hub.auth.models import Organisation, OrgType
+    from hub.db import bulk_insert, make_engine, new_id, utcnow
+    from hub.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/nulls.db"
+    upgrade(url)
+    engine = make_engine(url)
+    bulk_id, orm_id = new_id(), new_id()
+    with Session(engine) as session:
+        row = {"id": bulk_id, "name": "Bulk", "type": OrgType.SELLER, "country": None, "created_at": utcnow()}
+        bulk_insert(session, Organisation, [row])
+        session.add(Organisation(id=orm_id, name="ORM", type=OrgType.SELLER, country=None))
+        session.commit()
+        assert session.exec(select(Organisation.country).where(Organisation.id == bulk_id)).one() is None
+    engine.dispose()
+    plain = sqlite3.connect(f"{tmp_path}/nulls.db")
+    try:
+        assert plain.execute("SELECT count(*) FROM organisation WHERE country IS NULL").fetchone() == (2,)
+        assert plain.execute("SELECT typeof(?)", (None,)).fetchone() == ("null",)
+    finally:
+        plain.close()
