@@ -33,6 +33,7 @@ def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[st
     from adapters import ceb
     from adapters.ceb.sign import DsigSigner
     from adapters.platform import orders as platform
+    from hub import collector
     from hub.auth import service as auth
     from hub.auth.models import KeyRole, OrgType
     from hub.auth.permissions import Principal
@@ -40,6 +41,7 @@ def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[st
     from hub.db import make_engine, session_scope
     from seeds import commerce as demo
 
+    collector.tune()  # as `hub serve`, whose requests this stands in for, does
     engine = make_engine(url)
     suffix = uuid.uuid4().hex[:4]
     parties = {}

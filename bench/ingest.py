@@ -90,12 +90,14 @@ def dcsa(n: int, numbers: list[str], index: int) -> bytes:
 def ingest_rate(url: str, kind: str, total: int, per_message: int, numbers: list[str], jobs: int) -> float:
     """Events/s for ``total`` events in messages of ``per_message``, through ``hub.tracking.pipeline`` with
     ``jobs`` worker processes (0: parsed and written in this process, as one REST request is)."""
+    from hub import collector
     from hub.auth import service as auth
     from hub.auth.models import KeyRole, OrgType
     from hub.auth.permissions import Principal
     from hub.db import make_engine, session_scope
     from hub.tracking import pipeline
 
+    collector.tune()  # as `hub ingest`, whose writer this process stands in for, does
     engine = make_engine(url)
     with session_scope(engine) as session:
         org = auth.create_organisation(session, f"Bench {kind} {uuid.uuid4().hex[:4]}", OrgType.TERMINAL)

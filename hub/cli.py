@@ -290,6 +290,9 @@ def ingest(
     )
     if jobs is None:
         jobs = 0 if len(files) < 2 else pipeline.spare_cores()
+    from hub import collector
+
+    collector.tune()
     totals = {"stored": 0, "duplicates": 0, "updated": 0, "failed": 0}
     with Progress(console=err) as progress:
         task = progress.add_task("ingesting", total=len(files))
@@ -391,9 +394,12 @@ def orders_import(
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
+    from hub import collector
     from hub.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio")
+    application = create_app(settings)
+    collector.tune()
+    uvicorn.run(application, host=host, port=port, log_config=None, ws="websockets-sansio")
 
 
 @app.command()

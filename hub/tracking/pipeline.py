@@ -64,6 +64,13 @@ def _start_worker(org_id: uuid.UUID, vessels: VesselRegister) -> None:
     _ORG, _VESSELS = org_id, vessels
 
 
+def _start_pool_worker(org_id: uuid.UUID, vessels: VesselRegister) -> None:
+    from hub import collector
+
+    _start_worker(org_id, vessels)
+    collector.tune()
+
+
 def _prepare(data: bytes) -> tuple[str, PreparedBatch | None, str | None]:
     """(format, prepared batch or None, refusal or None) for one message; CEB XML is left to the caller."""
     assert _ORG is not None, "the worker was not started for an organisation"
@@ -105,9 +112,9 @@ def run(
         for name, data in messages:
             yield _write(engine, principal, name, *_prepare(data))
         return
-    # The initializer hands each worker the organisation and the vessel register.
+    # The initializer hands each worker the organisation and the vessel register, and tunes its collector.
     with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_start_worker, initargs=(principal.org_id, vessels)
+        max_workers=jobs, initializer=_start_pool_worker, initargs=(principal.org_id, vessels)
     ) as pool:
         window: deque[tuple[str, Future[tuple[str, PreparedBatch | None, str | None]]]] = deque()
         source = iter(messages)
