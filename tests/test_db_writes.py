@@ -99,3 +99,29 @@ def test_none_is_still_stored_as_null_through_the_bulk_path_and_the_orm(tmp_path
         assert plain.execute("SELECT typeof(?)", (None,)).fetchone() == ("null",)
     finally:
         plain.close()
+
+
+def test_new_ids_are_version_7_unique_across_threads_and_sorted_by_time() -> None:
+    import threading
+    import time
+    import uuid
+
+    from hub.db import new_id
+
+    made: list[list[uuid.UUID]] = [[] for _ in range(4)]
+
+    def draw(into: list[uuid.UUID]) -> None:
+        into.extend(new_id() for _ in range(3000))
+
+    threads = [threading.Thread(target=draw, args=(into,)) for into in made]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [i for into in made for i in into]
+    assert len(set(every)) == len(every)
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in every)
+    assert all(uuid.UUID(str(i)) == i for i in every[:50])  # a normal UUID, equal to its parsed text
+    before = new_id()
+    time.sleep(0.002)
+    assert new_id() > before  # a later millisecond sorts after
