@@ -127,3 +127,70 @@ def test_a_prepared_batch_survives_the_trip_between_processes() -> None:
         2026, 11, 20, 8, 0, tzinfo=UTC
     )
     assert str(back.rows[0]["id"]) == str(prepared.rows[0]["id"])
+
+
+def _gate_in(event_id: str, number: str) -> bytes:
+    return json.dumps(
+        {
+            "eventID": event_id,
+            "eventDateTime": "2026-11-20T08:00:00Z",
+            "eventUpdatedDateTime": "2026-11-20T08:00:00Z",
+            "eventLocation": {"UNLocationCode": "CNDAL"},
+            "eventClassification": {
+                "eventTypeCode": "EQUIPMENT",
+                "eventClassifierCode": "ACT",
+                "equipmentEventTypeCode": "GTIN",
+            },
+            "equipmentDetails": {"equipmentReference": number, "emptyIndicatorCode": "LADEN"},
+        }
+    ).encode()
+
+
+def test_a_run_looks_each_container_up_once_and_forgets_what_a_rolled_back_message_registered(
+    state: HubState, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+
+    from hub.errors import Invalid
+    from hub.port import yard
+    from hub.tracking.models import Container
+
+    terminal = world.party(OrgType.TERMINAL)
+    real_update = yard.update_positions
+    calls = {"n": 0}
+
+    def fail_the_first_message(session: Session, events: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:  # after the first message registered its container, before it commits
+            raise Invalid("the yard is closed", field="yard")
+        return real_update(session, events)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yard, "update_positions", fail_the_first_message)
+    lookups: list[str] = []
+
+    def count_container_lookups(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM container" in statement:
+            lookups.append(statement)
+
+    event.listen(state.engine, "before_cursor_execute", count_container_lookups)
+    try:
+        messages = [
+            ("first.json", _gate_in("known-1", "MSKU0000000")),  # rolled back: the container is not kept
+            ("second.json", _gate_in("known-2", "MSKU0000000")),  # registers it again, and commits
+            ("third.json", _gate_in("known-3", "MSKU0000000")),  # finds it without asking the database
+        ]
+        outcomes = list(pipeline.run(state.engine, _principal(terminal), messages, jobs=0))
+    finally:
+        event.remove(state.engine, "before_cursor_execute", count_container_lookups)
+
+    assert outcomes[0].refused == "the yard is closed"
+    assert outcomes[1].report is not None and outcomes[1].report.containers_new == 1
+    assert outcomes[2].report is not None and outcomes[2].report.stored == 1
+    assert len(lookups) == 2  # the first and second messages looked the container up; the third did not
+    with Session(state.engine) as session:
+        container = session.exec(select(Container).where(Container.number == "MSKU0000000")).one()
+        events = session.exec(
+            select(TrackingEvent).where(TrackingEvent.owner_org_id == terminal.org.id)
+        ).all()
+    assert sorted(e.source_key[-7:] for e in events) == ["known-2", "known-3"]
+    assert {e.container_id for e in events} == {container.id}

@@ -23,7 +23,7 @@ from hub.auth.permissions import Principal
 from hub.db import session_scope
 from hub.errors import HubError
 from hub.tracking import service
-from hub.tracking.service import IngestReport, PreparedBatch, VesselRegister
+from hub.tracking.service import IngestReport, KnownContainers, PreparedBatch, VesselRegister
 
 
 def detect_format(data: bytes) -> str:
@@ -107,10 +107,11 @@ def run(
     when it is written."""
     with session_scope(engine) as session:
         vessels = service.vessel_register(session)
+    known = KnownContainers()
     if jobs <= 0:
         _start_worker(principal.org_id, vessels)
         for name, data in messages:
-            yield _write(engine, principal, name, *_prepare(data))
+            yield _write(engine, principal, known, name, *_prepare(data))
         return
     # The initializer hands each worker the organisation and the vessel register, and tunes its collector.
     with ProcessPoolExecutor(
@@ -123,15 +124,16 @@ def run(
             window.append((name, pool.submit(_prepare, data)))
             if len(window) >= depth:
                 done_name, future = window.popleft()
-                yield _write(engine, principal, done_name, *future.result())
+                yield _write(engine, principal, known, done_name, *future.result())
         while window:
             done_name, future = window.popleft()
-            yield _write(engine, principal, done_name, *future.result())
+            yield _write(engine, principal, known, done_name, *future.result())
 
 
 def _write(
     engine: Engine,
     principal: Principal,
+    known: KnownContainers,
     name: str,
     kind: str,
     prepared: PreparedBatch | None,
@@ -141,6 +143,10 @@ def _write(
         return Outcome(name, kind, refused=refused)
     try:
         with session_scope(engine) as session:
-            return Outcome(name, kind, report=service.ingest_prepared(session, principal, prepared))
+            report = service.ingest_prepared(session, principal, prepared, known)
+        known.commit()
     except HubError as exc:
         return Outcome(name, kind, refused=exc.message)
+    finally:
+        known.pending.clear()  # what a message rolled back found or registered is not known
+    return Outcome(name, kind, report=report)

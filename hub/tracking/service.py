@@ -115,30 +115,53 @@ class IngestReport:
         }
 
 
+@dataclass
+class KnownContainers:
+    """Container ids by number that one run of many messages has seen committed, so that its later
+    messages need not look them up again (containers are never deleted or renumbered). Ids found or
+    registered in a transaction wait in ``pending`` until it commits: a message rolled back must not
+    leave behind the id of a container it registered."""
+
+    ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    pending: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    def commit(self) -> None:
+        """The transaction that found or registered the pending ids has committed."""
+        self.ids.update(self.pending)
+        self.pending.clear()
+
+
 def ensure_containers(
-    session: Session, seen: dict[str, tuple[bool, str | None]]
+    session: Session, seen: dict[str, tuple[bool, str | None]], known: KnownContainers | None = None
 ) -> tuple[dict[str, uuid.UUID], int]:
-    """The ids of these containers, registering the ones the hub has not seen yet; also how many were new."""
+    """The ids of these containers, registering the ones the hub has not seen yet; also how many were new.
+    With ``known``, only the numbers it does not hold are looked up, and what this finds waits in it."""
     ids: dict[str, uuid.UUID] = {}
-    numbers = sorted(seen)
+    if known is not None and known.ids:
+        for number in seen:
+            held = known.ids.get(number)
+            if held is not None:
+                ids[number] = held
+    numbers = sorted(number for number in seen if number not in ids)
     table = Container.__table__  # type: ignore[attr-defined]
     # The id as the driver gives it (text on SQLite): no UUID built and checked per container per message.
     raw_id = type_coerce(table.c.id, String)
     connection = session.connection()
+    found: dict[str, uuid.UUID] = {}
     for chunk in chunks(numbers, 2000):
         for cid, number in connection.execute(
             select(raw_id, table.c.number).where(among(session, table.c.number, chunk))
         ):
-            ids[number] = cid if isinstance(cid, uuid.UUID) else fast_uuid(int(cid, 16))
-    missing = [n for n in numbers if n not in ids]
+            found[number] = cid if isinstance(cid, uuid.UUID) else fast_uuid(int(cid, 16))
+    missing = [n for n in numbers if n not in found]
     if missing:
         rows = []
         for number in missing:
-            ids[number] = new_id()
+            found[number] = new_id()
             valid, size_type = seen[number]
             rows.append(
                 {
-                    "id": ids[number],
+                    "id": found[number],
                     "number": number,
                     "check_digit_valid": valid,
                     "iso_size_type": size_type,
@@ -146,6 +169,9 @@ def ensure_containers(
                 }
             )
         bulk_insert(session, Container, rows)
+    if known is not None:
+        known.pending.update(found)
+    ids.update(found)
     return ids, len(missing)
 
 
@@ -155,12 +181,15 @@ def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> Ingest
     return record_events(session, principal.org_id, batch)
 
 
-def ingest_prepared(session: Session, principal: Principal, prepared: PreparedBatch) -> IngestReport:
-    """Store a batch prepared elsewhere (a worker process of ``hub ingest``) for the caller's organisation."""
+def ingest_prepared(
+    session: Session, principal: Principal, prepared: PreparedBatch, known: KnownContainers | None = None
+) -> IngestReport:
+    """Store a batch prepared elsewhere (a worker process of ``hub ingest``) for the caller's organisation
+    (``known``: see ``store``)."""
     principal.require(Action.INGEST_EVENTS)
     if prepared.org_id != principal.org_id:
         raise Invalid("this batch was prepared for another organisation", field="org")
-    return store(session, prepared)
+    return store(session, prepared, known)
 
 
 def record_events(session: Session, org_id: uuid.UUID, batch: ParsedBatch) -> IngestReport:
@@ -280,13 +309,14 @@ def prepare(
     )
 
 
-def store(session: Session, prepared: PreparedBatch) -> IngestReport:
+def store(session: Session, prepared: PreparedBatch, known: KnownContainers | None = None) -> IngestReport:
     """Write a prepared batch: new events, updates to known ones, their containers, the yard's picture,
-    push deliveries and the anchoring outbox, in the session's transaction."""
+    push deliveries and the anchoring outbox, in the session's transaction. ``known`` carries container
+    ids from one message to the next of a run; its caller calls ``known.commit()`` once this commits."""
     org_id = prepared.org_id
     report = IngestReport(duplicates=prepared.repeated)
     now = prepared.rows[0]["created_at"] if prepared.rows else utcnow()
-    container_ids, report.containers_new = ensure_containers(session, prepared.containers)
+    container_ids, report.containers_new = ensure_containers(session, prepared.containers, known)
     existing: dict[str, TrackingEvent] = {}
     for chunk in chunks([row["source_key"] for row in prepared.rows], 2000):
         for row in session.exec(
