@@ -170,6 +170,9 @@ def anchor(
         )
         raise typer.Exit(2)
     ledger = _ledger(settings)
+    from hub import collector
+
+    collector.tune()
     if once:
         console.print(f"anchored {ledger.anchorer.drain()} record versions")
         return
@@ -362,6 +365,9 @@ def orders_import(
         organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
     )
     source = "CSV" if file.lower().endswith(".csv") else "JSON"
+    from hub import collector
+
+    collector.tune()
     totals: dict[str, int] = {"stored": 0, "updated": 0, "duplicates": 0, "failed": 0}
     statuses: dict[str, int] = {}
     with Progress(console=err) as progress:
