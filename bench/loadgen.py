@@ -105,9 +105,12 @@ def start_hub(
 HUB_SERVER = r"""
 import sys, uvicorn
 sys.path.insert(0, sys.argv[2])
+from hub import collector
 from hub.app import create_app
 from hub.settings import Settings
-uvicorn.run(create_app(Settings(log_level="WARNING")), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+app = create_app(Settings(log_level="WARNING"))
+collector.tune()  # as `hub serve` does
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
 
 
