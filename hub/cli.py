@@ -10,7 +10,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from hub import migrate
+from hub import collector, migrate
 from hub.auth import service as auth
 from hub.auth.models import KeyRole, OrgType
 from hub.db import make_engine, session_scope, utcnow
@@ -170,8 +170,6 @@ def anchor(
         )
         raise typer.Exit(2)
     ledger = _ledger(settings)
-    from hub import collector
-
     collector.tune()
     if once:
         console.print(f"anchored {ledger.anchorer.drain()} record versions")
@@ -293,8 +291,6 @@ def ingest(
     )
     if jobs is None:
         jobs = 0 if len(files) < 2 else pipeline.spare_cores()
-    from hub import collector
-
     collector.tune()
     totals = {"stored": 0, "duplicates": 0, "updated": 0, "failed": 0}
     with Progress(console=err) as progress:
@@ -365,8 +361,6 @@ def orders_import(
         organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
     )
     source = "CSV" if file.lower().endswith(".csv") else "JSON"
-    from hub import collector
-
     collector.tune()
     totals: dict[str, int] = {"stored": 0, "updated": 0, "duplicates": 0, "failed": 0}
     statuses: dict[str, int] = {}
@@ -400,7 +394,6 @@ def orders_import(
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
-    from hub import collector
     from hub.app import create_app
 
     application = create_app(settings)

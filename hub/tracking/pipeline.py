@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from hub import collector
 from hub.auth.permissions import Principal
 from hub.db import session_scope
 from hub.errors import HubError
@@ -65,8 +66,6 @@ def _start_worker(org_id: uuid.UUID, vessels: VesselRegister) -> None:
 
 
 def _start_pool_worker(org_id: uuid.UUID, vessels: VesselRegister) -> None:
-    from hub import collector
-
     _start_worker(org_id, vessels)
     collector.tune()
 
