@@ -7,7 +7,7 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -109,26 +109,46 @@ def execute_many(
     ``statement`` in a cache of their own, so that its compiled form is found again."""
     if not rows:
         return
-    connection = session.connection()
     names = tuple(rows[0])
-    sql, order, processors = _plan(statement, table, connection.dialect, names)
     pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    copying = copy and connection.dialect.name == "postgresql"
     for part in chunks(rows, size):
         # Column by column: zip and map run in C, and each processor is looked up once per column.
-        columns: list[Any] = list(zip(*map(pick, part), strict=True))
-        for index, process in processors:
-            columns[index] = [None if value is None else process(value) for value in columns[index]]
-        if copying:
-            _copy_in(connection, table, names, zip(*columns, strict=True))
-            continue
-        if order is None:
-            params: list[Any] = [
-                dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)
-            ]
-        else:
-            params = list(zip(*(columns[i] for i in order), strict=True))
-        connection.exec_driver_sql(sql, params)
+        _execute_columns(session, statement, table, names, list(zip(*map(pick, part), strict=True)), copy)
+
+
+def insert_columns(
+    session: Session, model: Any, columns: Mapping[str, Sequence[Any]], size: int = 2000
+) -> None:
+    """``bulk_insert`` for rows given column by column (a name and one value per row for each column, every
+    column as long), as a batch made in another process travels: no row is built as a dict on the way."""
+    table = getattr(model, "__table__", model)
+    names = tuple(columns)
+    count = len(columns[names[0]]) if names else 0
+    for start in range(0, count, size):
+        part = [columns[name][start : start + size] for name in names]
+        _execute_columns(session, _insert_into(table), table, names, part, copy=True)
+
+
+def _execute_columns(
+    session: Session, statement: Any, table: Table, names: tuple[str, ...], columns: list[Any], copy: bool
+) -> None:
+    """Run ``statement`` once per row of ``columns`` (one sequence of values per name in ``names``, which
+    this may replace with their processed values)."""
+    if not columns or not columns[0]:
+        return
+    connection = session.connection()
+    sql, order, processors = _plan(statement, table, connection.dialect, names)
+    for index, process in processors:
+        columns[index] = [None if value is None else process(value) for value in columns[index]]
+    if copy and connection.dialect.name == "postgresql":
+        _copy_in(connection, table, names, zip(*columns, strict=True))
+        return
+    params: list[Any]
+    if order is None:
+        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    else:
+        params = list(zip(*(columns[i] for i in order), strict=True))
+    connection.exec_driver_sql(sql, params)
 
 
 def update_by_key(table: Table, *names: str) -> Any:

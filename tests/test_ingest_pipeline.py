@@ -121,12 +121,27 @@ def test_a_prepared_batch_survives_the_trip_between_processes() -> None:
         dcsa.parse(_dcsa("E-9", "2026-11-20T08:05:00Z", "CNDLC"), scope="x"), org, ({}, {})
     )
     back = pickle.loads(pickle.dumps(prepared))
-    assert back.rows == prepared.rows and back.outbox == prepared.outbox
-    assert back.rows[0]["id"] is back.outbox[0]["record_id"]  # one object, as before the trip
-    assert back.rows[0]["owner_org_id"] == org and back.rows[0]["event_datetime"] == datetime(
+    assert back.events == prepared.events and back.outbox == prepared.outbox
+    assert (back.wheres, back.containers, back.repeated) == (prepared.wheres, prepared.containers, 0)
+    assert back.events["id"][0] is back.outbox["record_id"][0]  # one object, as before the trip
+    event = back.row(0)
+    assert event["owner_org_id"] == org and event["event_datetime"] == datetime(
         2026, 11, 20, 8, 0, tzinfo=UTC
     )
-    assert str(back.rows[0]["id"]) == str(prepared.rows[0]["id"])
+    assert str(event["id"]) == str(prepared.row(0)["id"]) and len(back) == 1
+
+
+def test_an_empty_prepared_batch_travels_and_stores_nothing(state: HubState, world: World) -> None:
+    from adapters import dcsa
+
+    terminal = world.party(OrgType.TERMINAL)
+    prepared = service.prepare(dcsa.parse(b"[]", scope="x"), terminal.id, ({}, {}))
+    back = pickle.loads(pickle.dumps(prepared))
+    assert len(back) == 0
+    with state.session() as session:
+        report = service.ingest_prepared(session, _principal(terminal), back)
+    assert (report.stored, report.duplicates) == (0, 0)
+    assert _count(state, TrackingEvent) == 0
 
 
 def _gate_in(event_id: str, number: str) -> bytes:

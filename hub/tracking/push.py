@@ -21,7 +21,7 @@ import ipaddress
 import json
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -226,7 +226,7 @@ def as_dcsa(sub: EventSubscription) -> dict[str, Any]:
 # -- matching, in the ingest transaction --------------------------------------------------------------
 
 
-def _matches(filters: dict[str, Any], event: dict[str, Any]) -> bool:
+def _matches(filters: dict[str, Any], event: Mapping[str, Any]) -> bool:
     for name, wanted in filters.items():
         value = event.get(_EVENT_FIELD[name])
         if name in _CODE_TYPE:
@@ -240,11 +240,11 @@ def _matches(filters: dict[str, Any], event: dict[str, Any]) -> bool:
     return True
 
 
-def queue_deliveries(session: Session, events: Sequence[dict[str, Any]]) -> int:
+def queue_deliveries(session: Session, events: Iterable[Mapping[str, Any]]) -> int:
     """Owe every new event to each live subscription whose filters it matches (visibility is checked when
-    sending, against the subscriber's organisation)."""
+    sending, against the subscriber's organisation). ``events`` is not read when there is none."""
     subs = list(session.exec(select(EventSubscription).where(col(EventSubscription.deleted_at).is_(None))))
-    if not subs or not events:
+    if not subs:
         return 0
     now = utcnow()
     rows = [
