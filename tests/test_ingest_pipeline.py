@@ -209,3 +209,43 @@ def test_a_run_looks_each_container_up_once_and_forgets_what_a_rolled_back_messa
         ).all()
     assert sorted(e.source_key[-7:] for e in events) == ["known-2", "known-3"]
     assert {e.container_id for e in events} == {container.id}
+
+
+def test_a_message_mixing_stored_and_new_events_keeps_each_new_event_with_its_own_entry_and_container(
+    state: HubState, world: World
+) -> None:
+    from stdnum import iso6346
+
+    from hub.tracking.models import Container
+
+    terminal = world.party(OrgType.TERMINAL)
+    first, second = (f"HUBU{n:06d}" for n in (1, 2))
+    first, second = (number + iso6346.calc_check_digit(number) for number in (first, second))
+    wrong = "HUBU0000030" if iso6346.calc_check_digit("HUBU000003") != "0" else "HUBU0000031"
+    mixed = b"[" + b",".join([_gate_in("E-A", first), _gate_in("E-B", second), _gate_in("E-C", wrong)]) + b"]"
+    messages = [("a.json", _gate_in("E-A", first)), ("mixed.json", mixed)]
+    outcomes = list(pipeline.run(state.engine, _principal(terminal), messages, jobs=1))
+    reports = [o.report for o in outcomes]
+    assert all(reports), [o.refused for o in outcomes]
+    assert [(r.stored, r.duplicates) for r in reports if r] == [(1, 0), (2, 1)]
+    mixed_report = reports[1]
+    assert mixed_report is not None
+    assert [(f["equipmentReference"], f["flags"]) for f in mixed_report.flagged] == [
+        (wrong, "EQUIPMENT_CHECK_DIGIT")
+    ]
+    assert mixed_report.flagged[0]["where"].startswith("$[2]")
+
+    with Session(state.engine) as session:
+        numbers = {c.id: c.number for c in session.exec(select(Container))}
+        events = session.exec(select(TrackingEvent)).all()
+        entries = {
+            e.record_id: json.loads(e.document)
+            for e in session.exec(select(OutboxEntry).where(OutboxEntry.record_kind == "tracking_event"))
+        }
+    assert sorted(e.equipment_reference or "" for e in events) == sorted([first, second, wrong])
+    for event in events:
+        # The columns were filtered together: each event has its own container and its own outbox entry.
+        assert event.container_id is not None and numbers[event.container_id] == event.equipment_reference
+        assert entries[event.id]["record"]["sourceKey"] == event.source_key
+        assert entries[event.id]["record"]["equipmentReference"] == event.equipment_reference
+    assert len(entries) == 3

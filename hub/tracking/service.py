@@ -331,7 +331,7 @@ def store(session: Session, prepared: PreparedBatch, known: KnownContainers | No
     ids from one message to the next of a run; its caller calls ``known.commit()`` once this commits."""
     org_id = prepared.org_id
     report = IngestReport(duplicates=prepared.repeated)
-    events, outbox, wheres = prepared.events, prepared.outbox, prepared.wheres
+    events, outbox, wheres = dict(prepared.events), prepared.outbox, prepared.wheres
     now = events["created_at"][0] if wheres else utcnow()
     container_ids, report.containers_new = ensure_containers(session, prepared.containers, known)
     existing: dict[str, TrackingEvent] = {}
