@@ -71,6 +71,45 @@ def test_among_finds_the_same_rows_on_every_backend_also_once_statements_are_pre
         engine.dispose()
 
 
+def test_rows_given_column_by_column_are_stored_as_the_same_rows_given_as_dicts(database_url: str) -> None:
+    """``insert_columns`` (how a prepared tracking batch is written) stores what ``bulk_insert`` stores,
+    in parts of ``size`` rows, with enums, times, ids and NULLs as loading them gives back."""
+    from sqlmodel import Session, col, select
+
+    from hub.auth.models import Organisation, OrgType
+    from hub.db import aware, bulk_insert, insert_columns, make_engine, new_id, utcnow
+
+    engine = make_engine(database_url)
+    now = utcnow()
+    kinds = [OrgType.SELLER, OrgType.BANK, OrgType.CUSTOMS, OrgType.TERMINAL, OrgType.FORWARDER]
+    rows = [
+        {
+            "id": new_id(),
+            "name": f"Columns {i}",
+            "type": kind,
+            "country": None if i % 2 else "CN",
+            "created_at": now + timedelta(seconds=i),
+        }
+        for i, kind in enumerate(kinds)
+    ]
+    columns = {name: [row[name] for row in rows[:3]] for name in rows[0]}
+    try:
+        with Session(engine) as session:
+            insert_columns(session, Organisation, columns, size=2)  # two parts: 2 rows, then 1
+            insert_columns(session, Organisation, {name: [] for name in rows[0]})  # nothing, no error
+            bulk_insert(session, Organisation, rows[3:])
+            session.commit()
+            stored = session.exec(
+                select(Organisation)
+                .where(col(Organisation.name).startswith("Columns "))
+                .order_by(col(Organisation.name))
+            ).all()
+            got = [(o.id, o.name, o.type, o.country, aware(o.created_at)) for o in stored]
+        assert got == [(r["id"], r["name"], r["type"], r["country"], r["created_at"]) for r in rows]
+    finally:
+        engine.dispose()
+
+
 def test_none_is_still_stored_as_null_through_the_bulk_path_and_the_orm(tmp_path: object) -> None:
     """``hub.db`` registers an adapter for None with sqlite3 (for speed): None must still arrive as NULL,
     both through ``execute_many`` and through an ORM flush, and a plain connection sees it as NULL too."""
