@@ -242,7 +242,7 @@ def _matches(filters: dict[str, Any], event: Mapping[str, Any]) -> bool:
 
 def queue_deliveries(session: Session, events: Iterable[Mapping[str, Any]]) -> int:
     """Owe every new event to each live subscription whose filters it matches (visibility is checked when
-    sending, against the subscriber's organisation). ``events`` is not read when there is none."""
+    sending, against the subscriber's organisation). ``events`` is not read when no subscription is live."""
     subs = list(session.exec(select(EventSubscription).where(col(EventSubscription.deleted_at).is_(None))))
     if not subs:
         return 0
