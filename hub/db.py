@@ -134,8 +134,6 @@ def _execute_columns(
 ) -> None:
     """Run ``statement`` once per row of ``columns`` (one sequence of values per name in ``names``, which
     this may replace with their processed values)."""
-    if not columns or not columns[0]:
-        return
     connection = session.connection()
     sql, order, processors = _plan(statement, table, connection.dialect, names)
     for index, process in processors:

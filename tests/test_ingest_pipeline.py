@@ -141,6 +141,9 @@ def test_an_empty_prepared_batch_travels_and_stores_nothing(state: HubState, wor
     with state.session() as session:
         report = service.ingest_prepared(session, _principal(terminal), back)
     assert (report.stored, report.duplicates) == (0, 0)
+    with state.session() as session:  # as a REST request stores it, without the trip
+        report = service.ingest_prepared(session, _principal(terminal), prepared)
+    assert (report.stored, report.duplicates) == (0, 0)
     assert _count(state, TrackingEvent) == 0
 
 

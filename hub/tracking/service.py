@@ -331,11 +331,13 @@ def store(session: Session, prepared: PreparedBatch, known: KnownContainers | No
     ids from one message to the next of a run; its caller calls ``known.commit()`` once this commits."""
     org_id = prepared.org_id
     report = IngestReport(duplicates=prepared.repeated)
-    events, outbox, wheres = dict(prepared.events), prepared.outbox, prepared.wheres
+    # A copy (the caller's batch stays as it is); an empty batch has no columns, read here as empty ones.
+    events: dict[str, list[Any]] = defaultdict(list, prepared.events)
+    outbox, wheres = prepared.outbox, prepared.wheres
     now = events["created_at"][0] if wheres else utcnow()
     container_ids, report.containers_new = ensure_containers(session, prepared.containers, known)
     existing: dict[str, TrackingEvent] = {}
-    for chunk in chunks(events.get("source_key", []), 2000):
+    for chunk in chunks(events["source_key"], 2000):
         for row in session.exec(
             select(TrackingEvent).where(among(session, col(TrackingEvent.source_key), chunk))
         ):
@@ -372,19 +374,17 @@ def store(session: Session, prepared: PreparedBatch, known: KnownContainers | No
         outbox = {name: [values[i] for i in new] for name, values in outbox.items()}
         wheres = [wheres[i] for i in new]
 
-    numbers = events.get("equipment_reference", [])
+    numbers = events["equipment_reference"]
     events["container_id"] = [container_ids.get(number) if number else None for number in numbers]
-    for where, number, flags in zip(wheres, numbers, events.get("flags", []), strict=True):
+    for where, number, flags, event_id in zip(wheres, numbers, events["flags"], events["id"], strict=True):
         if flags:
             report.flagged.append(
                 {"where": where, "equipmentReference": number or "", "flags": ",".join(flags)}
             )
-    for number, event_id in zip(numbers, events.get("id", []), strict=True):
         if number:
             changed[number].append(str(event_id))
-    if wheres:
-        insert_columns(session, TrackingEvent, events)
-        insert_columns(session, OutboxEntry, outbox)
+    insert_columns(session, TrackingEvent, events)
+    insert_columns(session, OutboxEntry, outbox)
     bulk_insert(session, OutboxEntry, updates)
     report.stored = len(wheres)
     from hub.tracking.push import queue_deliveries
@@ -393,7 +393,7 @@ def store(session: Session, prepared: PreparedBatch, known: KnownContainers | No
     queue_deliveries(session, (_row(events, i) for i in range(len(wheres))))
     from hub.port.yard import update_positions
 
-    positions = zip(*(events.get(name, []) for name in _POSITION_FIELDS), strict=True)
+    positions = zip(*(events[name] for name in _POSITION_FIELDS), strict=True)
     update_positions(session, [*(dict(zip(_POSITION_FIELDS, v, strict=True)) for v in positions), *moved])
     for info in prepared.messages:
         session.add(
