@@ -73,12 +73,31 @@ def test_30_events_name_their_originating_party_and_flag_bad_imo_numbers() -> No
             "$[0].equipmentReference",
         ),
         (b"[1]", "$[0]"),
+        (  # a 3.0 event's seals are in its equipment details, and the refusal says so
+            b'{"events": [{"eventID": "a", "eventDateTime": "2026-01-01T00:00:00Z", "eventClassification": {"eventTypeCode": "EQUIPMENT", "equipmentEventTypeCode": "LOAD"}, "equipmentDetails": {"equipmentReference": "APZU4812090", "seals": [{"type": "KLP"}]}}]}',
+            "$.events[0].equipmentDetails.seals[0]",
+        ),
     ],
 )
 def test_a_bad_body_is_refused_with_its_json_path(body: bytes, path: str) -> None:
     with pytest.raises(Invalid) as refused:
         parse(body, scope="x")
     assert refused.value.field == path, refused.value.message
+
+
+def test_references_that_are_not_a_list_are_passed_over_not_a_crash() -> None:
+    event = {
+        "eventID": "a",
+        "eventDateTime": "2026-01-01T00:00:00Z",
+        "eventClassification": {"eventTypeCode": "EQUIPMENT", "equipmentEventTypeCode": "LOAD"},
+        "shipmentDetails": {
+            "documentReference": {"typeCode": "BKG", "reference": "BK1"},
+            "additionalDocumentReferences": 7,
+        },
+    }
+    (read_back,) = parse(json.dumps({"events": [event]}).encode(), scope="x").events
+    assert read_back.booking_reference == "BK1"
+    assert read_back.classifier.value == "ACT"  # no classifier: an actual event
 
 
 def test_bodies_the_fast_json_reader_refuses_read_as_the_standard_library_reads_them() -> None:

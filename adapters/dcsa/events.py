@@ -51,47 +51,47 @@ _CLASSIFIERS = frozenset(Classifier)
 _EMPTY = frozenset({"EMPTY", "LADEN"})
 
 
-class _Event:
-    """Typed access to one event object, with errors that name the JSON path."""
+_NOTHING: dict[str, Any] = {}
+
+
+class _Node:
+    """One JSON object of an event, read field by field with errors that name the JSON path. Where the
+    event holds no object (or something else) at that place, an empty one: every field in it is absent.
+
+    Each object is looked up once and its fields read from it directly: walking the whole path from the
+    event for each of an event's thirty fields took half of the adapter's time."""
+
+    __slots__ = ("data", "path")
 
     def __init__(self, data: Any, path: str) -> None:
-        if not isinstance(data, dict):
-            raise Invalid(f"{path}: an event is a JSON object", field=path)
-        self.data, self.path = data, path
+        self.data: dict[str, Any] = data if isinstance(data, dict) else _NOTHING
+        self.path = path
 
-    def get(self, *keys: str) -> Any:
-        node: Any = self.data
-        for key in keys:
-            if not isinstance(node, dict):
+    def node(self, key: str) -> _Node:
+        """The object at ``key``."""
+        return _Node(self.data.get(key), f"{self.path}.{key}")
+
+    def text(self, key: str, *, required: bool = False, max_length: int = 500) -> str | None:
+        value = self.data.get(key)
+        if type(value) is not str or not value:  # a non-empty string, by far the commonest, goes straight on
+            if value is None or value == "":
+                if required:
+                    raise Invalid(f"{self.path}.{key} is required", field=f"{self.path}.{key}")
                 return None
-            node = node.get(key)
-        return node
-
-    def where(self, keys: tuple[str, ...]) -> str:
-        return f"{self.path}.{'.'.join(keys)}"
-
-    def text(self, *keys: str, required: bool = False, max_length: int = 500) -> str | None:
-        value = self.get(*keys)
-        if value is None or value == "":
-            if required:
-                raise Invalid(f"{self.where(keys)} is required", field=self.where(keys))
-            return None
-        if type(value) is not str:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise Invalid(f"{self.where(keys)} must be a string", field=self.where(keys))
+                raise Invalid(f"{self.path}.{key} must be a string", field=f"{self.path}.{key}")
             value = str(value)
         value = value.strip()
         if len(value) > max_length:
-            raise Invalid(
-                f"{self.where(keys)} is longer than {max_length} characters", field=self.where(keys)
-            )
+            where = f"{self.path}.{key}"
+            raise Invalid(f"{where} is longer than {max_length} characters", field=where)
         return value
 
-    def time(self, *keys: str, required: bool = False) -> datetime | None:
-        value = self.text(*keys, required=required)
+    def time(self, key: str, *, required: bool = False) -> datetime | None:
+        value = self.text(key, required=required)
         if value is None:
             return None
-        where = f"{self.path}.{'.'.join(keys)}"
+        where = f"{self.path}.{key}"
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
@@ -100,33 +100,37 @@ class _Event:
             raise Invalid(f"{where}: {value!r} has no time zone offset", field=where)
         return parsed
 
-    def code(self, value: str | None, allowed: frozenset[str], *keys: str) -> str | None:
+    def code(self, key: str, allowed: frozenset[str]) -> str | None:
+        return self.one_of(key, self.text(key), allowed)
+
+    def required_code(self, key: str, allowed: frozenset[str]) -> str:
+        value = self.text(key, required=True)
+        assert value is not None  # text() raised otherwise
+        self.one_of(key, value, allowed)
+        return value
+
+    def one_of(self, key: str, value: str | None, allowed: frozenset[str]) -> str | None:
+        """``value`` (read from ``key``), refused unless absent or one of ``allowed``."""
         if value is not None and value not in allowed:
-            where = f"{self.path}.{'.'.join(keys)}"
+            where = f"{self.path}.{key}"
             raise Invalid(f"{where}: {value!r} is not one of {', '.join(sorted(allowed))}", field=where)
         return value
 
-    def required_code(self, allowed: frozenset[str], *keys: str) -> str:
-        value = self.text(*keys, required=True)
-        assert value is not None  # text() raised otherwise
-        self.code(value, allowed, *keys)
-        return value
-
-    def locode(self, *keys: str) -> str | None:
-        value = self.text(*keys)
+    def locode(self, key: str) -> str | None:
+        value = self.text(key)
         if value is not None and not _LOCODE.match(value):
-            where = f"{self.path}.{'.'.join(keys)}"
+            where = f"{self.path}.{key}"
             raise Invalid(f"{where}: {value!r} is not a UN/LOCODE", field=where)
         return value
 
 
-def _equipment(ev: _Event, *keys: str) -> tuple[str | None, list[Flag]]:
-    number = ev.text(*keys)
+def _equipment(node: _Node, key: str) -> tuple[str | None, list[Flag]]:
+    number = node.text(key)
     if number is None:
         return None, []
     number = number.upper().replace(" ", "")
     if not _CONTAINER.match(number):
-        where = f"{ev.path}.{'.'.join(keys)}"
+        where = f"{node.path}.{key}"
         raise Invalid(f"{where}: container number {number!r} is not 4 letters and 7 digits", field=where)
     return number, [] if _iso6346_valid(number) else [Flag.EQUIPMENT_CHECK_DIGIT]
 
@@ -146,14 +150,18 @@ def _references(refs: Any) -> dict[str, str]:
     return found
 
 
-def _seals(ev: _Event, seals: Any, *, v3: bool) -> tuple[Seal, ...]:
+def _seals(node: _Node, *, v3: bool) -> tuple[Seal, ...]:
+    seals = node.data.get("seals")
+    if not seals:
+        return ()
     result = []
     for i, seal in enumerate(seals if isinstance(seals, list) else []):
+        where = f"{node.path}.seals[{i}]"
         if not isinstance(seal, dict):
-            raise Invalid(f"{ev.path}.seals[{i}] is not an object", field=f"{ev.path}.seals[{i}]")
+            raise Invalid(f"{where} is not an object", field=where)
         number = seal.get("number" if v3 else "sealNumber")
         if not isinstance(number, str) or not number:
-            raise Invalid(f"{ev.path}.seals[{i}]: a seal needs its number", field=f"{ev.path}.seals[{i}]")
+            raise Invalid(f"{where}: a seal needs its number", field=where)
         result.append(
             Seal(
                 number=number,
@@ -164,18 +172,20 @@ def _seals(ev: _Event, seals: Any, *, v3: bool) -> tuple[Seal, ...]:
     return tuple(result)
 
 
-def _v22(ev: _Event, scope: str) -> EventCommand:
+def _v22(ev: _Node, scope: str) -> EventCommand:
     event_id = ev.text("eventID", required=True)
-    event_type = EventType(ev.required_code(_V22_TYPES, "eventType"))
+    event_type = EventType(ev.required_code("eventType", _V22_TYPES))
     field, allowed = _CODES[event_type]
-    code = ev.code(ev.text(field, required=True), allowed, field)
-    classifier = Classifier(ev.required_code(_CLASSIFIERS, "eventClassifierCode"))
+    code = ev.required_code(field, allowed)
+    classifier = Classifier(ev.required_code("eventClassifierCode", _CLASSIFIERS))
     created = ev.time("eventCreatedDateTime", required=True)
     when = ev.time("eventDateTime", required=True)
-    assert when is not None and code is not None
+    assert when is not None
     equipment, flags = _equipment(ev, "equipmentReference")
-    imo = ev.text("transportCall", "vessel", "vesselIMONumber")
-    refs = _references(ev.get("documentReferences"))
+    location, call = ev.node("eventLocation"), ev.node("transportCall")
+    vessel = call.node("vessel")
+    imo = vessel.text("vesselIMONumber")
+    refs = _references(ev.data.get("documentReferences"))
     doc_type, doc_id = ev.text("documentTypeCode"), ev.text("documentID")
     if event_type is EventType.SHIPMENT and doc_type and doc_id:
         refs.setdefault(doc_type, doc_id)  # a 2.2 shipment event names its document here
@@ -189,59 +199,53 @@ def _v22(ev: _Event, scope: str) -> EventCommand:
         where=ev.path,
         equipment_reference=equipment,
         iso_equipment_code=ev.text("ISOEquipmentCode", max_length=4),
-        empty_indicator=ev.code(ev.text("emptyIndicatorCode"), _EMPTY, "emptyIndicatorCode"),
-        un_location_code=ev.locode("eventLocation", "UNLocationCode")
-        or ev.locode("transportCall", "UNLocationCode"),
-        facility_code=ev.text("eventLocation", "facilityCode") or ev.text("transportCall", "facilityCode"),
-        facility_provider=ev.text("eventLocation", "facilityCodeListProvider")
-        or ev.text("transportCall", "facilityCodeListProvider"),
-        location_name=ev.text("eventLocation", "locationName"),
-        mode_of_transport=ev.code(
-            ev.text("transportCall", "modeOfTransport"), MODES, "transportCall", "modeOfTransport"
-        ),
-        transport_call_id=ev.text("transportCall", "transportCallID"),
-        vessel_name=ev.text("transportCall", "vessel", "vesselName"),
+        empty_indicator=ev.code("emptyIndicatorCode", _EMPTY),
+        un_location_code=location.locode("UNLocationCode") or call.locode("UNLocationCode"),
+        facility_code=location.text("facilityCode") or call.text("facilityCode"),
+        facility_provider=location.text("facilityCodeListProvider") or call.text("facilityCodeListProvider"),
+        location_name=location.text("locationName"),
+        mode_of_transport=call.code("modeOfTransport", MODES),
+        transport_call_id=call.text("transportCallID"),
+        vessel_name=vessel.text("vesselName"),
         vessel_imo=imo,
-        vessel_call_sign=ev.text("transportCall", "vessel", "vesselCallSignNumber"),
-        carrier_code=ev.text("transportCall", "vessel", "vesselOperatorCarrierCode"),
-        carrier_service_code=ev.text("transportCall", "carrierServiceCode"),
-        export_voyage=ev.text("transportCall", "exportVoyageNumber"),
-        import_voyage=ev.text("transportCall", "importVoyageNumber"),
+        vessel_call_sign=vessel.text("vesselCallSignNumber"),
+        carrier_code=vessel.text("vesselOperatorCarrierCode"),
+        carrier_service_code=call.text("carrierServiceCode"),
+        export_voyage=call.text("exportVoyageNumber"),
+        import_voyage=call.text("importVoyageNumber"),
         booking_reference=refs.get("BKG"),
         transport_document_reference=refs.get("TRD"),
-        document_type_code=ev.text("documentTypeCode"),
-        seals=_seals(ev, ev.get("seals"), v3=False),
+        document_type_code=doc_type,
+        seals=_seals(ev, v3=False),
         flags=tuple(flags + _imo(imo)),
     )
 
 
-def _v30(ev: _Event, scope: str) -> EventCommand:
+def _v30(ev: _Node, scope: str) -> EventCommand:
     event_id = ev.text("eventID", required=True)
-    event_type = EventType(ev.required_code(_EVENT_TYPES, "eventClassification", "eventTypeCode"))
+    classification = ev.node("eventClassification")
+    event_type = EventType(classification.required_code("eventTypeCode", _EVENT_TYPES))
     field, allowed = _CODES[event_type]
-    code = ev.code(
-        ev.text("eventClassification", field, required=True), allowed, "eventClassification", field
-    )
-    classifier_text = ev.text("eventClassification", "eventClassifierCode") or "ACT"
-    classifier = Classifier(
-        ev.code(classifier_text, _CLASSIFIERS, "eventClassification", "eventClassifierCode") or "ACT"
-    )
+    code = classification.required_code(field, allowed)
+    classifier_code = classification.text("eventClassifierCode") or "ACT"  # blank: ACT, as when absent
+    classification.one_of("eventClassifierCode", classifier_code, _CLASSIFIERS)
+    classifier = Classifier(classifier_code)
     when = ev.time("eventDateTime", required=True)
     updated = ev.time("eventUpdatedDateTime")
-    assert when is not None and code is not None
-    party = ev.text("eventRouting", "originatingParty", "partyCode") or scope
-    equipment, flags = _equipment(ev, "equipmentDetails", "equipmentReference")
-    call = ("transportDetails", "transportCall")
-    vessel = (*call, "vesselTransport")
-    imo = ev.text(*vessel, "vesselIMONumber")
-    refs = _references(
-        [
-            ev.get("shipmentDetails", "documentReference"),
-            *(ev.get("shipmentDetails", "additionalDocumentReferences") or []),
-        ]
-    )
-    vehicle = ev.text(*call, "truckTransport", "licensePlate") or ev.text(
-        *call, "railTransport", "trainNumber"
+    assert when is not None
+    party = ev.node("eventRouting").node("originatingParty").text("partyCode") or scope
+    equipment_details = ev.node("equipmentDetails")
+    equipment, flags = _equipment(equipment_details, "equipmentReference")
+    location = ev.node("eventLocation")
+    facility = location.node("facility")
+    call = ev.node("transportDetails").node("transportCall")
+    vessel = call.node("vesselTransport")
+    imo = vessel.text("vesselIMONumber")
+    shipment = ev.node("shipmentDetails").data
+    more = shipment.get("additionalDocumentReferences")
+    refs = _references([shipment.get("documentReference"), *(more if isinstance(more, list) else ())])
+    vehicle = call.node("truckTransport").text("licensePlate") or call.node("railTransport").text(
+        "trainNumber"
     )
     return EventCommand(
         source_key=f"dcsa:{party}:{event_id}",
@@ -252,31 +256,26 @@ def _v30(ev: _Event, scope: str) -> EventCommand:
         source_updated_datetime=updated,
         where=ev.path,
         equipment_reference=equipment,
-        iso_equipment_code=ev.text("equipmentDetails", "ISOEquipmentCode", max_length=4),
-        empty_indicator=ev.code(
-            ev.text("equipmentDetails", "emptyIndicatorCode"),
-            _EMPTY,
-            "equipmentDetails",
-            "emptyIndicatorCode",
-        ),
-        movement_type=ev.text("equipmentDetails", "movementType"),
-        un_location_code=ev.locode("eventLocation", "UNLocationCode"),
-        facility_code=ev.text("eventLocation", "facility", "facilityCode"),
-        facility_provider=ev.text("eventLocation", "facility", "facilityCodeListProvider"),
-        location_name=ev.text("eventLocation", "locationName"),
-        mode_of_transport=ev.code(ev.text(*call, "modeOfTransport"), MODES, *call, "modeOfTransport"),
-        transport_call_id=ev.text(*call, "transportCallReference"),
-        vessel_name=ev.text(*vessel, "vesselName"),
+        iso_equipment_code=equipment_details.text("ISOEquipmentCode", max_length=4),
+        empty_indicator=equipment_details.code("emptyIndicatorCode", _EMPTY),
+        movement_type=equipment_details.text("movementType"),
+        un_location_code=location.locode("UNLocationCode"),
+        facility_code=facility.text("facilityCode"),
+        facility_provider=facility.text("facilityCodeListProvider"),
+        location_name=location.text("locationName"),
+        mode_of_transport=call.code("modeOfTransport", MODES),
+        transport_call_id=call.text("transportCallReference"),
+        vessel_name=vessel.text("vesselName"),
         vessel_imo=imo,
-        vessel_call_sign=ev.text(*vessel, "vesselCallSign"),
-        carrier_code=ev.text(*vessel, "operatorCarrierCode"),
-        carrier_service_code=ev.text(*call, "serviceCodeOrReference", "carrierServiceCode"),
-        export_voyage=ev.text(*call, "exportVoyageNumberOrReference", "carrierVoyageNumber"),
-        import_voyage=ev.text(*call, "importVoyageNumberOrReference", "carrierVoyageNumber"),
+        vessel_call_sign=vessel.text("vesselCallSign"),
+        carrier_code=vessel.text("operatorCarrierCode"),
+        carrier_service_code=call.node("serviceCodeOrReference").text("carrierServiceCode"),
+        export_voyage=call.node("exportVoyageNumberOrReference").text("carrierVoyageNumber"),
+        import_voyage=call.node("importVoyageNumberOrReference").text("carrierVoyageNumber"),
         vehicle_reference=vehicle,
         booking_reference=refs.get("BKG"),
         transport_document_reference=refs.get("TRD"),
-        seals=_seals(ev, ev.get("equipmentDetails", "seals"), v3=True),
+        seals=_seals(equipment_details, v3=True),
         flags=tuple(flags + _imo(imo)),
     )
 
@@ -310,7 +309,10 @@ def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
         raise Invalid(f"{base}: {len(items)} events; at most {max_events} per request", field=base)
     events, versions = [], set()
     for i, item in enumerate(items):
-        ev = _Event(item, f"{base}[{i}]" if base != "$" or isinstance(body, list) else "$")
+        path = f"{base}[{i}]" if base != "$" or isinstance(body, list) else "$"
+        if not isinstance(item, dict):
+            raise Invalid(f"{path}: an event is a JSON object", field=path)
+        ev = _Node(item, path)
         if "eventClassification" in ev.data:
             events.append(_v30(ev, scope))
             versions.add("3.0")
