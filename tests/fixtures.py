@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 FIXTURES = SHARED / "fixtures"
@@ -20,3 +22,13 @@ def read(path: Path) -> bytes:
 
 CEB = FIXTURES / "ceb"
 CEB_XSD = SPECS / "ceb" / "ceb_import_202205.xsd"
+
+
+def jit_payload(name: str, **values: Any) -> bytes:
+    """A DCSA JIT fixture with its ``<KEY>_PLACEHOLDER`` values filled in."""
+    text = read(DCSA / name).decode()
+    for key, value in values.items():
+        text = text.replace(f'"{key}_PLACEHOLDER"', json.dumps(value)).replace(
+            f"{key}_PLACEHOLDER", json.dumps(value)
+        )
+    return text.encode()

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from hub.auth.models import OrgType
 from seeds import journey
 from tests.conftest import JOURNEY_CAST, Party, World, data, gql
-from tests.fixtures import DCSA, read
+from tests.fixtures import DCSA, jit_payload, read
 
 DECLARATION = """fragment D on Declaration { id reference state customsCode traderName traderUscc billNumber vesselName
   voyage unLocationCode containers items { hsCode description quantity unit value currency originCountry }
@@ -287,15 +287,6 @@ def test_the_port_operator_sees_its_yard_and_calls_but_not_commercial_values(por
     assert seller["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-def _jit(name: str, **values: Any) -> bytes:
-    text = read(DCSA / name).decode()
-    for key, value in values.items():
-        text = text.replace(f'"{key}_PLACEHOLDER"', json.dumps(value)).replace(
-            f"{key}_PLACEHOLDER", json.dumps(value)
-        )
-    return text.encode()
-
-
 def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient, world: World) -> None:
     carrier = world.party(OrgType.CARRIER, "Hapag Test")
     amsterdam = world.party(OrgType.PORT_OPERATOR, "Port of Amsterdam", port_locode="NLAMS")
@@ -314,10 +305,10 @@ def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient,
     port_call_id, terminal_call_id, service_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     headers = amsterdam.headers
     steps = [
-        ("port-call", _jit("jit-200-port-call-request.json", PORT_CALL_ID=port_call_id, IS_FYI=False)),
+        ("port-call", jit_payload("jit-200-port-call-request.json", PORT_CALL_ID=port_call_id, IS_FYI=False)),
         (
             "terminal-call",
-            _jit(
+            jit_payload(
                 "jit-200-terminal-call-request.json",
                 PORT_CALL_ID=port_call_id,
                 TERMINAL_CALL_ID=terminal_call_id,
@@ -326,7 +317,7 @@ def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient,
         ),
         (
             "port-call-service",
-            _jit(
+            jit_payload(
                 "jit-200-port-call-service-request.json",
                 TERMINAL_CALL_ID=terminal_call_id,
                 PORT_CALL_SERVICE_ID=service_id,
@@ -338,7 +329,7 @@ def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient,
         ),
         (
             "vessel-status",
-            _jit("jit-200-vessel-status-request.json", PORT_CALL_SERVICE_ID=service_id, IS_FYI=False),
+            jit_payload("jit-200-vessel-status-request.json", PORT_CALL_SERVICE_ID=service_id, IS_FYI=False),
         ),
     ]
     ids = set()
@@ -365,7 +356,7 @@ def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient,
         "/ingest/jit/port-call", content=read(DCSA / "jit-200-port-call-request.json"), headers=headers
     )
     assert raw.status_code == 422 and "not JSON" in raw.text
-    wrong = _jit("jit-200-port-call-request.json", PORT_CALL_ID="x", IS_FYI=True).replace(
+    wrong = jit_payload("jit-200-port-call-request.json", PORT_CALL_ID="x", IS_FYI=True).replace(
         b"9321483", b"93214"
     )
     bad = client.post("/ingest/jit/port-call", content=wrong, headers=headers)

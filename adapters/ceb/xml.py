@@ -153,6 +153,8 @@ def parse(data: bytes, expect: str | None = None) -> CebMessage:
         raise Invalid(
             f"line {line}, column {column}: the XML is not well-formed ({exc})", field=f"line {line}"
         ) from exc
+    except LookupError as exc:  # the declaration names an encoding Python does not know
+        raise Invalid(f"line 1: the XML declares an unknown encoding ({exc})", field="line 1") from exc
     tag = _local(root.tag)
     code = tag.removesuffix("Message")
     if not root.tag.startswith(_NS) or code not in MESSAGES:

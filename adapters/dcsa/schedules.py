@@ -81,10 +81,50 @@ def _text(
             raise _fail(f"{path}.{key}", "is required")
         return None
     if not isinstance(value, str):
-        raise _fail(f"{path}.{key}", f"expected text, got {type(value).__name__}")
+        raise _fail(f"{path}.{key}", f"expected text, got {_kind(value)}")
     if len(value) > max_length:
         raise _fail(f"{path}.{key}", f"at most {max_length} characters")
     return value
+
+
+def _object(value: Any, path: str, *, item: bool = False) -> dict[str, Any]:
+    """The JSON object at ``path``; an absent one (not an ``item`` of an array) reads as empty, anything
+    else is refused."""
+    if value is None and not item:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(path, f"expected an object, got {_kind(value)}")
+    return value
+
+
+def _array(value: Any, path: str) -> list[Any]:
+    """The JSON array at ``path``; an absent one reads as empty, anything else is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _fail(path, f"expected an array, got {_kind(value)}")
+    return value
+
+
+def _number(value: Any, path: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(path, f"expected a number, got {_kind(value)}")
+    return value  # as sent: an integer stays one
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's type in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _imo(value: Any, path: str) -> tuple[str, bool]:
@@ -123,8 +163,10 @@ def parse_ovs(data: bytes) -> list[CallCommand]:
         if not isinstance(service, dict):
             raise _fail(s_path, "expected an object")
         service_code = _text(service, "carrierServiceCode", s_path, max_length=11)
-        for v_index, schedule in enumerate(service.get("vesselSchedules") or []):
+        schedules = _array(service.get("vesselSchedules"), f"{s_path}.vesselSchedules")
+        for v_index, item in enumerate(schedules):
             v_path = f"{s_path}.vesselSchedules[{v_index}]"
+            schedule = _object(item, v_path, item=True)
             imo, valid = _imo(schedule.get("vesselIMONumber"), f"{v_path}.vesselIMONumber")
             vessel = VesselInfo(
                 imo=imo,
@@ -133,12 +175,15 @@ def parse_ovs(data: bytes) -> list[CallCommand]:
                 call_sign=_text(schedule, "vesselCallSign", v_path, max_length=10),
                 operator_code=_text(schedule, "vesselOperatorSMDGLinerCode", v_path, max_length=10),
             )
-            for c_index, call in enumerate(schedule.get("transportCalls") or []):
+            calls_at = _array(schedule.get("transportCalls"), f"{v_path}.transportCalls")
+            for c_index, item in enumerate(calls_at):
                 c_path = f"{v_path}.transportCalls[{c_index}]"
-                location = call.get("location") or {}
+                call = _object(item, c_path, item=True)
+                location = _object(call.get("location"), f"{c_path}.location")
                 times = []
-                for t_index, stamp in enumerate(call.get("timestamps") or []):
+                for t_index, entry in enumerate(_array(call.get("timestamps"), f"{c_path}.timestamps")):
                     t_path = f"{c_path}.timestamps[{t_index}]"
+                    stamp = _object(entry, t_path, item=True)
                     kind = stamp.get("eventTypeCode")
                     classifier = stamp.get("eventClassifierCode")
                     if kind not in ("ARRI", "DEPA"):
@@ -181,7 +226,7 @@ def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _fail("$", "expected an object")
     if kind == "port-call":
-        vessel = body.get("vessel") or {}
+        vessel = _object(body.get("vessel"), "$.vessel")
         imo, valid = _imo(vessel.get("vesselIMONumber"), "$.vessel.vesselIMONumber")
         return {
             "command": CallCommand(
@@ -197,8 +242,8 @@ def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
                     call_sign=_text(vessel, "callSign", "$.vessel", max_length=10),
                     mmsi=_text(vessel, "MMSINumber", "$.vessel", max_length=9),
                     type_code=_text(vessel, "typeCode", "$.vessel", max_length=4),
-                    length_m=vessel.get("lengthOverall"),
-                    width_m=vessel.get("width"),
+                    length_m=_number(vessel.get("lengthOverall"), "$.vessel.lengthOverall"),
+                    width_m=_number(vessel.get("width"), "$.vessel.width"),
                 ),
                 details={"isFYI": bool(body.get("isFYI"))},
             )
@@ -215,8 +260,8 @@ def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
             "isFYI": bool(body.get("isFYI")),
         }
     if kind == "port-call-service":
-        location = body.get("portCallServiceLocation") or {}
-        facility = location.get("facility") or {}
+        location = _object(body.get("portCallServiceLocation"), "$.portCallServiceLocation")
+        facility = _object(location.get("facility"), "$.portCallServiceLocation.facility")
         return {
             "terminalCallID": _text(body, "terminalCallID", "$", required=True),
             "portCallServiceID": _text(body, "portCallServiceID", "$", required=True),
@@ -227,13 +272,13 @@ def parse_jit(kind: str, data: bytes) -> dict[str, Any]:
             "facilityCode": _text(
                 facility, "facilityCode", "$.portCallServiceLocation.facility", max_length=20
             ),
-            "moves": body.get("moves") or [],
+            "moves": _array(body.get("moves"), "$.moves"),
             "isFYI": bool(body.get("isFYI")),
         }
     return {
         "portCallServiceID": _text(body, "portCallServiceID", "$", required=True),
-        "draft": body.get("draft"),
-        "airDraft": body.get("airDraft"),
-        "milesToDestinationPort": body.get("milesToDestinationPort"),
+        "draft": _number(body.get("draft"), "$.draft"),
+        "airDraft": _number(body.get("airDraft"), "$.airDraft"),
+        "milesToDestinationPort": _number(body.get("milesToDestinationPort"), "$.milesToDestinationPort"),
         "isFYI": bool(body.get("isFYI")),
     }

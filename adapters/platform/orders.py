@@ -34,6 +34,8 @@ MAX_ORDERS = 100_000
 def _convert(spec: FieldSpec, raw: Any, where: str) -> Any:
     if raw is None or raw == "":
         return None
+    if isinstance(raw, dict | list | bool):
+        raise Invalid(f"{where}: expected a number or text, got {type(raw).__name__}", field=where)
     if spec.kind == "decimal":
         try:
             value = Decimal(str(raw).strip())
@@ -77,6 +79,8 @@ def _order(raw: dict[str, Any], items: list[dict[str, Any]], where: str) -> CebR
     lines = []
     for index, item in enumerate(items, start=1):
         at = f"{where}.items[{index}]"
+        if not isinstance(item, dict):
+            raise Invalid(f"{at}: an item is an object", field=at)
         unknown = set(item) - set(_LINE) - _EXTRA_LINE
         if unknown:
             raise Invalid(f"{at}: unknown field(s) {', '.join(sorted(unknown))}", field=at)
@@ -126,7 +130,10 @@ def parse_json(data: bytes) -> list[CebRecord]:
 
 def parse_csv(data: bytes) -> list[CebRecord]:
     """Orders from CSV, one row per item."""
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"the CSV is not UTF-8 (byte {exc.start})", field="body") from exc
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "orderNo" not in reader.fieldnames:
         raise Invalid("the CSV needs a header row with at least orderNo", field="row 1")
