@@ -160,6 +160,15 @@ def test_edited_edifact_and_ceb_messages_are_read_or_refused(
         (orders.parse_json, b'{"orders": [{"orderNo": ["A"], "items": [{}]}]}', "orders[1].orderNo"),
         (orders.parse_csv, b"orderNo,itemName\nA,\xff\n", "body"),
         (ceb.parse, b'<?xml version="1.0" encoding="F-8"?><a/>', "line 1"),
+        (
+            orders.parse_json,
+            b'{"orders": [{"orderNo": "A\\u0000", "items": [{}]}]}',
+            "body.orders[0].orderNo",
+        ),
+        (orders.parse_csv, b"orderNo,itemName\nA,x\nB,\x00\n", "row 3"),
+        (decisions.parse_json, b'{"decisions": [{"reference": "\\u0000"}]}', "$.decisions[0].reference"),
+        (_jit_reader("terminal-call"), b'{"portCallID": "p\\u0000"}', "$.portCallID"),
+        (edifact.parse, b"UNB+UNOA:2+A+B+261121:1200+1'UNH+1+CODECO:D:95B:UN'BGM+34+\x00+9'", "segment 3"),
     ],
 )
 def test_what_crashed_the_readers_is_refused_at_its_place(reader: Reader, body: bytes, field: str) -> None:

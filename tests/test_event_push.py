@@ -211,6 +211,13 @@ def test_subscriptions_are_private_and_callbacks_into_the_network_refused(
             headers=terminal.headers,
         )
         assert weak.status_code == 422 and weak.json()["field"] == "secret"
+        for url in ("https://[::1/x", "https://example.com:99999/x", f"https://{'a' * 70}.example/x"):
+            broken = client.post(
+                "/v2/event-subscriptions",
+                json={"callbackUrl": url, "secret": SECRET},
+                headers=terminal.headers,
+            )
+            assert broken.status_code == 422 and broken.json()["field"] == "callbackUrl", url
     with _app(state) as client:
         sub = _subscribe(client, terminal, "http://127.0.0.1:9/cb")
         assert client.get(f"/v2/event-subscriptions/{sub}", headers=other.headers).status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -88,6 +89,27 @@ def test_a_malformed_message_is_refused_whole_with_its_position(
     answer = _ingest(client, terminal, "dcsa", bad_json)
     assert answer.status_code == 422 and answer.json()["field"] == "$.events[1].eventDateTime"
     assert _events(state) == 0
+
+
+def test_a_nul_character_is_refused_at_its_place_not_by_the_database(
+    client: TestClient, world: World, state: HubState
+) -> None:
+    # PostgreSQL's text cannot hold NUL: without this the database refused it, as a 500 naming nothing.
+    terminal = world.party(OrgType.TERMINAL)
+    good = json.loads(read(DCSA / "tnt-300-request-equipment.json"))["events"][0]
+    damaged = {**good, "eventLocation": {**good.get("eventLocation", {}), "locationName": "Quay\u00001"}}
+    answer = _ingest(client, terminal, "dcsa", json.dumps({"events": [good, damaged]}).encode())
+    assert answer.status_code == 422 and answer.json()["field"] == "$.events[1].eventLocation.locationName"
+    edifact = read(EDIFACT / "CODECO_D95B_huelva.edi").replace(b"EQD+CN+", b"EQD+CN\x00+", 1)
+    refused = _ingest(client, terminal, "edifact", edifact)
+    assert refused.status_code == 422 and refused.json()["field"].startswith("segment ")
+    assert _events(state) == 0
+    for params in ({"carrierBookingReference": "BK\x001"}, {"limit": "\u00b2"}):
+        bad = client.get("/v2/events", params=params, headers=terminal.headers)
+        assert bad.status_code == 422 and bad.json()["field"] in params, bad.text
+    naive = base64.urlsafe_b64encode(b"2026-01-01T00:00:00|00000000-0000-0000-0000-000000000000").decode()
+    bad = client.get("/v2/events", params={"cursor": naive}, headers=terminal.headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "cursor"
 
 
 def test_only_those_who_move_containers_ingest(client: TestClient, world: World) -> None:

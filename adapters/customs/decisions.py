@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from adapters.text import refuse_nul_in_json, refuse_nul_in_segments
 from hub.errors import Invalid
 
 KINDS = ("ACCEPT", "INSPECT", "SCAN", "HOLD", "RELEASE", "REJECT")
@@ -45,6 +46,7 @@ def parse_json(data: bytes) -> list[DecisionCommand]:
         body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Invalid(f"the body is not JSON ({exc})", field="$") from exc
+    refuse_nul_in_json(data, body)
     items = body.get("decisions") if isinstance(body, dict) and "decisions" in body else [body]
     if not isinstance(items, list) or not items:
         raise Invalid('expected {"decisions": [...]}', field="$.decisions")
@@ -123,7 +125,9 @@ def parse_cusres(data: bytes) -> list[DecisionCommand]:
 
     result: list[DecisionCommand] = []
     current: _Draft | None = None
-    for seg in _segments(_decode(data)):
+    text = _decode(data)
+    refuse_nul_in_segments(text)
+    for seg in _segments(text):
         if seg.tag == "UNH":
             if current is not None:
                 result.append(current.command())

@@ -17,6 +17,7 @@ import orjson
 import stdnum.imo
 import stdnum.iso6346
 
+from adapters.text import refuse_nul_in_json
 from hub.errors import Invalid
 from hub.tracking.commands import (
     EQUIPMENT_CODES,
@@ -295,6 +296,7 @@ def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
         body = _json(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid(f"$: the body is not JSON ({exc})", field="$") from exc
+    refuse_nul_in_json(data, body)
     if isinstance(body, dict) and "events" in body:
         items, base = body["events"], "$.events"
         if not isinstance(items, list):

@@ -15,6 +15,7 @@ from typing import Any
 
 import stdnum.imo
 
+from adapters.text import refuse_nul_in_json
 from hub.errors import Invalid
 
 JIT_KINDS = ("port-call", "terminal-call", "port-call-service", "vessel-status")
@@ -67,9 +68,11 @@ def _fail(path: str, problem: str) -> Invalid:
 
 def _load(data: bytes) -> Any:
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Invalid(f"the body is not JSON ({exc})", field="$") from exc
+    refuse_nul_in_json(data, body)
+    return body
 
 
 def _text(

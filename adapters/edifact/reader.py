@@ -26,6 +26,7 @@ from pydifact.parser import Parser
 from pydifact.segments import Segment
 
 from adapters.edifact import syntax
+from adapters.text import refuse_nul_in_segments
 from hub.errors import Invalid
 from hub.tracking.commands import Classifier, EventCommand, EventType, Flag, MessageInfo, ParsedBatch, Seal
 
@@ -512,6 +513,7 @@ class _Reader:
 def parse(data: bytes, *, max_segments: int = 200_000) -> ParsedBatch:
     """Translate one interchange; raise Invalid naming the segment when any part of it is wrong."""
     text = _decode(data).strip()
+    refuse_nul_in_segments(text)
     if not text:
         raise Invalid("the body is empty; send one EDIFACT interchange", field="segment 1")
     segs = _segments(text)

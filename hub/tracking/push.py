@@ -111,16 +111,20 @@ class EventDelivery(SQLModel, table=True):
 
 
 def _check_url(url: str, allow_private: bool) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise Invalid("callbackUrl must be an http(s) URL with a host", field="callbackUrl")
     if len(url) > 2000:
         raise Invalid("callbackUrl is longer than 2000 characters", field="callbackUrl")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # checked here: out of range raises
+    except ValueError as exc:  # an unclosed [IPv6] bracket, a port beyond 65535
+        raise Invalid(f"callbackUrl is not a URL ({exc})", field="callbackUrl") from exc
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise Invalid("callbackUrl must be an http(s) URL with a host", field="callbackUrl")
     if not allow_private:
         # The hub makes these requests: refuse addresses inside its own network (SSRF).
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except socket.gaierror as exc:
+            infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+        except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a label IDNA cannot encode
             raise Invalid(f"callbackUrl: {parts.hostname} does not resolve", field="callbackUrl") from exc
         for info in infos:
             address = ipaddress.ip_address(info[4][0])

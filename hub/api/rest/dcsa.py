@@ -55,6 +55,8 @@ def _filter(params: list[tuple[str, str]]) -> service.EventFilter:
     codes: list[str] = []
     created: list[tuple[str, datetime]] = []
     for name, value in params:
+        if "\x00" in value:  # PostgreSQL text cannot hold it; no event has it
+            raise Invalid(f"{name}: the NUL character is not accepted", field=name)
         if name == "eventType":
             values["event_types"] = tuple(v.strip() for v in value.split(",") if v.strip())
             bad = set(values["event_types"]) - {"SHIPMENT", "TRANSPORT", "EQUIPMENT"}
@@ -83,9 +85,12 @@ def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
         return None
     try:
         stamp, _, row = base64.urlsafe_b64decode(value.encode()).decode().partition("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(row)
+        after = datetime.fromisoformat(stamp), uuid.UUID(row)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise Invalid("cursor: not a cursor this API handed out", field="cursor") from exc
+    if after[0].utcoffset() is None:  # the hub's cursors carry their zone
+        raise Invalid("cursor: not a cursor this API handed out", field="cursor")
+    return after
 
 
 @router.get("/events", summary="Find events (DCSA 2.2)")
@@ -96,7 +101,10 @@ def find_events(request: Request, principal: Caller) -> JSONResponse:
     state: HubState = request.app.state.hub
     params = list(request.query_params.multi_items())
     raw_limit = request.query_params.get("limit", "100")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= state.settings.graphql_max_page_size * 5:
+    if (
+        not (raw_limit.isascii() and raw_limit.isdigit())
+        or not 1 <= int(raw_limit) <= state.settings.graphql_max_page_size * 5
+    ):
         raise Invalid(
             f"limit must be between 1 and {state.settings.graphql_max_page_size * 5}", field="limit"
         )

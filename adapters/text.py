@@ -1,0 +1,51 @@
+"""What every reader of outside text refuses alike: the NUL character.
+
+PostgreSQL's text types cannot hold NUL (0x00), so a value carrying one would be refused by the database
+after everything else was checked, as an error that names no place (a 500 at the API). JSON can carry it
+only as the escape ``\\u0000`` and EDIFACT as a raw byte; both are cheap to look for in the raw bytes,
+and only a body that has one is searched for the place to name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.errors import Invalid
+
+_ESCAPED_NUL = b"\\u0000"
+
+
+def refuse_nul_in_json(data: bytes, body: Any, root: str = "$") -> None:
+    """Refuse ``body`` (parsed from ``data``) when a string in it, or a key, holds NUL, naming its path."""
+    if _ESCAPED_NUL not in data and b"\x00" not in data:
+        return
+    place = _find(body, root)
+    if place is not None:
+        raise Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
+
+
+def _find(node: Any, path: str) -> str | None:
+    if isinstance(node, str):
+        return path if "\x00" in node else None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if "\x00" in key:
+                return path
+            found = _find(value, f"{path}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _find(value, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def refuse_nul_in_segments(text: str) -> None:
+    """Refuse EDIFACT ``text`` holding NUL, naming the segment (counted from 1, as the reader counts)."""
+    at = text.find("\x00")
+    if at >= 0:
+        terminator = text[8] if text.startswith("UNA") and len(text) > 8 else "'"
+        where = f"segment {text.count(terminator, 0, at) + 1}"
+        raise Invalid(f"{where}: the NUL character is not accepted in text", field=where)
