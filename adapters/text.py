@@ -2,8 +2,9 @@
 
 PostgreSQL's text types cannot hold NUL (0x00), so a value carrying one would be refused by the database
 after everything else was checked, as an error that names no place (a 500 at the API). JSON can carry it
-only as the escape ``\\u0000`` and EDIFACT as a raw byte; both are cheap to look for in the raw bytes,
-and only a body that has one is searched for the place to name.
+only as the escape ``\\u0000`` (or, in a UTF-16 or UTF-32 body, with zero bytes all through it), and
+EDIFACT or CSV as a raw character; both are cheap to look for, and only a body that has one is searched
+for the place to name.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ def _find(node: Any, path: str) -> str | None:
     return None
 
 
-def refuse_nul_in_segments(text: str) -> None:
-    """Refuse EDIFACT ``text`` holding NUL, naming the segment (counted from 1, as the reader counts)."""
+def refuse_nul_in_text(text: str, unit: str, separator: str) -> None:
+    """Refuse ``text`` holding NUL, naming the ``unit`` it is in, counted from 1, each ending at
+    ``separator``: the segment of an EDIFACT interchange, the row of a CSV file."""
     at = text.find("\x00")
     if at >= 0:
-        terminator = text[8] if text.startswith("UNA") and len(text) > 8 else "'"
-        where = f"segment {text.count(terminator, 0, at) + 1}"
+        where = f"{unit} {text.count(separator, 0, at) + 1}"
         raise Invalid(f"{where}: the NUL character is not accepted in text", field=where)

@@ -169,6 +169,11 @@ def test_edited_edifact_and_ceb_messages_are_read_or_refused(
         (decisions.parse_json, b'{"decisions": [{"reference": "\\u0000"}]}', "$.decisions[0].reference"),
         (_jit_reader("terminal-call"), b'{"portCallID": "p\\u0000"}', "$.portCallID"),
         (edifact.parse, b"UNB+UNOA:2+A+B+261121:1200+1'UNH+1+CODECO:D:95B:UN'BGM+34+\x00+9'", "segment 3"),
+        (
+            decisions.parse_cusres,
+            b"UNB+UNOC:3+C+HUB+261112:1600+1'UNH+1+CUSRES:D:96B:UN'BGM+962+\x00'",
+            "segment 3",
+        ),
     ],
 )
 def test_what_crashed_the_readers_is_refused_at_its_place(reader: Reader, body: bytes, field: str) -> None:

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from adapters.text import refuse_nul_in_json, refuse_nul_in_segments
+from adapters.text import refuse_nul_in_json
 from hub.errors import Invalid
 
 KINDS = ("ACCEPT", "INSPECT", "SCAN", "HOLD", "RELEASE", "REJECT")
@@ -125,9 +125,7 @@ def parse_cusres(data: bytes) -> list[DecisionCommand]:
 
     result: list[DecisionCommand] = []
     current: _Draft | None = None
-    text = _decode(data)
-    refuse_nul_in_segments(text)
-    for seg in _segments(text):
+    for seg in _segments(_decode(data)):
         if seg.tag == "UNH":
             if current is not None:
                 result.append(current.command())

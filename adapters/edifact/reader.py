@@ -26,7 +26,7 @@ from pydifact.parser import Parser
 from pydifact.segments import Segment
 
 from adapters.edifact import syntax
-from adapters.text import refuse_nul_in_segments
+from adapters.text import refuse_nul_in_text
 from hub.errors import Invalid
 from hub.tracking.commands import Classifier, EventCommand, EventType, Flag, MessageInfo, ParsedBatch, Seal
 
@@ -90,11 +90,15 @@ def _fail(seg: _Seg, problem: str) -> Invalid:
 
 
 def _decode(data: bytes) -> str:
+    """The text of an interchange, refused when it holds NUL (its segment named)."""
     # UNOA/UNOB are ASCII subsets, UNOC is Latin-1; UTF-8 (UNOW) decodes first when it is valid.
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    head = text.lstrip()
+    refuse_nul_in_text(head, "segment", head[8] if head.startswith("UNA") and len(head) > 8 else "'")
+    return text
 
 
 def _segments(text: str) -> list[_Seg]:
@@ -513,7 +517,6 @@ class _Reader:
 def parse(data: bytes, *, max_segments: int = 200_000) -> ParsedBatch:
     """Translate one interchange; raise Invalid naming the segment when any part of it is wrong."""
     text = _decode(data).strip()
-    refuse_nul_in_segments(text)
     if not text:
         raise Invalid("the body is empty; send one EDIFACT interchange", field="segment 1")
     segs = _segments(text)

@@ -23,7 +23,7 @@ from typing import Any
 
 from adapters.ceb.spec import ORDER_HEAD, ORDER_LINE, FieldSpec
 from adapters.ceb.xml import CebRecord
-from adapters.text import refuse_nul_in_json
+from adapters.text import refuse_nul_in_json, refuse_nul_in_text
 from hub.errors import Invalid
 
 _HEAD = {f.name: f for f in ORDER_HEAD}
@@ -136,9 +136,7 @@ def parse_csv(data: bytes) -> list[CebRecord]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Invalid(f"the CSV is not UTF-8 (byte {exc.start})", field="body") from exc
-    if "\x00" in text:
-        where = f"row {text.count(chr(10), 0, text.index(chr(0))) + 1}"
-        raise Invalid(f"{where}: the NUL character is not accepted in text", field=where)
+    refuse_nul_in_text(text, "row", "\n")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "orderNo" not in reader.fieldnames:
         raise Invalid("the CSV needs a header row with at least orderNo", field="row 1")
