@@ -113,12 +113,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
-    from hub import migrate
+    from hub import migrate, native
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-commerce-"))
     print(
         f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)"
     )
+    print(native.describe())
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)

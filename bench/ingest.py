@@ -175,13 +175,14 @@ def main() -> None:
         from hub.tracking.pipeline import spare_cores
 
         args.jobs = max(1, spare_cores())
-    from hub import migrate
+    from hub import migrate, native
 
     numbers = containers(5_000)
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     print(
         f"bench/ingest: {args.events} events per run, {args.per_message} per message, one transaction per message"
     )
+    print(native.describe())
     with databases(workdir, postgres=not args.skip_postgres) as targets:
         for name, url in targets:
             migrate.upgrade(url)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -29,19 +30,24 @@ from typing import Any
 
 import orjson
 
-try:  # safe-pysha3 (installed with eth-tester) is about twice as fast as pycryptodome
-    from sha3 import keccak_256 as _keccak_256
 
-    def keccak(data: bytes) -> bytes:
-        """keccak256 of ``data`` (Ethereum's hash, not SHA3-256)."""
-        return _keccak_256(data).digest()  # type: ignore[no-any-return]
+def _keccak_function() -> Callable[[bytes], bytes]:
+    try:  # safe-pysha3 (installed with eth-tester) is about twice as fast as pycryptodome
+        from sha3 import keccak_256
 
-except ImportError:  # pragma: no cover - the fallback every Ethereum library ships
-    from eth_hash.auto import keccak as _eth_keccak
+        return lambda data: keccak_256(data).digest()
+    except ImportError:  # pragma: no cover - the fallback every Ethereum library ships
+        from eth_hash.auto import keccak as eth_keccak
 
-    def keccak(data: bytes) -> bytes:
-        """keccak256 of ``data`` (Ethereum's hash, not SHA3-256)."""
-        return bytes(_eth_keccak(data))
+        return lambda data: bytes(eth_keccak(data))
+
+
+_KECCAK = _keccak_function()
+
+
+def keccak(data: bytes) -> bytes:
+    """keccak256 of ``data`` (Ethereum's hash, not SHA3-256)."""
+    return _KECCAK(data)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -120,6 +126,15 @@ def envelope(kind: str, record_id: uuid.UUID | str, version: int, record: dict[s
 def record_hash(document: dict[str, Any]) -> bytes:
     """keccak256 of the canonical bytes of an envelope."""
     return keccak(canonical_json(document))
+
+
+def anchored(
+    kind: str, record_id: uuid.UUID | str, version: int, record: dict[str, Any], *, checked: bool = False
+) -> tuple[str, str]:
+    """The canonical document of one record version (as text) and its record hash (``0x`` and 64 hex
+    digits), as the anchoring outbox keeps them (``checked``: see ``canonical_json``)."""
+    document = canonical_json(envelope(kind, record_id, version, record), checked=checked)
+    return document.decode(), "0x" + keccak(document).hex()
 
 
 def leaf_hash(rhash: bytes) -> bytes:

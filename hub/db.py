@@ -325,7 +325,17 @@ def new_id() -> uuid.UUID:
     random bits. Ids made one after another sort together, so a primary-key index grows at its end
     instead of taking each insert at a random page (a third of an event insert's time at 100,000 rows)."""
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & _RANDOM_74
-    return uuid.UUID(int=value | _VERSION_7_VARIANT)
+    return fast_uuid(value | _VERSION_7_VARIANT)  # in range by construction: UUID()'s checks are moot
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """``count`` fresh identifiers, as ``new_id`` makes them, with one read of the system's random source
+    for all of them (a message's 2,000 events made 2,000 system calls)."""
+    stamp = (time.time_ns() // 1_000_000) << 80 | _VERSION_7_VARIANT
+    pool = os.urandom(10 * count)
+    return [
+        fast_uuid(stamp | int.from_bytes(pool[i : i + 10]) & _RANDOM_74) for i in range(0, 10 * count, 10)
+    ]
 
 
 def fast_uuid(value: int) -> uuid.UUID:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Integer, Text, event
 from sqlmodel import Field, Session, SQLModel
 
-from hub.canonical import canonical_json, envelope, keccak
+from hub.canonical import anchored
 from hub.db import utcnow
 
 _EVENTS_KEY = "hub.pending_events"
@@ -56,15 +56,10 @@ def record_change(
     session: Session, kind: str, record_id: uuid.UUID, version: int, payload: dict[str, Any]
 ) -> str:
     """Queue one version of a record for anchoring, in the current transaction; return its record hash."""
-    document = canonical_json(envelope(kind, record_id, version, payload))
-    rhash = "0x" + keccak(document).hex()
+    document, rhash = anchored(kind, record_id, version, payload)
     session.add(
         OutboxEntry(
-            record_kind=kind,
-            record_id=record_id,
-            version=version,
-            document=document.decode(),
-            record_hash=rhash,
+            record_kind=kind, record_id=record_id, version=version, document=document, record_hash=rhash
         )
     )
     return rhash
@@ -81,13 +76,13 @@ def outbox_values(
 ) -> dict[str, Any]:
     """The outbox row for one record version, for writers that insert many rows with one statement
     (``checked``: see ``canonical_json``)."""
-    document = canonical_json(envelope(kind, record_id, version, payload), checked=checked)
+    document, rhash = anchored(kind, record_id, version, payload, checked=checked)
     return {
         "record_kind": kind,
         "record_id": record_id,
         "version": version,
-        "document": document.decode(),
-        "record_hash": "0x" + keccak(document).hex(),
+        "document": document,
+        "record_hash": rhash,
         "created_at": now,
     }
 

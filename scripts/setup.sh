@@ -28,3 +28,12 @@ if command -v npm >/dev/null 2>&1; then
 else
   echo "setup: npm not found; contract rebuilds and anvil tests need Node.js 20+ and npm" >&2
 fi
+# The per-event modules compiled with mypyc (hub/native.py): rebuilt when a source changed, skipped with
+# a note where there is no C compiler (the hub then runs them as Python).
+if [ -n "$(.venv/bin/python -c 'from hub import native; print(" ".join(native.stale()) or (not native.compiled_files() and "none") or "")')" ]; then
+  if command -v "${CC:-cc}" >/dev/null 2>&1; then
+    .venv/bin/python scripts/build_native.py >/dev/null
+  else
+    echo "setup: no C compiler; the per-event modules run as Python (slower ingest)" >&2
+  fi
+fi

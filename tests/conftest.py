@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from hub import migrate
+from hub import migrate, native
 from hub.app import create_app
 from hub.auth import service as auth
 from hub.auth.models import KeyRole, Organisation, OrgType
@@ -32,8 +32,17 @@ REDIS = redis_available()
 PEPPER = "test-pepper-" + "x" * 32
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    out_of_date = native.stale()
+    if out_of_date:
+        raise pytest.UsageError(
+            f"compiled modules older than their source: {', '.join(out_of_date)}; "
+            "run scripts/build_native.py (or scripts/setup.sh) to rebuild them, or --clean to run the sources"
+        )
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    lines = []
+    lines = [native.describe()]
     lines.append(
         "database backends: sqlite + postgresql (127.0.0.1:5432)"
         if PG

@@ -10,7 +10,7 @@ import pytest
 from adapters.dcsa import parse
 from adapters.dcsa.render import render_v22, renderable
 from hub.errors import Invalid
-from hub.tracking import service
+from hub.tracking import rows
 from hub.tracking.commands import EventType, Flag
 from tests.dcsa_spec import errors, events_response_validator
 from tests.fixtures import DCSA, read
@@ -113,7 +113,7 @@ def test_bodies_the_fast_json_reader_refuses_read_as_the_standard_library_reads_
 def _row(event, owner):  # type: ignore[no-untyped-def]
     from hub.tracking.models import TrackingEvent
 
-    values = service._values(event, owner, "DCSA", "DCSA-2.2", datetime(2026, 11, 21, tzinfo=UTC))
+    values = rows.values(event, owner, "DCSA", "DCSA-2.2", datetime(2026, 11, 21, tzinfo=UTC))
     return TrackingEvent(**values)
 
 

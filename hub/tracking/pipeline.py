@@ -24,7 +24,8 @@ from hub.auth.permissions import Principal
 from hub.db import session_scope
 from hub.errors import HubError
 from hub.tracking import service
-from hub.tracking.service import IngestReport, KnownContainers, PreparedBatch, VesselRegister
+from hub.tracking.rows import VesselRegister
+from hub.tracking.service import IngestReport, KnownContainers, PreparedBatch
 
 
 def detect_format(data: bytes) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, exists, or_, true, type_coerce
@@ -21,46 +20,16 @@ from sqlmodel import Session, col, select
 
 from hub import records
 from hub.auth.permissions import Action, Principal
-from hub.canonical import camel, time_text
 from hub.db import among, aware, bulk_insert, chunks, fast_uuid, insert_columns, keyset_page, new_id, utcnow
 from hub.errors import Invalid, NotFound
 from hub.outbox import OutboxEntry, emit, outbox_values
-from hub.tracking.commands import EventCommand, Flag, MessageInfo, ParsedBatch
+from hub.tracking import rows
+from hub.tracking.commands import EventCommand, MessageInfo, ParsedBatch
 from hub.tracking.models import EVENT_KIND, Container, IngestedMessage, TrackingEvent
+from hub.tracking.rows import VesselRegister, canonical
 
 TOPIC = "tracking"
-# IMO numbers by call sign and by name, from the vessel register.
-VesselRegister = tuple[dict[str, str], dict[str, str]]
-# Fields copied from a command onto a row, in the canonical (anchored) form too.
-_FIELDS = (
-    "event_type",
-    "classifier",
-    "type_code",
-    "equipment_reference",
-    "iso_equipment_code",
-    "empty_indicator",
-    "movement_type",
-    "un_location_code",
-    "facility_code",
-    "facility_provider",
-    "location_name",
-    "mode_of_transport",
-    "transport_call_id",
-    "vessel_name",
-    "vessel_imo",
-    "vessel_call_sign",
-    "carrier_code",
-    "carrier_service_code",
-    "export_voyage",
-    "import_voyage",
-    "vehicle_reference",
-    "booking_reference",
-    "transport_document_reference",
-    "document_type_code",
-)
-
-
-_NAMES = tuple((name, camel(name)) for name in _FIELDS)
+# What the yard's picture takes from an event.
 _POSITION_FIELDS = (
     "equipment_reference",
     "classifier",
@@ -71,23 +40,6 @@ _POSITION_FIELDS = (
     "facility_code",
     "empty_indicator",
 )
-
-
-def canonical(row: Any) -> dict[str, Any]:
-    """The anchored content of an event (a row, or the dict of values about to be inserted)."""
-    get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    body: dict[str, Any] = {camel: get(name) for name, camel in _NAMES}
-    body["ownerOrgId"] = str(get("owner_org_id"))
-    body["sourceKey"] = get("source_key")
-    body["eventDateTime"] = time_text(get("event_datetime"))
-    body["eventCreatedDateTime"] = time_text(get("event_created_datetime"))
-    updated = get("source_updated_datetime")
-    body["sourceUpdatedDateTime"] = None if updated is None else time_text(updated)
-    body["seals"] = list(get("seals"))
-    body["flags"] = list(get("flags"))
-    return body
-
-
 records.register(EVENT_KIND, TrackingEvent, canonical)
 
 
@@ -251,14 +203,6 @@ def _row(columns: dict[str, list[Any]], index: int) -> dict[str, Any]:
     return {name: values[index] for name, values in columns.items()}
 
 
-def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Rows (every one with the same keys) as columns."""
-    if not rows:
-        return {}
-    names = tuple(rows[0])
-    return dict(zip(names, map(list, zip(*map(itemgetter(*names), rows), strict=True)), strict=True))
-
-
 def vessel_register(session: Session, events: Sequence[EventCommand] | None = None) -> VesselRegister:
     """IMO numbers by call sign and by name: for the ships these events name without one, or (``None``)
     for every ship in the register, as a snapshot for worker processes."""
@@ -286,42 +230,15 @@ def prepare(
     batch: ParsedBatch, org_id: uuid.UUID, vessels: VesselRegister, now: datetime | None = None
 ) -> PreparedBatch:
     """Rows and outbox documents for every event of ``batch`` (no database)."""
-    now = now or utcnow()
-    seen: dict[str, tuple[bool, str | None]] = {}
-    for event in batch.events:
-        if event.equipment_reference:
-            valid = Flag.EQUIPMENT_CHECK_DIGIT not in event.flags
-            seen.setdefault(event.equipment_reference, (valid, event.iso_equipment_code))
-    for number, size_type in batch.containers:
-        seen.setdefault(number, (True, size_type))
-    # Within one request, the last occurrence of a source key wins (a body may repeat an event).
-    latest: dict[str, EventCommand] = {}
-    for event in batch.events:
-        latest[event.source_key[:600]] = event
-    message_type = "+".join(sorted({m.message_type for m in batch.messages}))[:20]
-    source_format = batch.messages[0].format if batch.messages else "HUB"
-    by_sign, by_name = vessels
-    rows, outbox, wheres = [], [], []
-    for event in latest.values():
-        values = _values(event, org_id, source_format, message_type, now)
-        if not values["vessel_imo"] and (by_sign or by_name):
-            # Terminals' EDIFACT often names a ship without its IMO number: the register's, so that a
-            # call's discharge and load lists find these events.
-            values["vessel_imo"] = by_sign.get(event.vessel_call_sign or "") or by_name.get(
-                event.vessel_name or ""
-            )
-        rows.append(values)
-        # The record is built from typed fields (strings, lists of strings): no float can be in it.
-        outbox.append(outbox_values(EVENT_KIND, values["id"], 1, canonical(values), now, checked=True))
-        wheres.append(event.where)
+    made = rows.event_rows(batch, org_id, vessels, now or utcnow())
     return PreparedBatch(
         org_id=org_id,
         messages=list(batch.messages),
-        containers=seen,
-        events=_columns(rows),
-        outbox=_columns(outbox),
-        wheres=wheres,
-        repeated=len(batch.events) - len(latest),
+        containers=made.containers,
+        events=made.events,
+        outbox=made.outbox,
+        wheres=made.wheres,
+        repeated=made.repeated,
     )
 
 
@@ -416,31 +333,8 @@ def store(session: Session, prepared: PreparedBatch, known: KnownContainers | No
     return report
 
 
-def _values(
-    event: EventCommand, owner: uuid.UUID, source_format: str, message_type: str, now: datetime
-) -> dict[str, Any]:
-    values: dict[str, Any] = {name: getattr(event, name) for name in _FIELDS}
-    values.update(
-        id=new_id(),
-        owner_org_id=owner,
-        source_key=event.source_key[:600],
-        source_format=source_format,
-        message_type=message_type,
-        event_datetime=event.event_datetime,
-        event_created_datetime=event.event_created_datetime or now,
-        source_updated_datetime=event.source_updated_datetime,
-        seals=[{"number": s.number, "source": s.source, "type": s.type} for s in event.seals],
-        flags=[f.value for f in event.flags],
-        version=1,
-        created_at=now,
-    )
-    values["event_type"] = event.event_type.value
-    values["classifier"] = event.classifier.value
-    return values
-
-
 def _apply(row: TrackingEvent, values: dict[str, Any]) -> None:
-    for name in _FIELDS:
+    for name in rows.FIELDS:
         setattr(row, name, values[name])
     row.event_datetime = values["event_datetime"]
     row.source_updated_datetime = values["source_updated_datetime"]

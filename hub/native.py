@@ -1,0 +1,71 @@
+"""Which of the hub's modules run compiled (mypyc, built by ``scripts/build_native.py``), and whether each
+compiled module still matches its source.
+
+Python imports a compiled module (``name.cpython-311-….so``) ahead of ``name.py`` beside it, so a build
+left behind after an edit would quietly run the old code. The build records a digest of every source it
+compiled; ``stale()`` names the modules whose source has changed since, and the test suite refuses to run
+while any is stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Pure, typed code run once per tracking event. Each must keep true annotations (compiled code checks
+# them when it runs) and must not be monkeypatched by tests (compiled calls do not look names up).
+MODULES = (
+    "adapters.edifact.syntax",
+    "adapters.edifact.reader",
+    "adapters.dcsa.events",
+    "hub.canonical",
+    "hub.tracking.rows",
+)
+GROUP = "hub_native"  # the name of the shared library the compiled modules use together
+MANIFEST = ROOT / "build" / "native" / "manifest.json"
+
+
+def source(module: str) -> Path:
+    """The ``.py`` file of one of ``MODULES``."""
+    return ROOT.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a source file, as the manifest records it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def compiled_files() -> list[Path]:
+    """The compiled modules and their shared library, as the build left them in the tree."""
+    found = [
+        path for module in MODULES for path in source(module).parent.glob(f"{module.rsplit('.', 1)[-1]}.*.so")
+    ]
+    return found + sorted(ROOT.glob(f"{GROUP}__mypyc.*.so"))
+
+
+def is_compiled(module: str) -> bool:
+    """Whether importing ``module`` loads a compiled extension (without importing the module itself)."""
+    spec = importlib.util.find_spec(module)
+    return spec is not None and spec.origin is not None and not spec.origin.endswith(".py")
+
+
+def stale() -> list[str]:
+    """The modules that would load compiled code not built from their source as it is now."""
+    try:
+        built: dict[str, str] = json.loads(MANIFEST.read_text())
+    except (OSError, ValueError):
+        built = {}
+    return [m for m in MODULES if is_compiled(m) and built.get(m) != digest(source(m))]
+
+
+def describe() -> str:
+    """One line for benches and ``hub`` diagnostics: how the per-event code runs."""
+    compiled = [m for m in MODULES if is_compiled(m)]
+    if not compiled:
+        return "per-event modules: Python sources (scripts/build_native.py not run)"
+    out_of_date = stale()
+    line = f"per-event modules: {len(compiled)} of {len(MODULES)} compiled with mypyc"
+    return line + (f", STALE: {', '.join(out_of_date)}" if out_of_date else "")
