@@ -83,6 +83,18 @@ ROW_NAMES = (
     "version",
     "created_at",
 )
+# Where ``event_rows`` finds in that tuple what the canonical record takes besides FIELDS.
+_KEY, _TIME, _CREATED, _UPDATED, _SEALS, _FLAGS = (
+    ROW_NAMES.index(name)
+    for name in (
+        "source_key",
+        "event_datetime",
+        "event_created_datetime",
+        "source_updated_datetime",
+        "seals",
+        "flags",
+    )
+)
 OUTBOX_NAMES = ("record_kind", "record_id", "version", "document", "record_hash", "created_at")
 _CAMEL_FIELDS = tuple(camel for _, camel in _NAMES)
 
@@ -200,13 +212,13 @@ def event_rows(batch: ParsedBatch, org_id: uuid.UUID, vessels: VesselRegister, n
         # together). Typed fields (strings, lists of strings): no float can be in it.
         record: dict[str, Any] = dict(zip(_CAMEL_FIELDS, row[:fields], strict=True))
         record["ownerOrgId"] = owner
-        record["sourceKey"] = row[fields + 2]
-        record["eventDateTime"] = time_text(row[fields + 5])
-        record["eventCreatedDateTime"] = time_text(row[fields + 6])
-        updated = row[fields + 7]
+        record["sourceKey"] = row[_KEY]
+        record["eventDateTime"] = time_text(row[_TIME])
+        record["eventCreatedDateTime"] = time_text(row[_CREATED])
+        updated = row[_UPDATED]
         record["sourceUpdatedDateTime"] = None if updated is None else time_text(updated)
-        record["seals"] = row[fields + 8]
-        record["flags"] = row[fields + 9]
+        record["seals"] = row[_SEALS]
+        record["flags"] = row[_FLAGS]
         document, rhash = anchored(EVENT_KIND, event_id, 1, record, checked=True)
         for column, value in zip(outbox, (EVENT_KIND, event_id, 1, document, rhash, now), strict=True):
             column.append(value)
