@@ -394,6 +394,12 @@ sqlite3.register_adapter(type(None), cast(Callable[[None], None], {}.get))
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # 16 KiB pages, for a database file this connection creates (an existing file keeps its own; this
+    # must come before WAL): ingest writes each dirty page as a WAL frame, two system calls each, and
+    # copies it again at the checkpoint. With 4 KiB pages a tracking event cost about three system
+    # calls; the writer of ``hub ingest`` took 34-36 µs of CPU per event instead of 39-45 (four runs of
+    # each, interleaved, 40,000 events).
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
