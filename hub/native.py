@@ -24,7 +24,8 @@ MODULES = (
     "hub.canonical",
     "hub.tracking.rows",
 )
-GROUP = "hub_native"  # the name of the shared library the compiled modules use together
+GROUP = "hub._native"  # the shared library the compiled modules use together: in a package, so that
+# it imports wherever hub does (a top-level one did not, outside the checkout)
 MANIFEST = ROOT / "build" / "native" / "manifest.json"
 
 
@@ -43,7 +44,8 @@ def compiled_files() -> list[Path]:
     found = [
         path for module in MODULES for path in source(module).parent.glob(f"{module.rsplit('.', 1)[-1]}.*.so")
     ]
-    return found + sorted(ROOT.glob(f"{GROUP}__mypyc.*.so"))
+    package, name = GROUP.rsplit(".", 1)
+    return found + sorted(ROOT.joinpath(*package.split(".")).glob(f"{name}__mypyc.*.so"))
 
 
 def is_compiled(module: str) -> bool:

@@ -184,3 +184,16 @@ def test_what_ingest_anchors_is_what_the_verifier_rerenders(state: HubState, wor
         rerendered = canonical_json(envelope(EVENT_KIND, row.id, row.version, rows.canonical(row)))
         assert rerendered.decode() == entry.document, row.source_key
         assert entry.record_hash == "0x" + keccak(rerendered).hex()
+
+
+def test_the_compiled_modules_import_outside_the_checkout(tmp_path: Any) -> None:
+    """As the ``hub`` command runs them: from another directory, with only the installed packages on the
+    path (a shared library at the top of the checkout was found by the tests and by nothing else)."""
+    import os
+    import subprocess
+
+    code = "import adapters.edifact.reader, hub.tracking.rows; print(hub.tracking.rows.__file__)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(".so") == native.is_compiled("hub.tracking.rows")
