@@ -63,8 +63,14 @@ def stale() -> list[str]:
     return [m for m in MODULES if is_compiled(m) and built.get(m) != digest(source(m))]
 
 
+def needs_build() -> bool:
+    """Whether ``scripts/build_native.py`` has something to do: a module runs its source, or a compiled
+    one is stale."""
+    return bool(stale()) or not all(is_compiled(m) for m in MODULES)
+
+
 def describe() -> str:
-    """One line for benches and ``hub`` diagnostics: how the per-event code runs."""
+    """One line for the benches and the test suite's header: how the per-event code runs."""
     compiled = [m for m in MODULES if is_compiled(m)]
     if not compiled:
         return "per-event modules: Python sources (scripts/build_native.py not run)"

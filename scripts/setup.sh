@@ -30,7 +30,7 @@ else
 fi
 # The per-event modules compiled with mypyc (hub/native.py): rebuilt when a source changed, skipped with
 # a note where there is no C compiler (the hub then runs them as Python).
-if [ -n "$(.venv/bin/python -c 'from hub import native; print(" ".join(native.stale()) or (not native.compiled_files() and "none") or "")')" ]; then
+if .venv/bin/python -c 'from hub import native; raise SystemExit(0 if native.needs_build() else 1)'; then
   if command -v "${CC:-cc}" >/dev/null 2>&1; then
     .venv/bin/python scripts/build_native.py >/dev/null
   else

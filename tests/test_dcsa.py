@@ -11,7 +11,7 @@ from adapters.dcsa import parse
 from adapters.dcsa.render import render_v22, renderable
 from hub.errors import Invalid
 from hub.tracking import rows
-from hub.tracking.commands import EventType, Flag
+from hub.tracking.commands import EventType, Flag, MessageInfo, ParsedBatch
 from tests.dcsa_spec import errors, events_response_validator
 from tests.fixtures import DCSA, read
 
@@ -113,8 +113,9 @@ def test_bodies_the_fast_json_reader_refuses_read_as_the_standard_library_reads_
 def _row(event, owner):  # type: ignore[no-untyped-def]
     from hub.tracking.models import TrackingEvent
 
-    values = rows.values(event, owner, "DCSA", "DCSA-2.2", datetime(2026, 11, 21, tzinfo=UTC))
-    return TrackingEvent(**values)
+    batch = ParsedBatch(messages=(MessageInfo("DCSA", "DCSA-2.2", "test"),), events=(event,))
+    made = rows.event_rows(batch, owner, ({}, {}), datetime(2026, 11, 21, tzinfo=UTC))
+    return TrackingEvent(**{name: column[0] for name, column in made.events.items()})
 
 
 def test_what_the_hub_renders_validates_against_the_22_spec() -> None:

@@ -9,12 +9,12 @@ annotations true, since compiled code checks them when it runs. Without the buil
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from hub.canonical import anchored, camel, time_text
-from hub.db import new_id, new_ids
+from hub.db import new_ids
 from hub.tracking.commands import EventCommand, Flag, ParsedBatch
 from hub.tracking.models import EVENT_KIND
 
@@ -48,21 +48,44 @@ FIELDS = (
     "transport_document_reference",
     "document_type_code",
 )
-_NAMES = tuple((name, camel(name)) for name in FIELDS)
+_CAMEL_FIELDS = tuple(camel(name) for name in FIELDS)
 
 
 def canonical(row: Any) -> dict[str, Any]:
     """The anchored content of an event (a row, or the dict of values about to be inserted)."""
     get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    body: dict[str, Any] = {camel: get(name) for name, camel in _NAMES}
-    body["ownerOrgId"] = str(get("owner_org_id"))
-    body["sourceKey"] = get("source_key")
-    body["eventDateTime"] = time_text(get("event_datetime"))
-    body["eventCreatedDateTime"] = time_text(get("event_created_datetime"))
-    updated = get("source_updated_datetime")
+    return _record(
+        [get(name) for name in FIELDS],
+        str(get("owner_org_id")),
+        get("source_key"),
+        get("event_datetime"),
+        get("event_created_datetime"),
+        get("source_updated_datetime"),
+        list(get("seals")),
+        list(get("flags")),
+    )
+
+
+def _record(
+    head: Sequence[Any],
+    owner: str,
+    source_key: str,
+    event_time: datetime,
+    created: datetime,
+    updated: datetime | None,
+    seals: list[Any],
+    flags: list[Any],
+) -> dict[str, Any]:
+    """The canonical record from its values (``head``: those of FIELDS, in order); ``canonical`` makes
+    it from a stored row and ``event_rows`` from an event about to be stored, so the two agree."""
+    body: dict[str, Any] = dict(zip(_CAMEL_FIELDS, head, strict=True))
+    body["ownerOrgId"] = owner
+    body["sourceKey"] = source_key
+    body["eventDateTime"] = time_text(event_time)
+    body["eventCreatedDateTime"] = time_text(created)
     body["sourceUpdatedDateTime"] = None if updated is None else time_text(updated)
-    body["seals"] = list(get("seals"))
-    body["flags"] = list(get("flags"))
+    body["seals"] = seals
+    body["flags"] = flags
     return body
 
 
@@ -96,15 +119,6 @@ _KEY, _TIME, _CREATED, _UPDATED, _SEALS, _FLAGS = (
     )
 )
 OUTBOX_NAMES = ("record_kind", "record_id", "version", "document", "record_hash", "created_at")
-_CAMEL_FIELDS = tuple(camel for _, camel in _NAMES)
-
-
-def values(
-    event: EventCommand, owner: uuid.UUID, source_format: str, message_type: str, now: datetime
-) -> dict[str, Any]:
-    """The tracking_event row of one new event (version 1), but its container."""
-    row = _row(event, new_id(), event.vessel_imo, owner, source_format, message_type, now)
-    return dict(zip(ROW_NAMES, row, strict=True))
 
 
 def _row(
@@ -208,17 +222,11 @@ def event_rows(batch: ParsedBatch, org_id: uuid.UUID, vessels: VesselRegister, n
         row = _row(event, event_id, vessel_imo, org_id, source_format, message_type, now)
         for column, value in zip(made, row, strict=True):
             column.append(value)
-        # What ``canonical`` makes of the stored row, made from the same values (a test holds the two
-        # together). Typed fields (strings, lists of strings): no float can be in it.
-        record: dict[str, Any] = dict(zip(_CAMEL_FIELDS, row[:fields], strict=True))
-        record["ownerOrgId"] = owner
-        record["sourceKey"] = row[_KEY]
-        record["eventDateTime"] = time_text(row[_TIME])
-        record["eventCreatedDateTime"] = time_text(row[_CREATED])
-        updated = row[_UPDATED]
-        record["sourceUpdatedDateTime"] = None if updated is None else time_text(updated)
-        record["seals"] = row[_SEALS]
-        record["flags"] = row[_FLAGS]
+        # What ``canonical`` makes of the stored row, from the same values. Typed fields (strings,
+        # lists of strings): no float can be in it.
+        record = _record(
+            row[:fields], owner, row[_KEY], row[_TIME], row[_CREATED], row[_UPDATED], row[_SEALS], row[_FLAGS]
+        )
         document, rhash = anchored(EVENT_KIND, event_id, 1, record, checked=True)
         for column, value in zip(outbox, (EVENT_KIND, event_id, 1, document, rhash, now), strict=True):
             column.append(value)
