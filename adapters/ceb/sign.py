@@ -5,10 +5,10 @@ signing happens in the enterprise's e-port client or signing service, which a pr
 in here. The hub itself signs with RSA-SHA256 and C14N 1.0 under a certificate it is configured with, so
 that every message it writes is complete, schema-valid and verifiable with standard xmldsig tooling.
 
-The signature is made here with lxml's C14N and cryptography, in the one shape the hub writes (RSA-SHA256,
-SHA-256 digest, enveloped, C14N 1.0, the certificate in KeyInfo). signxml built the same signature but
-copied the document twice (serialise and parse again) before signing it, which was most of the cost of
-submitting inventory lists. signxml stays the verifier: the tests check every signature made here with
+The signature is made here with cryptography, in the one shape the hub writes (RSA-SHA256, SHA-256
+digest, enveloped, C14N 1.0, the certificate in KeyInfo), over the canonical text ``render`` writes.
+signxml built the same signature but copied the document twice (serialise and parse again) before
+signing it, which was most of the cost of submitting inventory lists. signxml stays the verifier: the tests check every signature made here with
 its ``XMLVerifier``, and ``verify`` uses it.
 """
 
@@ -17,15 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from base64 import b64encode
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from lxml import etree
 from signxml.verifier import XMLVerifier
 
 from adapters.ceb.spec import DSIG_NAMESPACE as DS
@@ -33,11 +32,9 @@ from adapters.ceb.spec import DSIG_NAMESPACE as DS
 _C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 _RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-
-
-def _ds(parent: Any, name: str, **attributes: str) -> Any:
-    return etree.SubElement(parent, f"{{{DS}}}{name}", attributes)
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+# The namespace declarations of a canonical start tag (C14N writes attributes in double quotes).
+_NAMESPACE_DECLARATION = re.compile(r'\sxmlns(?::([\w.-]+))?="([^"]*)"')
 
 
 class DsigSigner:
@@ -55,26 +52,40 @@ class DsigSigner:
         self._certificate = b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
 
     def __call__(self, document: bytes) -> bytes:
-        """``document`` (UTF-8, no declaration) with an enveloped ds:Signature appended to its root."""
-        root = etree.fromstring(document, parser=_PARSER)
-        # The enveloped-signature transform removes the signature again, so the digest is that of the
-        # document as it stands now, before the signature is added.
-        digest = hashlib.sha256(etree.tostring(root, method="c14n")).digest()
-        signature = etree.SubElement(root, f"{{{DS}}}Signature", nsmap={"ds": DS})
-        info = _ds(signature, "SignedInfo")
-        _ds(info, "CanonicalizationMethod", Algorithm=_C14N)
-        _ds(info, "SignatureMethod", Algorithm=_RSA_SHA256)
-        reference = _ds(info, "Reference", URI="")
-        transforms = _ds(reference, "Transforms")
-        _ds(transforms, "Transform", Algorithm=DS + "enveloped-signature")
-        _ds(transforms, "Transform", Algorithm=_C14N)
-        _ds(reference, "DigestMethod", Algorithm=_SHA256)
-        _ds(reference, "DigestValue").text = b64encode(digest).decode()
-        # SignedInfo is canonicalised where it stands, with the namespaces in scope there (C14N 1.0).
-        value = self._key.sign(etree.tostring(info, method="c14n"), padding.PKCS1v15(), hashes.SHA256())
-        _ds(signature, "SignatureValue").text = b64encode(value).decode()
-        _ds(_ds(_ds(signature, "KeyInfo"), "X509Data"), "X509Certificate").text = self._certificate
-        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+        """``document`` with an enveloped ds:Signature appended to its root, and the XML declaration.
+
+        ``document`` is UTF-8 XML in canonical form (C14N 1.0), as ``adapters.ceb.xml.render`` writes
+        it, so its digest is taken as it stands: the enveloped-signature transform removes the signature
+        again, and canonicalising a canonical document changes nothing. Parsing it back with lxml only
+        to canonicalise it took two thirds of the time of signing a 100-list message."""
+        end = document.rindex(b"</")
+        digest = b64encode(hashlib.sha256(document).digest()).decode()
+        info = (
+            f'<ds:CanonicalizationMethod Algorithm="{_C14N}"></ds:CanonicalizationMethod>'
+            f'<ds:SignatureMethod Algorithm="{_RSA_SHA256}"></ds:SignatureMethod>'
+            '<ds:Reference URI=""><ds:Transforms>'
+            f'<ds:Transform Algorithm="{DS}enveloped-signature"></ds:Transform>'
+            f'<ds:Transform Algorithm="{_C14N}"></ds:Transform>'
+            f'</ds:Transforms><ds:DigestMethod Algorithm="{_SHA256}"></ds:DigestMethod>'
+            f"<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
+        )
+        # SignedInfo is signed in its canonical form where it stands: with every namespace in scope
+        # there (the root's and ds), declared on it in prefix order (C14N 1.0 is inclusive).
+        scope = dict(_NAMESPACE_DECLARATION.findall(document[: document.index(b">")].decode()))
+        scope["ds"] = DS
+        declared = "".join(
+            f' xmlns:{prefix}="{uri}"' if prefix else f' xmlns="{uri}"'
+            for prefix, uri in sorted(scope.items())
+        )
+        signed_info = f"<ds:SignedInfo{declared}>{info}</ds:SignedInfo>"
+        value = self._key.sign(signed_info.encode(), padding.PKCS1v15(), hashes.SHA256())
+        signature = (
+            f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>{info}</ds:SignedInfo>'
+            f"<ds:SignatureValue>{b64encode(value).decode()}</ds:SignatureValue>"
+            f"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{self._certificate}"
+            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"
+        )
+        return _DECLARATION + document[:end] + signature.encode() + document[end:]
 
     def verify(self, data: bytes) -> None:
         """Raise signxml's InvalidSignature unless ``data`` carries a valid signature by this certificate."""

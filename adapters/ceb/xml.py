@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
@@ -92,43 +92,58 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _value(spec: FieldSpec, raw: str, where: str, problems: _Problems) -> Any:
+def _value(spec: FieldSpec, raw: str, at: str, problems: _Problems) -> Any:
+    # ``at`` is the place of the field's element; the field's own place is made only for a problem.
     text = raw.strip()
     if spec.kind == "decimal":
         if not _DECIMAL.match(text):
-            problems.add(where, f"{raw!r} is not a decimal (at most 14 digits before the point and 5 after)")
+            problems.add(
+                f"{at}/{spec.name}",
+                f"{raw!r} is not a decimal (at most 14 digits before the point and 5 after)",
+            )
             return None
         try:
             return Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern already refused it
-            problems.add(where, f"{raw!r} is not a decimal")
+            problems.add(f"{at}/{spec.name}", f"{raw!r} is not a decimal")
             return None
     if spec.kind == "int":
         if not _INT.match(text):
-            problems.add(where, f"{raw!r} is not a whole number")
+            problems.add(f"{at}/{spec.name}", f"{raw!r} is not a whole number")
             return None
         return int(text)
     if text == "" and spec.required and not spec.may_be_empty:
-        problems.add(where, "is empty but required")
+        problems.add(f"{at}/{spec.name}", "is empty but required")
     elif spec.exact_length is not None and text and len(text) != spec.exact_length:
-        problems.add(where, f"{text!r} must be exactly {spec.exact_length} characters, not {len(text)}")
+        problems.add(
+            f"{at}/{spec.name}", f"{text!r} must be exactly {spec.exact_length} characters, not {len(text)}"
+        )
     elif spec.max_length is not None and len(text) > spec.max_length:
-        problems.add(where, f"is {len(text)} characters long, at most {spec.max_length} allowed")
+        problems.add(
+            f"{at}/{spec.name}", f"is {len(text)} characters long, at most {spec.max_length} allowed"
+        )
     return text
 
 
+# Each element's fields by name, made once per field list (the lists are the spec's constants).
+_BY_NAME: dict[int, dict[str, FieldSpec]] = {}
+
+
 def _fields(element: Element, specs: Sequence[FieldSpec], where: str, problems: _Problems) -> dict[str, Any]:
-    known = {s.name: s for s in specs}
+    known = _BY_NAME.get(id(specs))
+    if known is None:
+        known = _BY_NAME[id(specs)] = {s.name: s for s in specs}
     values: dict[str, Any] = {}
     for child in element:
         name = _local(child.tag)
-        if name not in known:
+        spec = known.get(name)
+        if spec is None:
             problems.add(f"{where}/{name}", f"unexpected element in {_local(element.tag)}")
             continue
         if name in values:
             problems.add(f"{where}/{name}", "appears twice")
             continue
-        values[name] = _value(known[name], child.text or "", f"{where}/{name}", problems)
+        values[name] = _value(spec, child.text or "", where, problems)
     for spec in specs:
         if spec.name not in values:
             if spec.required:
@@ -250,8 +265,9 @@ def _record(spec: MessageSpec, element: Element, where: str, problems: _Problems
 
 # -- writing ------------------------------------------------------------------------------------------
 
-# Takes the unsigned document (UTF-8, no declaration) and returns it signed: an enveloped ds:Signature
-# appended to the root, with the XML declaration (``adapters.ceb.sign.DsigSigner`` or a signing service).
+# Takes the unsigned document (UTF-8, canonical XML, no declaration) and returns it signed: an enveloped
+# ds:Signature appended to the root, with the XML declaration (``adapters.ceb.sign.DsigSigner`` or a
+# signing service).
 Signer = Callable[[bytes], bytes]
 
 
@@ -283,22 +299,42 @@ def _append(out: list[str], specs: Sequence[FieldSpec], values: dict[str, Any], 
 
 
 # Characters no XML 1.0 document may hold (control characters, lone surrogates, U+FFFE/U+FFFF), which
-# lxml would refuse too; a carriage return is kept as a character reference, as lxml writes it.
+# lxml would refuse too; a carriage return is kept as a character reference, as canonical XML writes it.
 _FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
 _NOT_XML = re.compile(f"[{_FORBIDDEN}]")
 # What needs escaping, or refusing: the one search most values pass.
 _SPECIAL = re.compile(f"[&<>\r{_FORBIDDEN}]")
-_CARRIAGE_RETURN = {"\r": "&#13;"}
+_CARRIAGE_RETURN = {"\r": "&#xD;"}
+
+
+def _attribute(value: str) -> str:
+    """An attribute value as canonical XML (C14N 1.0) writes it: in double quotes, with ``&``, ``<``,
+    ``"`` and the white-space characters that attribute normalisation would change as references."""
+    for character, reference in _ATTRIBUTE_ESCAPES:
+        value = value.replace(character, reference)
+    return f'"{value}"'
+
+
+_ATTRIBUTE_ESCAPES = (
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    ('"', "&quot;"),
+    ("\t", "&#x9;"),
+    ("\n", "&#xA;"),
+    ("\r", "&#xD;"),
+)
 
 
 def render(message: CebMessage, signer: Signer | None = None) -> bytes:
     """The message as UTF-8 XML in the XSD's order, signed when its type requires a signature.
 
-    Written as text (a quarter of the time of building an element tree); the signer parses it only when
-    a signature has to be made."""
+    Written as text (a quarter of the time of building an element tree), and in canonical form (C14N
+    1.0: no white space between elements, no empty-element tags, attributes in double quotes, the escapes
+    canonical XML uses), so that the signer digests it as it stands instead of parsing it back to
+    canonicalise it; ``tests/test_ceb.py`` holds that to lxml's C14N."""
     spec = message.spec
-    guid = quoteattr(message.guid or str(uuid.uuid4()).upper())
-    version = quoteattr(message.version or "1.0")
+    guid = _attribute(message.guid or str(uuid.uuid4()).upper())
+    version = _attribute(message.version or "1.0")
     out = [f'<ceb:{spec.root} xmlns:ceb="{NAMESPACE}" guid={guid} version={version}>']
     for index, record in enumerate(message.records, start=1):
         where = f"{spec.root}/{spec.record}[{index}]"
