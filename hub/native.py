@@ -15,14 +15,23 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Pure, typed code run once per tracking event. Each must keep true annotations (compiled code checks
-# them when it runs) and must not be monkeypatched by tests (compiled calls do not look names up).
+# Pure, typed code run once per tracking event or per cross-border order (the CEB reader and writer,
+# platform orders, tax and the three-document match). Each must keep true annotations (compiled code
+# checks them when it runs), must not be monkeypatched by tests (compiled calls do not look names up),
+# and must find its data through its package, not ``__file__``.
 MODULES = (
     "adapters.edifact.syntax",
     "adapters.edifact.reader",
     "adapters.dcsa.events",
     "hub.canonical",
     "hub.tracking.rows",
+    "adapters.ceb.spec",
+    "adapters.ceb.xml",
+    "adapters.platform.orders",
+    "adapters.text",
+    "hub.commerce.match",
+    "hub.commerce.tax",
+    "hub.commerce.values",
 )
 GROUP = "hub._native"  # the shared library the compiled modules use together: in a package, so that
 # it imports wherever hub does (a top-level one did not, outside the checkout)

@@ -3,8 +3,9 @@
     .venv/bin/python scripts/build_native.py [--clean]
 
 ``scripts/setup.sh`` runs this. The modules in ``hub.native.MODULES`` are plain, typed Python that runs
-once per tracking event (the EDIFACT and DCSA readers, the rows and documents made from each event);
-compiled, they take about half the instructions (bench/ingest prints which build it measured). Each
+once per tracking event (the EDIFACT and DCSA readers, the rows and documents made from each event) or
+per cross-border order (the CEB reader and writer, platform orders, tax, the match); compiled, the
+tracking ones take about half the instructions (bench/ingest prints which build it measured). Each
 ``.py`` stays the source and the fallback: without a C compiler, or with ``--clean``, Python imports it
 as it is. A build that no longer matches its source is refused by the test suite and reported by
 ``hub.native.stale()``, so an edit is never tested or measured against yesterday's compiled code.

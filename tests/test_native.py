@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -21,12 +22,15 @@ import pytest
 from sqlmodel import Session, select
 
 from adapters import dcsa, edifact
+from adapters.ceb import xml as ceb_xml
 from adapters.dcsa import events as dcsa_events
 from adapters.edifact import reader as edifact_reader
+from adapters.platform import orders as platform_orders
 from hub import native
 from hub.auth.models import KeyRole, OrgType
 from hub.auth.permissions import Principal
 from hub.canonical import anchored, canonical_json, envelope, keccak
+from hub.commerce import match, tax
 from hub.errors import Invalid
 from hub.outbox import OutboxEntry
 from hub.state import HubState
@@ -40,8 +44,9 @@ from hub.tracking.commands import (
     Seal,
 )
 from hub.tracking.models import EVENT_KIND, TrackingEvent
+from seeds import commerce as commerce_demo
 from tests.conftest import World
-from tests.fixtures import DCSA, EDIFACT, read
+from tests.fixtures import CEB, DCSA, EDIFACT, read
 
 EDIFACT_FILES = sorted(EDIFACT.glob("*.edi"))
 DCSA_FILES = sorted(DCSA.glob("tnt-*.json"))
@@ -197,3 +202,90 @@ def test_the_compiled_modules_import_outside_the_checkout(tmp_path: Any) -> None
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith(".so") == native.is_compiled("hub.tracking.rows")
+
+
+CEB_FILES = sorted(CEB.glob("CEB*.xml"))
+_MADE_AT_READING = ("guid", "appTime")  # what a platform order is given when read: random, and the time
+
+
+def _ceb_outcome(module: Any, data: bytes) -> Any:
+    try:
+        message = module.parse(data)
+    except Invalid as exc:
+        return f"Invalid: {exc.message} at {exc.field}"
+    records = [(r.where, r.head, r.lines) for r in message.records]
+    return message.code, message.guid, message.version, message.transfer, message.signed, records
+
+
+def _keep(document: bytes) -> bytes:
+    return document
+
+
+@pytest.mark.parametrize("path", CEB_FILES, ids=lambda p: p.name)
+def test_the_ceb_reader_and_writer_work_as_their_source(path: Any) -> None:
+    source = _source("adapters.ceb.xml")
+    for data in _variants(read(path)):
+        assert _ceb_outcome(ceb_xml, data) == _ceb_outcome(source, data)
+    data = read(path)
+    assert ceb_xml.render(ceb_xml.parse(data), _keep) == source.render(source.parse(data), _keep)
+
+
+def _parcels() -> list[Any]:
+    return [commerce_demo.parcel(n, prefix="NATIVE") for n in range(12)]
+
+
+def _order_outcome(module: Any, parse: str, data: bytes) -> Any:
+    try:
+        records = getattr(module, parse)(data)
+    except Invalid as exc:
+        return f"Invalid: {exc.message} at {exc.field}"
+    heads = [{k: v for k, v in r.head.items() if k not in _MADE_AT_READING} for r in records]
+    return [r.where for r in records], heads, [r.lines for r in records]
+
+
+def test_platform_orders_are_read_as_their_source_reads_them() -> None:
+    source = _source("adapters.platform.orders")
+    body = json.dumps(commerce_demo.orders_json(_parcels())).encode()
+    for data in _variants(body):
+        assert _order_outcome(platform_orders, "parse_json", data) == _order_outcome(
+            source, "parse_json", data
+        )
+    csv = b"orderNo,ebpCode,ebcCode,buyerIdNumber,consignee,itemName,qty,price,unit\n"
+    csv += b"A1,P1,E1,110101199003078515,Li,tea,2,10.5,035\nA1,P1,E1,110101199003078515,Li,cup,1,x,035\n"
+    for data in (csv, csv.replace(b",x,", b",3,")):
+        assert _order_outcome(platform_orders, "parse_csv", data) == _order_outcome(source, "parse_csv", data)
+
+
+def test_tax_and_match_decide_as_their_source() -> None:
+    tax_source, match_source = _source("hub.commerce.tax"), _source("hub.commerce.match")
+    orders = platform_orders.parse_json(json.dumps(commerce_demo.orders_json(_parcels())).encode())
+    payments = {
+        r.head["orderNo"]: r.head for r in ceb_xml.parse(commerce_demo.payments_xml(_parcels())).records
+    }
+    waybills = {
+        r.head["orderNo"]: r.head for r in ceb_xml.parse(commerce_demo.waybills_xml(_parcels())).records
+    }
+    for order in orders:
+        for used in (Decimal(0), Decimal("25990"), Decimal("26000")):
+            made = []
+            for module in (tax, tax_source):
+                lines = [
+                    module.LineIn(n, line.get("hsCode"), line["totalPrice"], line["qty"])
+                    for n, line in enumerate(order.lines, start=1)
+                ]
+                result = module.compute(
+                    lines, goods_value=order.head["goodsValue"], freight=Decimal(5), annual_used=used
+                )
+                made.append(repr(result).replace("_source_of_hub_commerce_tax.", ""))
+            assert made[0] == made[1]
+        number = order.head["orderNo"]
+        head = dict(order.head, taxTotal=Decimal(0), acturalPaid=order.head["goodsValue"])
+        for payment in (payments[number], dict(payments[number], amountPaid=Decimal(1)), None):
+            decided = [
+                (status.value, [p.as_json() for p in problems])
+                for status, problems in (
+                    module.match(head, order.lines, payment, waybills[number], Decimal("0.01"))
+                    for module in (match, match_source)
+                )
+            ]
+            assert decided[0] == decided[1]

@@ -29,38 +29,49 @@ from hub.errors import Invalid
 _HEAD = {f.name: f for f in ORDER_HEAD}
 _LINE = {f.name: f for f in ORDER_LINE}
 _EXTRA_LINE = {"hsCode", "legalQty", "legalUnit"}
+_HEAD_NAMES = frozenset(_HEAD) | {"items"}
+_LINE_NAMES = frozenset(_LINE) | _EXTRA_LINE
 MAX_ORDERS = 100_000
 
 
-def _convert(spec: FieldSpec, raw: Any, where: str) -> Any:
+def _convert(spec: FieldSpec, raw: Any, at: str) -> Any:
+    """``raw`` as the field's kind; ``at`` is the place of the field's object (the field's own place is
+    made only for an error)."""
     if raw is None or raw == "":
         return None
     if isinstance(raw, dict | list | bool):
-        raise Invalid(f"{where}: expected a number or text, got {type(raw).__name__}", field=where)
+        raise _invalid(at, spec, f"expected a number or text, got {type(raw).__name__}")
     if spec.kind == "decimal":
         try:
             value = Decimal(str(raw).strip())
         except ArithmeticError as exc:
-            raise Invalid(f"{where}: {raw!r} is not a number", field=where) from exc
+            raise _invalid(at, spec, f"{raw!r} is not a number") from exc
         if not value.is_finite():
-            raise Invalid(f"{where}: {raw!r} is not a number", field=where)
+            raise _invalid(at, spec, f"{raw!r} is not a number")
         return value
     if spec.kind == "int":
         try:
             return int(str(raw).strip())
         except ValueError as exc:
-            raise Invalid(f"{where}: {raw!r} is not a whole number", field=where) from exc
+            raise _invalid(at, spec, f"{raw!r} is not a whole number") from exc
     text = str(raw).strip()
     if spec.max_length is not None and len(text) > spec.max_length:
-        raise Invalid(f"{where}: {len(text)} characters, at most {spec.max_length}", field=where)
+        raise _invalid(at, spec, f"{len(text)} characters, at most {spec.max_length}")
     return text
 
 
-def _order(raw: dict[str, Any], items: list[dict[str, Any]], where: str) -> CebRecord:
-    unknown = set(raw) - set(_HEAD) - {"items"}
+def _invalid(at: str, spec: FieldSpec, problem: str) -> Invalid:
+    where = f"{at}.{spec.name}"
+    return Invalid(f"{where}: {problem}", field=where)
+
+
+def _order(raw: dict[str, Any], items: list[Any], where: str) -> CebRecord:
+    # ``items`` as the body gave them (each checked below): compiled, a narrower annotation is a check
+    # that would fail before the one that names the place.
+    unknown = raw.keys() - _HEAD_NAMES
     if unknown:
         raise Invalid(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
-    head = {name: _convert(spec, raw.get(name), f"{where}.{name}") for name, spec in _HEAD.items()}
+    head = {name: _convert(spec, raw.get(name), where) for name, spec in _HEAD.items()}
     now = datetime.now(UTC)
     defaults = {
         "guid": str(uuid.uuid4()).upper(),
@@ -82,10 +93,10 @@ def _order(raw: dict[str, Any], items: list[dict[str, Any]], where: str) -> CebR
         at = f"{where}.items[{index}]"
         if not isinstance(item, dict):
             raise Invalid(f"{at}: an item is an object", field=at)
-        unknown = set(item) - set(_LINE) - _EXTRA_LINE
+        unknown = item.keys() - _LINE_NAMES
         if unknown:
             raise Invalid(f"{at}: unknown field(s) {', '.join(sorted(unknown))}", field=at)
-        line = {name: _convert(spec, item.get(name), f"{at}.{name}") for name, spec in _LINE.items()}
+        line = {name: _convert(spec, item.get(name), at) for name, spec in _LINE.items()}
         line["gnum"] = line["gnum"] or index
         line["currency"] = line["currency"] or "142"
         for name in ("qty", "price"):
@@ -140,7 +151,7 @@ def parse_csv(data: bytes) -> list[CebRecord]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "orderNo" not in reader.fieldnames:
         raise Invalid("the CSV needs a header row with at least orderNo", field="row 1")
-    grouped: dict[str, tuple[int, dict[str, Any], list[dict[str, Any]]]] = {}
+    grouped: dict[str, tuple[int, dict[str, Any], list[Any]]] = {}
     previous = None
     for number, row in enumerate(reader, start=2):
         order_no = (row.get("orderNo") or "").strip()

@@ -46,6 +46,7 @@ from hub.commerce.models import (
     InventoryStatus,
     OutboundMessage,
 )
+from hub.commerce.values import jsonable, tax_json
 from hub.db import (
     among,
     attach_inserted,
@@ -53,7 +54,7 @@ from hub.db import (
     chunks,
     keyset_page,
     loaded,
-    new_id,
+    new_ids,
     update_by_key,
     update_rows,
     utcnow,
@@ -72,11 +73,6 @@ _SENDERS = {
 
 
 # -- canonical (anchored) forms ---------------------------------------------------------------------------
-
-
-def jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    """CEB values as JSON: decimals as plain text, everything else as it is."""
-    return {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in values.items()}
 
 
 def _order_canonical(row: Any) -> dict[str, Any]:
@@ -236,41 +232,6 @@ def _tax_lines(lines: Sequence[dict[str, Any]]) -> list[taxes.LineIn]:
     ]
 
 
-def tax_json(result: taxes.TaxResult) -> dict[str, Any]:
-    """A tax breakdown as stored on the order."""
-
-    def t(value: Decimal) -> str:
-        return format(value, "f")
-
-    return {
-        "customsValue": t(result.customs_value),
-        "limitStatus": result.limit_status.value,
-        "annualUsedBefore": t(result.annual_used_before),
-        "annualUsedAfter": t(result.annual_used_after),
-        "duty": t(result.duty),
-        "consumptionTax": t(result.consumption_tax),
-        "vat": t(result.vat),
-        "total": t(result.total),
-        "share": t(result.share),
-        "notes": list(result.notes),
-        "lines": [
-            {
-                "gnum": line.gnum,
-                "hsCode": line.hs_code,
-                "customsValue": t(line.customs_value),
-                "duty": t(line.duty),
-                "consumptionTax": t(line.consumption_tax),
-                "vat": t(line.vat),
-                "tariffRate": t(line.rates.tariff),
-                "vatRate": t(line.rates.vat),
-                "consumptionRate": t(line.rates.consumption),
-                "ratesFrom": line.rates.hs_prefix or "default",
-            }
-            for line in result.lines
-        ],
-    }
-
-
 def ingest_orders(
     session: Session, principal: Principal, orders: Sequence[CebRecord], *, source: str
 ) -> CommerceReport:
@@ -288,19 +249,23 @@ def ingest_orders(
             )
         latest[(str(head["ebpCode"]), str(head["orderNo"]))] = order
     report.duplicates = len(orders) - len(latest)
-    existing: dict[tuple[str, str], CommerceOrder] = {}
     keys = list(latest)
+    found: dict[tuple[str, str], uuid.UUID] = {}
+    connection = session.connection()
     for chunk in chunks(keys):
-        numbers = [n for _, n in chunk]
-        for row in session.exec(
-            select(CommerceOrder).where(among(session, col(CommerceOrder.order_no), numbers))
-        ):
-            existing[(row.ebp_code, row.order_no)] = row
+        # Keys only: most orders are new, and the ones that are not are loaded as objects below.
+        query = sa_select(_ORDERS.c.ebp_code, _ORDERS.c.order_no, _ORDERS.c.id).where(
+            among(session, _ORDERS.c.order_no, [n for _, n in chunk])
+        )
+        found.update(((ebp, number), row_id) for ebp, number, row_id in connection.execute(query))
+    held = loaded(session, CommerceOrder, found.values()) if found else {}
+    existing = {key: held[row_id] for key, row_id in found.items()}
     payments, waybills = _counterparts(session, keys)
     used = _used(session, (str(o.head["buyerIdNumber"]) for o in latest.values()))
     now = utcnow()
     rows: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
+    ids = iter(new_ids(len(latest) - len(existing)))
     for key, order in latest.items():
         head, lines = dict(order.head), [dict(line) for line in order.lines]
         result = taxes.compute(
@@ -352,7 +317,7 @@ def ingest_orders(
             outbox.append(outbox_values(ORDER_KIND, old.id, old.version, _order_canonical(old), now))
             report.updated += 1
             continue
-        order_id = new_id()
+        order_id = next(ids)
         new: dict[str, Any] = {
             "id": order_id,
             "owner_org_id": principal.org_id,
@@ -369,7 +334,7 @@ def ingest_orders(
             **values,
         }
         rows.append(new)
-        outbox.append(outbox_values(ORDER_KIND, order_id, 1, _order_canonical(new), now))
+        outbox.append(outbox_values(ORDER_KIND, order_id, 1, _order_canonical(new), now, checked=True))
     bulk_insert(session, CommerceOrder, rows)
     bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
@@ -380,9 +345,14 @@ def ingest_orders(
 
 
 def _counterparts(
-    session: Session, keys: Sequence[tuple[str, str]]
+    session: Session,
+    keys: Sequence[tuple[str, str]],
+    *,
+    payments_known: dict[tuple[str, str], dict[str, Any]] | None = None,
+    waybills_known: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The payments (by platform and order number) and waybills (by order number) of these orders."""
+    """The payments (by platform and order number) and waybills (by order number) of these orders; a kind
+    given as known (the documents of the message just stored) is not read again."""
     payments: dict[tuple[str, str], dict[str, Any]] = {}
     waybills: dict[str, dict[str, Any]] = {}
     pay, way = CommercePayment.__table__, CommerceWaybill.__table__  # type: ignore[attr-defined]
@@ -390,32 +360,54 @@ def _counterparts(
     for chunk in chunks(list(keys)):
         numbers = [n for _, n in chunk]
         platforms = {ebp for ebp, _ in chunk}  # leads the (ebp_code, order_no) index
-        for ebp, number, head in connection.execute(
-            select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(
-                among(session, pay.c.ebp_code, platforms), among(session, pay.c.order_no, numbers)
-            )
-        ):
-            payments[(ebp, number)] = head
-        for number, head in connection.execute(
-            select(way.c.order_no, way.c.head).where(among(session, way.c.order_no, numbers))
-        ):
-            waybills[number] = head
-    return payments, waybills
+        if payments_known is None:
+            for ebp, number, head in connection.execute(
+                select(pay.c.ebp_code, pay.c.order_no, pay.c.head).where(
+                    among(session, pay.c.ebp_code, platforms), among(session, pay.c.order_no, numbers)
+                )
+            ):
+                payments[(ebp, number)] = head
+        if waybills_known is None:
+            for number, head in connection.execute(
+                select(way.c.order_no, way.c.head).where(among(session, way.c.order_no, numbers))
+            ):
+                waybills[number] = head
+    return (
+        payments if payments_known is None else payments_known,
+        waybills if waybills_known is None else waybills_known,
+    )
 
 
-def _rematch(session: Session, numbers: Iterable[str], report: CommerceReport) -> None:
-    """Run the match again for the orders with these numbers, after a payment or waybill arrived.
+def _rematch(
+    session: Session,
+    report: CommerceReport,
+    *,
+    payments: dict[tuple[str, str], dict[str, Any]] | None = None,
+    waybills: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Run the match again for the orders that the payments (by platform and order number) or the
+    waybills (by order number) just stored concern, with those documents' heads as stored: they are not
+    read back.
 
     Plain rows in, one UPDATE statement out: the orders are not needed as objects here, and building
     them (their JSON heads and lines) cost more than the match itself."""
-    wanted = sorted(set(numbers))
+    arrived: Iterable[str] = (n for _, n in payments) if payments is not None else waybills or ()
+    wanted = sorted(set(arrived))
     connection = session.connection()
     orders = [
         row
         for chunk in chunks(wanted)
         for row in connection.execute(_ORDER_ROWS.where(among(session, _ORDERS.c.order_no, chunk)))
+        # A payment concerns the order of its own platform only, another platform's order of the same
+        # number stays as it is.
+        if payments is None or (row.ebp_code, row.order_no) in payments
     ]
-    payments, waybills = _counterparts(session, [(o.ebp_code, o.order_no) for o in orders])
+    payments, waybills = _counterparts(
+        session,
+        [(o.ebp_code, o.order_no) for o in orders],
+        payments_known=payments,
+        waybills_known=waybills,
+    )
     tolerance = taxes.table().tolerance
     owners: set[str] = set()
     changed: list[dict[str, Any]] = []
@@ -465,6 +457,10 @@ _ORDER_ROWS = sa_select(
     )
 )
 _WAYBILLS = CommerceWaybill.__table__  # type: ignore[attr-defined]
+# What drafting reads of a waybill.
+_WAYBILL_ROWS = sa_select(
+    *(_WAYBILLS.c[name] for name in ("id", "order_no", "bill_no", "container_number", "head"))
+)
 _INVENTORY = InventoryList.__table__  # type: ignore[attr-defined]
 _SET_TAX = update_by_key(_ORDERS, "tax", "limit_status")
 _QUOTAS = BuyerQuota.__table__  # type: ignore[attr-defined]
@@ -497,23 +493,35 @@ def _ingest_documents(
             )
         latest[(str(record.head[key_fields[0]]), str(record.head[key_fields[1]]))] = record
     report.duplicates = len(records_in) - len(latest)
-    first, second = (getattr(model, name) for name in _COLUMNS[code])
-    existing: dict[tuple[str, str], Any] = {}
+    table = model.__table__
+    first, second = (table.c[name] for name in _COLUMNS[code])
+    found: dict[tuple[str, str], uuid.UUID] = {}
+    connection = session.connection()
     for chunk in chunks(list(latest)):
-        for row in session.exec(
-            # The sender's own code leads the unique index (payCode, logisticsCode): say it, or the
-            # database reads every row of the table for each message.
-            select(model).where(first == mine, among(session, col(second), [k[1] for k in chunk]))
-        ):
-            existing[(getattr(row, first.key), getattr(row, second.key))] = row
+        # The sender's own code leads the unique index (payCode, logisticsCode): say it, or the database
+        # reads every row of the table for each message. Keys only: most documents are new, and the
+        # ones that are not are loaded as objects below.
+        query = sa_select(first, second, table.c.id).where(
+            first == mine, among(session, second, [k[1] for k in chunk])
+        )
+        found.update(((a, b), row_id) for a, b, row_id in connection.execute(query))
+    held = loaded(session, model, found.values()) if found else {}
+    existing = {key: held[row_id] for key, row_id in found.items()}
     now = utcnow()
     rows: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
+    ids = iter(new_ids(len(latest) - len(existing)))
+    payments: dict[tuple[str, str], dict[str, Any]] = {}
+    waybills: dict[str, dict[str, Any]] = {}
     for key, record in latest.items():
         head = dict(record.head)
         columns = extra(head)  # may take hub extensions (containerNumber) out of the head
         head_json = jsonable(head)
         values = {"head": head_json, **columns}
+        if kind == PAYMENT_KIND:
+            payments[(values["ebp_code"], values["order_no"])] = head_json
+        else:
+            waybills[values["order_no"]] = head_json
         old = existing.get(key)
         if old is not None:
             if old.owner_org_id != principal.org_id:
@@ -536,7 +544,7 @@ def _ingest_documents(
             report.updated += 1
             continue
         row = {
-            "id": new_id(),
+            "id": next(ids),
             "owner_org_id": principal.org_id,
             first.key: key[0],
             second.key: key[1],
@@ -547,12 +555,15 @@ def _ingest_documents(
             **values,
         }
         rows.append(row)
-        outbox.append(outbox_values(kind, row["id"], 1, canonical(row), now))
+        outbox.append(outbox_values(kind, row["id"], 1, canonical(row), now, checked=True))
     bulk_insert(session, model, rows)
     bulk_insert(session, OutboxEntry, outbox)
     report.stored = len(rows)
     session.flush()
-    _rematch(session, (str(r.head["orderNo"]) for r in latest.values()), report)
+    if kind == PAYMENT_KIND:
+        _rematch(session, report, payments=payments)
+    else:
+        _rematch(session, report, waybills=waybills)
     return report
 
 
@@ -836,8 +847,6 @@ def generate_inventory_lists(
 
     principal.require(Action.TRADE_ECOMMERCE)
     agent_code = _code_of(session, principal)
-    org = session.get(Organisation, principal.org_id)
-    assert org is not None
     customs_code = _four_digits(declaration.customs_code, "customsCode")
     port_code = _four_digits(declaration.port_code, "portCode")
     if declaration.trade_mode not in ("9610", "1210"):
@@ -857,14 +866,14 @@ def generate_inventory_lists(
     declared = {
         i
         for chunk in chunks(list(found))
-        for i in session.exec(
-            select(InventoryList.order_id).where(among(session, col(InventoryList.order_id), chunk))
+        for (i,) in connection.execute(
+            sa_select(_INVENTORY.c.order_id).where(among(session, _INVENTORY.c.order_id, chunk))
         )
     }
     waybills = {
         w.order_no: w
         for chunk in chunks([o.order_no for o in orders])
-        for w in connection.execute(sa_select(_WAYBILLS).where(among(session, _WAYBILLS.c.order_no, chunk)))
+        for w in connection.execute(_WAYBILL_ROWS.where(among(session, _WAYBILLS.c.order_no, chunk)))
     }
     bill_numbers = sorted({w.bill_no for w in waybills.values() if w.bill_no})
     bills = (
@@ -893,6 +902,7 @@ def generate_inventory_lists(
     spent: set[tuple[str, int]] = set()
     created: list[dict[str, Any]] = []
     taxed: list[dict[str, Any]] = []
+    fresh = iter(new_ids(len(order_ids)))
     for index, order_id in enumerate(order_ids):
         order = found[order_id]
         where = f"orderIds[{index}]"
@@ -937,7 +947,7 @@ def generate_inventory_lists(
         head = _inventory_head(
             order,
             waybill,
-            org,
+            principal.org_name,
             agent_code,
             customs_code,
             port_code,
@@ -950,7 +960,7 @@ def generate_inventory_lists(
         # Plain rows and one statement: building ORM objects costs more than everything else here.
         created.append(
             {
-                "id": new_id(),
+                "id": next(fresh),
                 "owner_org_id": principal.org_id,
                 "order_id": order.id,
                 "waybill_id": waybill.id,
@@ -991,7 +1001,10 @@ def generate_inventory_lists(
     bulk_insert(
         session,
         OutboxEntry,
-        [outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now) for row in created],
+        [
+            outbox_values(INVENTORY_KIND, row["id"], 1, _inventory_canonical(row), now, checked=True)
+            for row in created
+        ],
     )
     return attach_inserted(session, InventoryList, created)
 
@@ -999,7 +1012,7 @@ def generate_inventory_lists(
 def _inventory_head(
     order: Any,  # a CommerceOrder, or one of its rows as drafting reads them
     waybill: Any,  # likewise a CommerceWaybill
-    org: Organisation,
+    org_name: str,
     agent_code: str,
     customs_code: str,
     port_code: str,
@@ -1034,7 +1047,7 @@ def _inventory_head(
         "buyerTelephone": o["buyerTelephone"],
         "consigneeAddress": o["consigneeAddress"],
         "agentCode": agent_code,
-        "agentName": org.name[:100],
+        "agentName": org_name[:100],
         "tradeMode": declaration.trade_mode,
         "trafMode": traf_mode,
         "trafNo": (leg.vessel_name or leg.vehicle_reference) if leg is not None else None,
@@ -1080,8 +1093,6 @@ def submit_inventory_lists(
     """Write the caller's draft lists as signed CEB621 messages (up to 100 lists each) and mark them sent."""
     principal.require(Action.TRADE_ECOMMERCE)
     code = _code_of(session, principal)
-    org = session.get(Organisation, principal.org_id)
-    assert org is not None
     found = loaded(session, InventoryList, inventory_ids)
     for index, inventory_id in enumerate(inventory_ids):
         inventory = found.get(inventory_id)
@@ -1105,7 +1116,12 @@ def submit_inventory_lists(
             guid=guid,
             version="1.0",
             records=[CebRecord(i.cop_no, i.head, list(i.lines)) for i in group],
-            transfer={"copCode": code, "copName": org.name[:100], "dxpMode": "DXP", "dxpId": dxp_id},
+            transfer={
+                "copCode": code,
+                "copName": principal.org_name[:100],
+                "dxpMode": "DXP",
+                "dxpId": dxp_id,
+            },
         )
         outbound = OutboundMessage(
             owner_org_id=principal.org_id,
@@ -1137,7 +1153,10 @@ def submit_inventory_lists(
     bulk_insert(
         session,
         OutboxEntry,
-        [outbox_values(INVENTORY_KIND, i.id, i.version, _inventory_canonical(i), now) for i in ordered],
+        [
+            outbox_values(INVENTORY_KIND, i.id, i.version, _inventory_canonical(i), now, checked=True)
+            for i in ordered
+        ],
     )
     _announce(session, ordered)
     return messages

@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data" / "retail_import_tax.json"
+# Found through the package, not ``__file__``: compiled, this module's ``__file__`` is not beside its data.
+DATA = Path(str(resources.files("hub.commerce"))) / "data" / "retail_import_tax.json"
 _CENT = Decimal("0.01")
 _FINE = Decimal("0.00001")  # CEB amounts carry five decimals
 
