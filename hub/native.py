@@ -79,10 +79,10 @@ def needs_build() -> bool:
 
 
 def describe() -> str:
-    """One line for the benches and the test suite's header: how the per-event code runs."""
+    """One line for the benches and the test suite's header: how the per-event and per-order code runs."""
     compiled = [m for m in MODULES if is_compiled(m)]
     if not compiled:
-        return "per-event modules: Python sources (scripts/build_native.py not run)"
+        return "native modules: Python sources (scripts/build_native.py not run)"
     out_of_date = stale()
-    line = f"per-event modules: {len(compiled)} of {len(MODULES)} compiled with mypyc"
+    line = f"native modules: {len(compiled)} of {len(MODULES)} compiled with mypyc"
     return line + (f", STALE: {', '.join(out_of_date)}" if out_of_date else "")
