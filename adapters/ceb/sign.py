@@ -28,11 +28,11 @@ from cryptography.x509.oid import NameOID
 from signxml.verifier import XMLVerifier
 
 from adapters.ceb.spec import DSIG_NAMESPACE as DS
+from adapters.ceb.xml import DECLARATION
 
 _C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 _RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
-_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 # The namespace declarations of a canonical start tag (C14N writes attributes in double quotes).
 _NAMESPACE_DECLARATION = re.compile(r'\sxmlns(?::([\w.-]+))?="([^"]*)"')
 
@@ -85,7 +85,7 @@ class DsigSigner:
             f"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{self._certificate}"
             "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"
         )
-        return _DECLARATION + document[:end] + signature.encode() + document[end:]
+        return DECLARATION + document[:end] + signature.encode() + document[end:]
 
     def verify(self, data: bytes) -> None:
         """Raise signxml's InvalidSignature unless ``data`` carries a valid signature by this certificate."""

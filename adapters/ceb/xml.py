@@ -92,47 +92,40 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _value(spec: FieldSpec, raw: str, at: str, problems: _Problems) -> Any:
-    # ``at`` is the place of the field's element; the field's own place is made only for a problem.
+def _value(spec: FieldSpec, raw: str) -> tuple[Any, str | None]:
+    """The field's value, typed, and what is wrong with it (None when nothing is)."""
     text = raw.strip()
     if spec.kind == "decimal":
         if not _DECIMAL.match(text):
-            problems.add(
-                f"{at}/{spec.name}",
-                f"{raw!r} is not a decimal (at most 14 digits before the point and 5 after)",
-            )
-            return None
+            return None, f"{raw!r} is not a decimal (at most 14 digits before the point and 5 after)"
         try:
-            return Decimal(text)
+            return Decimal(text), None
         except InvalidOperation:  # pragma: no cover - the pattern already refused it
-            problems.add(f"{at}/{spec.name}", f"{raw!r} is not a decimal")
-            return None
+            return None, f"{raw!r} is not a decimal"
     if spec.kind == "int":
         if not _INT.match(text):
-            problems.add(f"{at}/{spec.name}", f"{raw!r} is not a whole number")
-            return None
-        return int(text)
+            return None, f"{raw!r} is not a whole number"
+        return int(text), None
     if text == "" and spec.required and not spec.may_be_empty:
-        problems.add(f"{at}/{spec.name}", "is empty but required")
-    elif spec.exact_length is not None and text and len(text) != spec.exact_length:
-        problems.add(
-            f"{at}/{spec.name}", f"{text!r} must be exactly {spec.exact_length} characters, not {len(text)}"
-        )
-    elif spec.max_length is not None and len(text) > spec.max_length:
-        problems.add(
-            f"{at}/{spec.name}", f"is {len(text)} characters long, at most {spec.max_length} allowed"
-        )
-    return text
+        return text, "is empty but required"
+    if spec.exact_length is not None and text and len(text) != spec.exact_length:
+        return text, f"{text!r} must be exactly {spec.exact_length} characters, not {len(text)}"
+    if spec.max_length is not None and len(text) > spec.max_length:
+        return text, f"is {len(text)} characters long, at most {spec.max_length} allowed"
+    return text, None
 
 
-# Each element's fields by name, made once per field list (the lists are the spec's constants).
-_BY_NAME: dict[int, dict[str, FieldSpec]] = {}
+def _named(fields: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
+    return {f.name: f for f in fields}
 
 
-def _fields(element: Element, specs: Sequence[FieldSpec], where: str, problems: _Problems) -> dict[str, Any]:
-    known = _BY_NAME.get(id(specs))
-    if known is None:
-        known = _BY_NAME[id(specs)] = {s.name: s for s in specs}
+# Each element's fields by name, in their order, made once: what reading an element looks its children up in.
+_HEADS = {code: _named(spec.head_fields) for code, spec in MESSAGES.items()}
+_LINES = {code: _named(spec.line_fields) for code, spec in MESSAGES.items()}
+_TRANSFER = _named(TRANSFER)
+
+
+def _fields(element: Element, known: dict[str, FieldSpec], where: str, problems: _Problems) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for child in element:
         name = _local(child.tag)
@@ -143,8 +136,11 @@ def _fields(element: Element, specs: Sequence[FieldSpec], where: str, problems: 
         if name in values:
             problems.add(f"{where}/{name}", "appears twice")
             continue
-        values[name] = _value(spec, child.text or "", where, problems)
-    for spec in specs:
+        value, problem = _value(spec, child.text or "")
+        if problem is not None:
+            problems.add(f"{where}/{name}", problem)
+        values[name] = value
+    for spec in known.values():
         if spec.name not in values:
             if spec.required:
                 problems.add(f"{where}/{spec.name}", "is missing")
@@ -191,7 +187,7 @@ def parse(data: bytes, expect: str | None = None) -> CebMessage:
             where = f"{tag}/{name}[{len(records) + 1}]"
             records.append(_record(spec, child, where, problems))
         elif name == "BaseTransfer" and spec.transfer:
-            transfer = _fields(child, TRANSFER, f"{tag}/BaseTransfer", problems)
+            transfer = _fields(child, _TRANSFER, f"{tag}/BaseTransfer", problems)
         elif name == "Signature" and child.tag.startswith("{" + DSIG_NAMESPACE + "}"):
             signed = True
         elif name in ("BaseSubscribe", "ExtendMessage") and spec.transfer:
@@ -242,15 +238,15 @@ _ENCODING = re.compile(rb"<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
 
 def _record(spec: MessageSpec, element: Element, where: str, problems: _Problems) -> CebRecord:
     if spec.head is None:
-        return CebRecord(where, _fields(element, spec.head_fields, where, problems))
+        return CebRecord(where, _fields(element, _HEADS[spec.code], where, problems))
     head: dict[str, Any] | None = None
     lines: list[dict[str, Any]] = []
     for child in element:
         name = _local(child.tag)
         if name == spec.head and head is None:
-            head = _fields(child, spec.head_fields, f"{where}/{name}", problems)
+            head = _fields(child, _HEADS[spec.code], f"{where}/{name}", problems)
         elif name == spec.lines:
-            lines.append(_fields(child, spec.line_fields, f"{where}/{name}[{len(lines) + 1}]", problems))
+            lines.append(_fields(child, _LINES[spec.code], f"{where}/{name}[{len(lines) + 1}]", problems))
         else:
             problems.add(f"{where}/{name}", f"unexpected element in {spec.record}")
     if head is None:
@@ -360,10 +356,11 @@ def render(message: CebMessage, signer: Signer | None = None) -> bytes:
     out.append(f"</ceb:{spec.root}>")
     body = "".join(out).encode()
     if spec.signature != "required":
-        return _DECLARATION + body
+        return DECLARATION + body
     if signer is None:
         raise Invalid(f"{spec.code} must be signed, but no signer was given", field="Signature")
     return signer(body)
 
 
-_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+# What every message the hub writes starts with, signed (``adapters.ceb.sign``) or not.
+DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"

@@ -250,16 +250,16 @@ def ingest_orders(
         latest[(str(head["ebpCode"]), str(head["orderNo"]))] = order
     report.duplicates = len(orders) - len(latest)
     keys = list(latest)
-    found: dict[tuple[str, str], uuid.UUID] = {}
-    connection = session.connection()
-    for chunk in chunks(keys):
-        # Keys only: most orders are new, and the ones that are not are loaded as objects below.
-        query = sa_select(_ORDERS.c.ebp_code, _ORDERS.c.order_no, _ORDERS.c.id).where(
-            among(session, _ORDERS.c.order_no, [n for _, n in chunk])
-        )
-        found.update(((ebp, number), row_id) for ebp, number, row_id in connection.execute(query))
-    held = loaded(session, CommerceOrder, found.values()) if found else {}
-    existing = {key: held[row_id] for key, row_id in found.items()}
+    existing = _existing(
+        session,
+        CommerceOrder,
+        (
+            sa_select(_ORDERS.c.ebp_code, _ORDERS.c.order_no, _ORDERS.c.id).where(
+                among(session, _ORDERS.c.order_no, [n for _, n in chunk])
+            )
+            for chunk in chunks(keys)
+        ),
+    )
     payments, waybills = _counterparts(session, keys)
     used = _used(session, (str(o.head["buyerIdNumber"]) for o in latest.values()))
     now = utcnow()
@@ -342,6 +342,17 @@ def ingest_orders(
     if rows or report.updated:
         emit(session, TOPIC, {"kind": "orders", "orgIds": [str(principal.org_id)], "count": len(latest)})
     return report
+
+
+def _existing(session: Session, model: Any, queries: Iterable[Any]) -> dict[tuple[str, str], Any]:
+    """The records that ``queries`` find (each selects two key columns and the id), as objects by key.
+
+    Keys are read first and objects loaded only for what they name: most records of a message are new,
+    and building objects to find that out cost more than the rest of the check."""
+    connection = session.connection()
+    found = {(a, b): row_id for query in queries for a, b, row_id in connection.execute(query)}
+    held = loaded(session, model, found.values())
+    return {key: held[row_id] for key, row_id in found.items()}
 
 
 def _counterparts(
@@ -495,18 +506,18 @@ def _ingest_documents(
     report.duplicates = len(records_in) - len(latest)
     table = model.__table__
     first, second = (table.c[name] for name in _COLUMNS[code])
-    found: dict[tuple[str, str], uuid.UUID] = {}
-    connection = session.connection()
-    for chunk in chunks(list(latest)):
-        # The sender's own code leads the unique index (payCode, logisticsCode): say it, or the database
-        # reads every row of the table for each message. Keys only: most documents are new, and the
-        # ones that are not are loaded as objects below.
-        query = sa_select(first, second, table.c.id).where(
-            first == mine, among(session, second, [k[1] for k in chunk])
-        )
-        found.update(((a, b), row_id) for a, b, row_id in connection.execute(query))
-    held = loaded(session, model, found.values()) if found else {}
-    existing = {key: held[row_id] for key, row_id in found.items()}
+    existing = _existing(
+        session,
+        model,
+        (
+            # The sender's own code leads the unique index (payCode, logisticsCode): say it, or the
+            # database reads every row of the table for each message.
+            sa_select(first, second, table.c.id).where(
+                first == mine, among(session, second, [k[1] for k in chunk])
+            )
+            for chunk in chunks(list(latest))
+        ),
+    )
     now = utcnow()
     rows: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
@@ -1150,6 +1161,8 @@ def submit_inventory_lists(
             ],
             held="set",
         )
+    # Drafts only: their heads and lines were written through ``jsonable``, and no receipt is taken on a
+    # draft, so there is nothing for the canonical walk to refuse.
     bulk_insert(
         session,
         OutboxEntry,
