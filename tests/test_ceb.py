@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +17,7 @@ from signxml.exceptions import InvalidDigest, InvalidSignature
 
 from adapters.ceb import detect, parse, render
 from adapters.ceb.sign import DsigSigner
-from adapters.ceb.xml import CebMessage, _plain_utf8, _tree
+from adapters.ceb.xml import CebMessage, _plain_utf8, _tree, new_guids
 from hub.commerce.match import check_order
 from hub.errors import Invalid
 from tests.fixtures import CEB, CEB_XSD, read
@@ -44,6 +46,19 @@ def test_all_eight_message_types_are_in_the_samples() -> None:
         "CEB621",
         "CEB622",
     ]
+
+
+def test_guids_are_random_version_4_uuids_in_upper_case_as_the_samples_write_them() -> None:
+    guids = new_guids(2000)
+    assert len(set(guids)) == 2000
+    shape = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}")
+    for guid in guids:
+        assert shape.fullmatch(guid), guid
+        assert uuid.UUID(guid).version == 4 and str(uuid.UUID(guid)).upper() == guid
+    # Every random bit varies: over 2,000 guids, each hex digit outside the fixed ones takes many values.
+    for position in (0, 7, 9, 15, 20, 35):
+        assert len({g[position] for g in guids}) > 8, position
+    assert new_guids(0) == []
 
 
 @pytest.mark.parametrize("name", SAMPLES)

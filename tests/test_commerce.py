@@ -409,6 +409,24 @@ def test_a_declaration_leaves_the_buyers_other_years_alone(
     assert rows[this_year].used == Decimal(order["tax"]["customsValue"])
 
 
+def test_order_numbers_find_only_the_callers_own_orders(client: TestClient, cast: Cast, world: World) -> None:
+    from hub.auth.models import KeyRole
+    from hub.auth.permissions import Principal
+    from hub.commerce import service
+
+    def principal(party: Party) -> Principal:
+        return Principal(party.org.id, party.org.name, party.org.type, KeyRole.OPERATOR, party.org.id)
+
+    mine, unsent = demo.parcel(71), demo.parcel(72)
+    send_all(client, cast, [mine])
+    with world.state.session() as session:
+        seller = principal(cast.seller)
+        ids = service.order_ids(session, seller, [unsent.order["orderNo"], mine.order["orderNo"]])
+        assert len(ids) == 1
+        assert service.get_order(session, seller, order_id=ids[0]).order_no == mine.order["orderNo"]
+        assert service.order_ids(session, principal(cast.other_seller), [mine.order["orderNo"]]) == []
+
+
 def test_csv_orders_import_with_the_cli(cast: Cast, state: HubState, tmp_path: Any) -> None:
     import csv
     import subprocess

@@ -16,13 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from adapters.ceb.spec import ORDER_HEAD, ORDER_LINE, FieldSpec
-from adapters.ceb.xml import CebRecord
+from adapters.ceb.xml import CebRecord, new_guids
 from adapters.text import refuse_nul_in_json, refuse_nul_in_text
 from hub.errors import Invalid
 
@@ -65,18 +64,17 @@ def _invalid(at: str, spec: FieldSpec, problem: str) -> Invalid:
     return Invalid(f"{where}: {problem}", field=where)
 
 
-def _order(raw: dict[str, Any], items: list[Any], where: str) -> CebRecord:
+def _order(raw: dict[str, Any], items: list[Any], where: str, guid: str, app_time: str) -> CebRecord:
     # ``items`` as the body gave them (each checked below): compiled, a narrower annotation is a check
     # that would fail before the one that names the place.
     unknown = raw.keys() - _HEAD_NAMES
     if unknown:
         raise Invalid(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
     head = {name: _convert(spec, raw.get(name), where) for name, spec in _HEAD.items()}
-    now = datetime.now(UTC)
     defaults = {
-        "guid": str(uuid.uuid4()).upper(),
+        "guid": guid,
         "appType": "1",
-        "appTime": now.strftime("%Y%m%d%H%M%S"),
+        "appTime": app_time,
         "appStatus": "2",
         "orderType": "I",
         "currency": "142",
@@ -133,12 +131,18 @@ def parse_json(data: bytes) -> list[CebRecord]:
     if len(orders) > MAX_ORDERS:
         raise Invalid(f"at most {MAX_ORDERS} orders per request", field="orders")
     records = []
+    guids, app_time = new_guids(len(orders)), _app_time()
     for index, raw in enumerate(orders, start=1):
         where = f"orders[{index}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("items", []), list):
             raise Invalid(f"{where}: expected an object with an items list", field=where)
-        records.append(_order(raw, raw.get("items", []), where))
+        records.append(_order(raw, raw.get("items", []), where, guids[index - 1], app_time))
     return records
+
+
+def _app_time() -> str:
+    """CEB's appTime for orders that leave it out: now, to the second (UTC)."""
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
 
 def parse_csv(data: bytes) -> list[CebRecord]:
@@ -172,4 +176,8 @@ def parse_csv(data: bytes) -> list[CebRecord]:
             raise Invalid(f"at most {MAX_ORDERS} orders per request", field=f"row {number}")
     if not grouped:
         raise Invalid("the CSV holds no orders", field="row 2")
-    return [_order(head, items, f"row {number}") for number, head, items in grouped.values()]
+    guids, app_time = new_guids(len(grouped)), _app_time()
+    return [
+        _order(head, items, f"row {number}", guid, app_time)
+        for (number, head, items), guid in zip(grouped.values(), guids, strict=True)
+    ]
