@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
@@ -41,13 +41,21 @@ _MAX_PROBLEMS = 20
 BOM = b"\xef\xbb\xbf"
 
 
-@dataclass
+@dataclass(init=False)
 class CebRecord:
-    """One business record: its head (or flat fields) and lines, and where it sat in the message."""
+    """One business record: its head (or flat fields) and lines, and where it sat in the message.
+
+    The constructor is written out: one made for each record by dataclasses would run as interpreted
+    Python in this compiled module."""
 
     where: str
     head: dict[str, Any]
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]]
+
+    def __init__(self, where: str, head: dict[str, Any], lines: list[dict[str, Any]] | None = None) -> None:
+        self.where = where
+        self.head = head
+        self.lines = [] if lines is None else lines
 
 
 @dataclass
