@@ -301,7 +301,10 @@ def text_of(value: Any) -> str:
 
 
 def _append(out: list[str], specs: Sequence[FieldSpec], values: dict[str, Any], where: str) -> None:
+    """Write the elements of ``values`` in the order of ``specs``: each as its opening tag, its text and
+    its closing tag, three items of ``out``."""
     get = values.get
+    start = len(out)
     for spec in specs:
         value = get(spec.name)
         if value is None:
@@ -310,13 +313,27 @@ def _append(out: list[str], specs: Sequence[FieldSpec], values: dict[str, Any], 
                     f"{where}/{spec.name}: required, but the hub holds no value for it", field=spec.name
                 )
             continue
-        text = value if type(value) is str else text_of(value)
-        # Most values hold nothing to escape: one search decides, instead of escaping every value.
+        tags = _TAGS.get(spec.name)
+        if tags is None:
+            tags = _TAGS[spec.name] = (f"<ceb:{spec.name}>", f"</ceb:{spec.name}>")
+        out.append(tags[0])
+        out.append(value if type(value) is str else text_of(value))
+        out.append(tags[1])
+    # Most values hold nothing to escape: one search over all the texts just written decides, instead of
+    # one search per value.
+    if _SPECIAL.search("".join(out[start + 1 :: 3])) is None:
+        return
+    for index in range(start + 1, len(out), 3):
+        text = out[index]
         if _SPECIAL.search(text) is not None:
             if _NOT_XML.search(text):
-                raise Invalid(f"{where}/{spec.name}: holds a character XML 1.0 cannot carry", field=spec.name)
-            text = escape(text, _CARRIAGE_RETURN)
-        out.append(f"<ceb:{spec.name}>{text}</ceb:{spec.name}>")
+                name = out[index - 1][5:-1]
+                raise Invalid(f"{where}/{name}: holds a character XML 1.0 cannot carry", field=name)
+            out[index] = escape(text, _CARRIAGE_RETURN)
+
+
+# The opening and closing tag of each element name, made once.
+_TAGS: dict[str, tuple[str, str]] = {}
 
 
 # Characters no XML 1.0 document may hold (control characters, lone surrogates, U+FFFE/U+FFFF), which
