@@ -256,6 +256,11 @@ def _plan(
         if process is not None and dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
             process = _sqlite_time_cached
         elif process is not None and isinstance(column_type, JSON):
+            serializer = dialect._json_serializer
+            if dialect.name == "sqlite" and serializer is not None:
+                # The engine's serializer itself, without SQLAlchemy's wrapper around it, which only maps
+                # its NULL markers (plain rows never hold them) and cost as much as the serializing.
+                process = serializer
             process = _empty_list_first(process)
         if process is not None:
             processors.append((index, process))

@@ -164,3 +164,50 @@ def test_new_ids_are_version_7_unique_across_threads_and_sorted_by_time() -> Non
     before = new_id()
     time.sleep(0.002)
     assert new_id() > before  # a later millisecond sorts after
+
+
+def test_json_columns_hold_the_same_text_through_the_bulk_path_as_through_sqlalchemy(
+    database_url: str,
+) -> None:
+    """On SQLite the bulk path calls the engine's JSON serializer itself, not SQLAlchemy's wrapper: the
+    text stored, and the values read back, are the same either way (and None is still NULL)."""
+    from sqlalchemy import JSON, Column, Integer, MetaData, Table, insert, select, text
+    from sqlmodel import Session
+
+    from hub.db import bulk_insert, make_engine
+
+    engine = make_engine(database_url)
+    table = Table(
+        f"json_probe_{new_suffix()}",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("value", JSON, nullable=True),
+    )
+    values = [{"名": "值", "n": 1, "list": [1, "two", None]}, [], {}, "text", None, [{"a": []}]]
+    try:
+        table.create(engine)
+        with Session(engine) as session:
+            connection = session.connection()
+            for index, value in enumerate(values):
+                connection.execute(insert(table), {"id": index, "value": value})
+            bulk_insert(session, table, [{"id": 100 + i, "value": v} for i, v in enumerate(values)])
+            session.commit()
+            as_text = dict(
+                session.connection().execute(text(f"SELECT id, CAST(value AS TEXT) FROM {table.name}")).all()
+            )
+            read = dict(session.connection().execute(select(table.c.id, table.c.value)).all())
+        for index, value in enumerate(values):
+            # SQLAlchemy writes None as JSON null unless told otherwise; the bulk path writes SQL NULL,
+            # and both read back as None.
+            if value is not None:
+                assert as_text[100 + index] == as_text[index], value
+            assert read[100 + index] == read[index] == value
+    finally:
+        table.drop(engine, checkfirst=True)
+        engine.dispose()
+
+
+def new_suffix() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:8]
