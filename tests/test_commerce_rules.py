@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from hub.commerce import tax
-from hub.commerce.match import MatchStatus, match
+from hub.commerce.match import MatchStatus, against, match, own_problems
 from hub.commerce.tax import LimitStatus, LineIn, Rates, TaxTable
 from seeds.commerce import parcel
 
@@ -131,3 +131,24 @@ def test_order_arithmetic_is_checked_line_by_line_and_in_total() -> None:
         ("ARITHMETIC", "OrderList[2].totalPrice"),
         ("ARITHMETIC", "OrderHead.goodsValue"),
     ]
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_rematch_from_stored_problems_decides_as_the_full_match(broken: bool) -> None:
+    """When a payment or waybill arrives, the order's own problems come from those stored with it: the
+    outcome is the full match's, for an order with and without arithmetic mistakes."""
+    p = parcel(6)
+    lines = [dict(p.lines[0]), {**p.lines[1], "totalPrice": D("69.90")}] if broken else p.lines
+    stored = [x.as_json() for x in match(p.order, lines, None, None, D("0.01"))[1]]
+    own = own_problems(stored)
+    assert [x.code for x in own] == (["ARITHMETIC", "ARITHMETIC"] if broken else [])
+    bad_payment = {**p.payment, "payerName": "Somebody Else"}
+    for payment, waybill in (
+        (p.payment, None),
+        (None, p.waybill),
+        (p.payment, p.waybill),
+        (bad_payment, p.waybill),
+    ):
+        full = match(p.order, lines, payment, waybill, D("0.01"))
+        again = against(p.order, own, payment, waybill, D("0.01"))
+        assert (again[0], [x.as_json() for x in again[1]]) == (full[0], [x.as_json() for x in full[1]])

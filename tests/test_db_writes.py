@@ -211,3 +211,36 @@ def new_suffix() -> str:
     import uuid
 
     return uuid.uuid4().hex[:8]
+
+
+def test_rows_updated_by_key_show_the_new_values_on_held_objects_as_loaded_ones(database_url: str) -> None:
+    """``update_rows(held="set")``: a held object shows the written values as if loaded, with nothing left
+    to flush, whether it was clean (values put in its dict) or had a pending change (set as committed)."""
+    from sqlmodel import Session, col, select
+
+    from hub.auth.models import Organisation, OrgType
+    from hub.db import bulk_insert, make_engine, new_id, update_by_key, update_rows, utcnow
+
+    engine = make_engine(database_url)
+    rows = [
+        {"id": new_id(), "name": f"Held {new_suffix()}", "type": OrgType.SELLER, "created_at": utcnow()}
+        for _ in range(2)
+    ]
+    statement = update_by_key(Organisation.__table__, "name")  # type: ignore[attr-defined]
+    try:
+        with Session(engine) as session:
+            bulk_insert(session, Organisation, rows)
+            clean, pending = (session.get(Organisation, r["id"]) for r in rows)
+            assert clean is not None and pending is not None
+            pending.name = "changed, not flushed"
+            written = [{"id": r["id"], "name": r["name"] + " renamed"} for r in rows]
+            update_rows(session, statement, Organisation, written, held="set")
+            assert [clean.name, pending.name] == [w["name"] for w in written]
+            assert not session.is_modified(clean) and not session.is_modified(pending)
+            session.commit()
+            stored = session.exec(
+                select(Organisation.name).where(col(Organisation.id).in_([r["id"] for r in rows]))
+            ).all()
+            assert sorted(stored) == sorted(w["name"] for w in written)
+    finally:
+        engine.dispose()

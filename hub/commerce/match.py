@@ -177,7 +177,28 @@ def match(
     tolerance: Decimal,
 ) -> tuple[MatchStatus, list[Problem]]:
     """The match status of one order with the payment and waybill found for it (None when not yet)."""
-    problems = check_order(order, lines, tolerance)
+    return against(order, check_order(order, lines, tolerance), payment, waybill, tolerance)
+
+
+def own_problems(stored: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """The order's own problems (``check_order``) among the problems stored with it (``as_json``)."""
+    return [
+        Problem(p["code"], p["document"], p["field"], p["expected"], p["found"], p["message"])
+        for p in stored
+        if p["document"] == "ORDER"
+    ]
+
+
+def against(
+    order: Mapping[str, Any],
+    own: Sequence[Problem],
+    payment: Mapping[str, Any] | None,
+    waybill: Mapping[str, Any] | None,
+    tolerance: Decimal,
+) -> tuple[MatchStatus, list[Problem]]:
+    """``match`` for an order whose own arithmetic and currency gave ``own`` (``check_order``): what an
+    arriving payment or waybill cannot change is not worked out again, nor are the lines read for it."""
+    problems = list(own)
     missing = []
     if payment is None:
         missing.append(
