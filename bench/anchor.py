@@ -19,7 +19,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+from bench.loadgen import scratch  # noqa: E402
 from hub import migrate  # noqa: E402
 from hub.db import make_engine  # noqa: E402
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry  # noqa: E402
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-anchor-"))
+    workdir = scratch("bench-anchor-")
     pg = PgDatabase.create() if args.database == "postgresql" else None
     url = pg.url if pg else f"sqlite:///{workdir / 'hub.db'}"
     node = Anvil(workdir).start()

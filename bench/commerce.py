@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.calibrate import machine_line  # noqa: E402
-from bench.loadgen import databases  # noqa: E402
+from bench.loadgen import databases, scratch  # noqa: E402
 
 
 def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[str, float]]:
@@ -37,12 +36,17 @@ def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[st
     from hub.auth import service as auth
     from hub.auth.models import KeyRole, OrgType
     from hub.auth.permissions import Principal
+    from hub.checkpoint import Checkpointer
     from hub.commerce import service
     from hub.db import make_engine, session_scope
     from seeds import commerce as demo
 
     collector.tune()  # as `hub serve`, whose requests this stands in for, does
-    engine = make_engine(url)
+    # As `hub serve` does too: on SQLite, the write-ahead log is copied back by a thread of its own.
+    engine = make_engine(url, checkpoints="thread")
+    checkpointer = Checkpointer.for_engine(engine)
+    if checkpointer is not None:
+        checkpointer.start()
     suffix = uuid.uuid4().hex[:4]
     parties = {}
     with session_scope(engine) as session:
@@ -100,6 +104,8 @@ def run(url: str, total: int, batch: int, workdir: Path) -> tuple[float, dict[st
         stages["waybills (CEB511 parse, store, rematch)"] += t3 - t2
         stages["inventory lists (draft, quota, sign, submit)"] += t4 - t3
     elapsed = time.perf_counter() - started
+    if checkpointer is not None:
+        checkpointer.stop()
     engine.dispose()
     assert declared == total, declared
     return total / elapsed, stages
@@ -115,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     from hub import migrate, native
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-commerce-"))
+    workdir = scratch("bench-commerce-")
     print(
         f"bench/commerce: {args.orders} parcels in batches of {args.batch} (order + payment + waybill + list)"
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import scratch  # noqa: E402
 
 ANVIL_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
@@ -49,7 +50,7 @@ def main() -> None:
     from ledger.runtime import Ledger
     from tests.servers import Anvil
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-finance-"))
+    workdir = scratch("bench-finance-")
     node = Anvil(workdir / "anvil").start()
     url = f"sqlite:///{workdir / 'hub.db'}"
     migrate.upgrade(url)

@@ -13,13 +13,12 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import build_request, run, start_hub  # noqa: E402
+from bench.loadgen import build_request, run, scratch, start_hub  # noqa: E402
 
 QUERY = "query List { documents(first: 100) { nodes { id kind reference title issuedOn amount currency version } } }"
 FIELDS = ["id", "kind", "reference", "title", "issued_on", "amount", "currency", "version"]
@@ -95,7 +94,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-graphql-"))
+    workdir = scratch("bench-graphql-")
     database_url = f"sqlite:///{workdir / 'hub.db'}"
     token = prepare(database_url)
     env = {

@@ -17,7 +17,6 @@ import asyncio
 import json
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import stdnum.iso6346  # noqa: E402
 
 from bench.calibrate import machine_line  # noqa: E402
-from bench.loadgen import build_request, databases, run, serve_hub  # noqa: E402
+from bench.loadgen import build_request, databases, run, scratch, serve_hub  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -178,7 +177,7 @@ def main() -> None:
     from hub import migrate, native
 
     numbers = containers(5_000)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    workdir = scratch("bench-ingest-")
     print(
         f"bench/ingest: {args.events} events per run, {args.per_message} per message, one transaction per message"
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +39,14 @@ class Result:
             f"{label:<44} {self.rps:8.0f} req/s   p50 {self.pct(0.5):6.2f} ms   p99 {self.pct(0.99):6.2f} ms"
             f"   ({self.requests} requests, {self.errors} errors, median {statistics.median(self.latencies_ms or [0]):.2f} ms)"
         )
+
+
+def scratch(prefix: str) -> Path:
+    """A new folder for one bench run's databases and keys, removed when the bench exits (a run of
+    bench/commerce leaves over 300 MB)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def build_request(method: str, path: str, host: str, headers: dict[str, str], body: bytes = b"") -> bytes:

@@ -16,7 +16,6 @@ import asyncio
 import json
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,7 @@ import stdnum.imo  # noqa: E402
 import stdnum.iso6346  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bench.loadgen import build_request, databases, run, serve_hub  # noqa: E402
+from bench.loadgen import build_request, databases, run, scratch, serve_hub  # noqa: E402
 
 PORT = "CNDLC"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -356,7 +355,7 @@ def main() -> None:
     args = parser.parse_args()
     from hub import migrate
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-port-"))
+    workdir = scratch("bench-port-")
     print(f"bench/port: a yard of {args.containers:,} containers and {args.events:,} events at {PORT}")
     with databases(workdir, postgres=args.postgres) as targets:
         for name, url in targets:

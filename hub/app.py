@@ -17,6 +17,7 @@ from hub import __version__
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
 from hub.api.rest import dcsa, ingest, ops
+from hub.checkpoint import Checkpointer
 from hub.errors import HubError, Unauthenticated
 from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = Checkpointer.for_engine(state.engine)
+        if checkpointer is not None:
+            checkpointer.start()
         await state.bus.start()
         assert state.ledger is not None
         await state.ledger.start(worker=settings.anchor_in_process)
@@ -76,6 +80,8 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
                 await pusher
             await state.ledger.stop()
             await state.bus.stop()
+            if checkpointer is not None:
+                checkpointer.stop()
 
     app = FastAPI(
         title="Port and trade single-window hub",

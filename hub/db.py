@@ -438,8 +438,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url``: a SQLite file (its folder made if missing) or PostgreSQL."""
+# With ``checkpoints="thread"`` (see ``hub.checkpoint``): the log size at which a commit still checkpoints
+# (8,192 pages of 16 KiB, 128 MiB), and the length the log file is cut back to once copied back.
+BACKSTOP_PAGES = 8192
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+def _sqlite_thread_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+    cursor.close()
+
+
+def make_engine(
+    url: str, *, echo: bool = False, checkpoints: Literal["commit", "thread"] = "commit"
+) -> Engine:
+    """Create an engine for ``url``: a SQLite file (its folder made if missing) or PostgreSQL.
+
+    ``checkpoints``: on SQLite, whether commits copy the write-ahead log back into the database as SQLite
+    does by itself ("commit"), or leave that to a ``hub.checkpoint.Checkpointer`` thread ("thread")."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
@@ -456,6 +474,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(url, json_serializer=json_text, json_deserializer=orjson.loads, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if checkpoints == "thread":
+            event.listen(engine, "connect", _sqlite_thread_checkpoints)
     return engine
 
 

@@ -55,7 +55,10 @@ def ceb_signer(settings: Settings) -> Any:
 
 
 def build_state(settings: Settings) -> HubState:
-    """Create the engine and the bus the settings describe (nothing is connected yet)."""
+    """Create the engine and the bus the settings describe (nothing is connected yet). On SQLite the
+    running hub checkpoints in a thread of its own (``hub.checkpoint``), not in requests' commits."""
     return HubState(
-        settings=settings, engine=make_engine(settings.database_url), bus=make_bus(settings.redis_url)
+        settings=settings,
+        engine=make_engine(settings.database_url, checkpoints="thread"),
+        bus=make_bus(settings.redis_url),
     )
