@@ -16,28 +16,30 @@ from hub.errors import Invalid
 _ESCAPED_NUL = b"\\u0000"
 
 
-def refuse_nul_in_json(data: bytes, body: Any, root: str = "$") -> None:
-    """Refuse ``body`` (parsed from ``data``) when a string in it, or a key, holds NUL, naming its path."""
+def refuse_nul_in_json(data: bytes, body: Any, root: str = "$", first: int = 0) -> None:
+    """Refuse ``body`` (parsed from ``data``) when a string in it, or a key, holds NUL, naming its path
+    from ``root``, with list positions counted from ``first`` (0 in JSONPath; a reader that names its
+    own places from 1 says so, so that both kinds of refusal name a place the same way)."""
     if _ESCAPED_NUL not in data and b"\x00" not in data:
         return
-    place = _find(body, root)
+    place = _find(body, root, first)
     if place is not None:
         raise Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
 
 
-def _find(node: Any, path: str) -> str | None:
+def _find(node: Any, path: str, first: int) -> str | None:
     if isinstance(node, str):
         return path if "\x00" in node else None
     if isinstance(node, dict):
         for key, value in node.items():
             if "\x00" in key:
                 return path
-            found = _find(value, f"{path}.{key}")
+            found = _find(value, f"{path}.{key}", first)
             if found is not None:
                 return found
     elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found = _find(value, f"{path}[{index}]")
+        for index, value in enumerate(node, start=first):
+            found = _find(value, f"{path}[{index}]", first)
             if found is not None:
                 return found
     return None

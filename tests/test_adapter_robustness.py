@@ -163,7 +163,17 @@ def test_edited_edifact_and_ceb_messages_are_read_or_refused(
         (
             orders.parse_json,
             b'{"orders": [{"orderNo": "A\\u0000", "items": [{}]}]}',
-            "body.orders[0].orderNo",
+            "orders[1].orderNo",
+        ),
+        (
+            orders.parse_json,
+            b'{"orders": [{"orderNo": "A", "items": [{}, {"itemName": "x\\u0000"}]}]}',
+            "orders[1].items[2].itemName",
+        ),
+        (
+            orders.parse_json,
+            b'{"note\\u0000": 1, "orders": [{"orderNo": "A", "items": [{}]}]}',
+            "body",
         ),
         (orders.parse_csv, b"orderNo,itemName\nA,x\nB,\x00\n", "row 3"),
         (decisions.parse_json, b'{"decisions": [{"reference": "\\u0000"}]}', "$.decisions[0].reference"),

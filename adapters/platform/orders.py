@@ -124,8 +124,10 @@ def parse_json(data: bytes) -> list[CebRecord]:
         body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Invalid(f"the body is not JSON: {exc}", field="body") from exc
-    refuse_nul_in_json(data, body, root="body")
     orders = body.get("orders") if isinstance(body, dict) else body
+    if isinstance(orders, list):  # named as the checks below name their places: orders[1] first
+        refuse_nul_in_json(data, orders, root="orders", first=1)
+    refuse_nul_in_json(data, body, root="body")
     if not isinstance(orders, list) or not orders:
         raise Invalid('expected {"orders": [...]} with at least one order', field="orders")
     if len(orders) > MAX_ORDERS:
