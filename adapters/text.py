@@ -22,24 +22,25 @@ def refuse_nul_in_json(data: bytes, body: Any, root: str = "$", first: int = 0) 
     own places from 1 says so, so that both kinds of refusal name a place the same way)."""
     if _ESCAPED_NUL not in data and b"\x00" not in data:
         return
-    place = _find(body, root, first)
+    place = nul_place(body, root, first)
     if place is not None:
         raise Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
 
 
-def _find(node: Any, path: str, first: int) -> str | None:
+def nul_place(node: Any, path: str, first: int = 0) -> str | None:
+    """The path (from ``path``) of the first string or key in a JSON value that holds NUL, or None."""
     if isinstance(node, str):
         return path if "\x00" in node else None
     if isinstance(node, dict):
         for key, value in node.items():
             if "\x00" in key:
                 return path
-            found = _find(value, f"{path}.{key}", first)
+            found = nul_place(value, f"{path}.{key}", first)
             if found is not None:
                 return found
     elif isinstance(node, list):
         for index, value in enumerate(node, start=first):
-            found = _find(value, f"{path}[{index}]", first)
+            found = nul_place(value, f"{path}[{index}]", first)
             if found is not None:
                 return found
     return None

@@ -124,3 +124,31 @@ def test_invalid_input_names_the_field(client: TestClient, world: World) -> None
     create_doc(client, party, "DUP-1")
     result = data(gql(client, party.token, mutation, {"i": {**base, "reference": "DUP-1"}}))["createDocument"]
     assert result["errors"][0]["code"] == "CONFLICT" and result["errors"][0]["field"] == "reference"
+
+
+def test_text_holding_nul_is_refused_with_its_place_on_every_backend(
+    client: TestClient, world: World
+) -> None:
+    """PostgreSQL cannot store NUL and SQLite would: either way the request is refused before it runs."""
+    from tests.conftest import CREATE_DOC
+
+    party = world.party(OrgType.FORWARDER)
+    payload = {
+        "kind": "COMMERCIAL_INVOICE",
+        "reference": "INV-\u0000",
+        "title": "Invoice",
+        "issuedOn": "2026-11-01",
+        "amount": "1",
+        "currency": "USD",
+    }
+    body = gql(client, party.token, CREATE_DOC, {"input": payload})
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INVALID", "field": "variables.input.reference"}
+    assert "NUL" in error["message"]
+    literal = 'mutation { createDocument(input: {kind: COMMERCIAL_INVOICE, reference: "X\\u0000", title: "T", issuedOn: "2026-11-01"}) { errors { code } } }'
+    body = gql(client, party.token, literal)
+    assert body["data"] is None and _codes(body) == ["INVALID"]
+    assert body["errors"][0]["extensions"]["field"] == "query"
+    listed = data(gql(client, party.token, "{ documents { nodes { reference } } }"))["documents"]["nodes"]
+    assert listed == []

@@ -23,6 +23,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
+from adapters.text import nul_place
 from hub.api.graphql.anchoring import AnchoringQuery
 from hub.api.graphql.bills import BillMutation, BillQuery, BillSubscription
 from hub.api.graphql.commerce import CommerceMutation, CommerceQuery, CommerceSubscription
@@ -32,6 +33,7 @@ from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentS
 from hub.api.graphql.finance import FinanceMutation, FinanceQuery, FinanceSubscription
 from hub.api.graphql.port import PortMutation, PortQuery, PortSubscription
 from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
+from hub.errors import Invalid
 from hub.settings import Settings, get_settings
 
 
@@ -78,6 +80,24 @@ class DomainErrors(SchemaExtension):
             result.errors = [format_error(error) for error in result.errors]
 
 
+class RefuseNul(SchemaExtension):
+    """Refuse text holding the NUL character, in the variables or in the query's own strings, before
+    anything runs: PostgreSQL cannot store it (the write failed as an unexpected error) and SQLite stored
+    it, so the same request did different things by backend. The REST readers refuse it likewise."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        place = nul_place(context.variables or {}, "variables")
+        if place is None and context.query is not None and "\\u0000" in context.query:
+            place = "query"  # a string written in the query itself, as an escape (GraphQL has no other way)
+        if place is not None:
+            refused = Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
+            context.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refused.message, original_error=refused)]
+            )
+        yield
+
+
 class HubSchema(strawberry.Schema):
     """A schema that logs only unexpected errors (domain errors are answers, not incidents)."""
 
@@ -105,6 +125,7 @@ def build_schema(settings: Settings | None = None) -> HubSchema:
             lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            RefuseNul,
             DomainErrors,
         ],
     )
