@@ -65,10 +65,9 @@ class Checkpointer:
 
     def _checkpoint(self, connection: sqlite3.Connection) -> None:
         try:
-            busy, in_log, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            busy, _, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:  # the next round tries again; the backstop still bounds the log
             log.warning("checkpoint failed", database=self.path, error=str(exc))
             return
         if copied > 0 and not busy:
             self.checkpoints += 1
-        log.debug("checkpoint", database=self.path, frames=in_log, copied=copied, busy=bool(busy))
