@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UnsetType
 
-from hub import __version__
+from hub import __version__, native
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
 from hub.api.rest import dcsa, ingest, ops
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Which build of the per-event and per-order code this process runs (compiled or sources).
+        structlog.get_logger(__name__).info("hub.native", modules=native.describe())
         checkpointer = Checkpointer.for_engine(state.engine)
         if checkpointer is not None:
             checkpointer.start()

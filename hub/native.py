@@ -35,7 +35,9 @@ MODULES = (
 )
 GROUP = "hub._native"  # the shared library the compiled modules use together: in a package, so that
 # it imports wherever hub does (a top-level one did not, outside the checkout)
-MANIFEST = ROOT / "build" / "native" / "manifest.json"
+# What the build compiled from what: inside the package, so that an installed hub carries it with its
+# compiled modules (the Docker image) and can still say whether they match their sources.
+MANIFEST = ROOT / "hub" / "native-manifest.json"
 
 
 def source(module: str) -> Path:
