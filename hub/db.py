@@ -203,7 +203,8 @@ def attach_inserted(session: Session, model: type[M], rows: Sequence[dict[str, A
     database (changes to them are flushed as updates), without reading the rows back."""
     # As the ORM builds a loaded object: no constructor (a model's own __init__ validates every field, four
     # times the cost of reading the row back), the values put in the instance's dict, then all committed
-    # at once by make_transient_to_detached (setting them one by one as committed cost twice as much).
+    # at once by make_transient_to_detached (7.7 µs for an inventory list's 21 columns; setting them one
+    # by one as committed took 21.9).
     manager = sa_inspect(model).class_manager
     objects = []
     for row in rows:
@@ -266,7 +267,7 @@ def _plan(
             serializer = dialect._json_serializer
             if dialect.name == "sqlite" and serializer is not None:
                 # The engine's serializer itself, without SQLAlchemy's wrapper around it, which only maps
-                # its NULL markers (plain rows never hold them) and cost as much as the serializing.
+                # its NULL markers (plain rows never hold them): one Python call less per value.
                 process = serializer
             process = _empty_list_first(process)
         if process is not None:
