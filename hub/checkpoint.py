@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -55,17 +56,37 @@ class Checkpointer:
             self._thread.join()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        connection: sqlite3.Connection | None = None
         try:
             while not self._stop.wait(self.every):
+                connection = connection or self._connect()
+                if connection is not None:
+                    self._checkpoint(connection)
+            connection = connection or self._connect()
+            if connection is not None:
                 self._checkpoint(connection)
-            self._checkpoint(connection)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """A connection to the database file, which it never creates (``mode=rw``): a hub started before
+        its database was migrated gets the file the migration makes, with its page size and WAL mode."""
+        try:
+            return sqlite3.connect(
+                f"{Path(self.path).resolve().as_uri()}?mode=rw", uri=True, timeout=10, check_same_thread=False
+            )
+        except sqlite3.Error:
+            return None  # not there yet: the next round looks again
 
     def _checkpoint(self, connection: sqlite3.Connection) -> None:
         try:
-            busy, _, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            busy, in_log, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if in_log < 0:
+                # Not in WAL mode as this connection last saw the file (it was switched since, or is
+                # about to be): a checkpoint reads nothing, so read the schema's version to look again.
+                connection.execute("PRAGMA schema_version").fetchone()
+                return
         except sqlite3.Error as exc:  # the next round tries again; the backstop still bounds the log
             log.warning("checkpoint failed", database=self.path, error=str(exc))
             return

@@ -92,3 +92,27 @@ def test_only_a_sqlite_file_gets_a_checkpointer(database_url: str) -> None:
 def test_the_running_hub_checkpoints_in_its_own_thread_while_it_serves(client: object) -> None:
     names = [t.name for t in threading.enumerate()]
     assert ("sqlite-checkpoint" in names) == str(client.app.state.hub.engine.url).startswith("sqlite:///")  # type: ignore[attr-defined]
+
+
+def test_a_checkpointer_started_before_the_database_exists_does_not_create_it(tmp_path: Path) -> None:
+    path = tmp_path / "later.db"
+    checkpointer = Checkpointer(str(path), every=0.02).start()
+    try:
+        time.sleep(0.1)
+        assert not path.exists()
+        engine = make_engine(f"sqlite:///{path}", checkpoints="thread")
+        try:
+            with engine.connect() as connection:  # the hub's own connection makes it, with its settings
+                assert connection.execute(text("PRAGMA page_size")).scalar() == 16384
+            keeper = engine.connect()
+            _table().create(engine)
+            _write(engine, 0, 200)
+            deadline = time.monotonic() + 10
+            while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert checkpointer.checkpoints >= 1
+            keeper.close()
+        finally:
+            engine.dispose()
+    finally:
+        checkpointer.stop()
