@@ -16,6 +16,11 @@ from hub.errors import Invalid
 _ESCAPED_NUL = b"\\u0000"
 
 
+def nul_refused(place: str) -> Invalid:
+    """The refusal of text holding NUL at ``place``, as every reader and the API word it."""
+    return Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
+
+
 def refuse_nul_in_json(data: bytes, body: Any, root: str = "$", first: int = 0) -> None:
     """Refuse ``body`` (parsed from ``data``) when a string in it, or a key, holds NUL, naming its path
     from ``root``, with list positions counted from ``first`` (0 in JSONPath; a reader that names its
@@ -24,7 +29,7 @@ def refuse_nul_in_json(data: bytes, body: Any, root: str = "$", first: int = 0) 
         return
     place = nul_place(body, root, first)
     if place is not None:
-        raise Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
+        raise nul_refused(place)
 
 
 def nul_place(node: Any, path: str, first: int = 0) -> str | None:
@@ -51,5 +56,4 @@ def refuse_nul_in_text(text: str, unit: str, separator: str) -> None:
     ``separator``: the segment of an EDIFACT interchange, the row of a CSV file."""
     at = text.find("\x00")
     if at >= 0:
-        where = f"{unit} {text.count(separator, 0, at) + 1}"
-        raise Invalid(f"{where}: the NUL character is not accepted in text", field=where)
+        raise nul_refused(f"{unit} {text.count(separator, 0, at) + 1}")

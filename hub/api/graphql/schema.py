@@ -23,7 +23,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
-from adapters.text import nul_place
+from adapters.text import nul_place, nul_refused
 from hub.api.graphql.anchoring import AnchoringQuery
 from hub.api.graphql.bills import BillMutation, BillQuery, BillSubscription
 from hub.api.graphql.commerce import CommerceMutation, CommerceQuery, CommerceSubscription
@@ -33,7 +33,6 @@ from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentS
 from hub.api.graphql.finance import FinanceMutation, FinanceQuery, FinanceSubscription
 from hub.api.graphql.port import PortMutation, PortQuery, PortSubscription
 from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
-from hub.errors import Invalid
 from hub.settings import Settings, get_settings
 
 
@@ -91,7 +90,7 @@ class RefuseNul(SchemaExtension):
         if place is None and context.query is not None and "\\u0000" in context.query:
             place = "query"  # a string written in the query itself, as an escape (GraphQL has no other way)
         if place is not None:
-            refused = Invalid(f"{place}: the NUL character (\\u0000) is not accepted in text", field=place)
+            refused = nul_refused(place)
             context.result = GraphQLExecutionResult(
                 data=None, errors=[GraphQLError(refused.message, original_error=refused)]
             )

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from adapters.text import nul_refused
 from hub.auth.permissions import Principal
 from hub.errors import Invalid, NotFound
 from hub.state import HubState
@@ -56,7 +57,7 @@ def _filter(params: list[tuple[str, str]]) -> service.EventFilter:
     created: list[tuple[str, datetime]] = []
     for name, value in params:
         if "\x00" in value:  # PostgreSQL text cannot hold it; no event has it
-            raise Invalid(f"{name}: the NUL character is not accepted", field=name)
+            raise nul_refused(name)
         if name == "eventType":
             values["event_types"] = tuple(v.strip() for v in value.split(",") if v.strip())
             bad = set(values["event_types"]) - {"SHIPMENT", "TRANSPORT", "EQUIPMENT"}
