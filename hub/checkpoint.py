@@ -33,7 +33,7 @@ class Checkpointer:
     def __init__(self, path: str, *, every: float = 0.5) -> None:
         self.path = path
         self.every = every
-        self.checkpoints = 0  # how many copied frames back (for tests and logs)
+        self.checkpoints = 0  # how many copied frames back
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
 
@@ -58,13 +58,12 @@ class Checkpointer:
     def _run(self) -> None:
         connection: sqlite3.Connection | None = None
         try:
-            while not self._stop.wait(self.every):
+            stopping = False
+            while not stopping:  # one more round once stopped: what came in meanwhile is copied too
+                stopping = self._stop.wait(self.every)
                 connection = connection or self._connect()
                 if connection is not None:
                     self._checkpoint(connection)
-            connection = connection or self._connect()
-            if connection is not None:
-                self._checkpoint(connection)
         finally:
             if connection is not None:
                 connection.close()

@@ -923,7 +923,7 @@ def generate_inventory_lists(
     created: list[dict[str, Any]] = []
     taxed: list[dict[str, Any]] = []
     fresh = iter(new_ids(len(order_ids)))
-    stamp = _Stamp(now, new_guids(len(order_ids)), os.urandom(10 * len(order_ids)).hex().upper())
+    stamp = _Stamp(now, len(order_ids))
     for index, order_id in enumerate(order_ids):
         order = found[order_id]
         where = f"orderIds[{index}]"
@@ -1031,13 +1031,14 @@ def generate_inventory_lists(
 
 
 class _Stamp:
-    """What makes each drafted list its own (guid and copNo) and dates it, made once per drafting: one
-    read of the random source and two dates for all the lists, instead of two reads and two dates each."""
+    """What makes each of ``count`` drafted lists its own (guid and copNo) and dates it, made once per
+    drafting: two reads of the random source and two dates for all the lists, instead of two of each
+    per list."""
 
-    def __init__(self, now: datetime, guids: list[str], random_hex: str) -> None:
+    def __init__(self, now: datetime, count: int) -> None:
         self.app_time, self.decl_time = now.strftime("%Y%m%d%H%M%S"), now.strftime("%Y%m%d")
-        self.guids = guids
-        self.random_hex = random_hex  # 20 upper-case hex digits per list, of which a copNo takes 19
+        self.guids = new_guids(count)
+        self.random_hex = os.urandom(10 * count).hex().upper()  # 20 digits a list; a copNo takes 19
 
     def next(self, index: int) -> tuple[str, str, str, str]:
         """The guid, copNo, appTime and declTime of the ``index``-th list."""
