@@ -14,6 +14,13 @@ from typing import Any
 from hub.errors import Invalid
 
 _ESCAPED_NUL = b"\\u0000"
+BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """``data`` without the UTF-8 byte-order mark that Windows tools put before a text file; only a mark
+    at the very start is one (anywhere else it is a character of the text, and refused as such)."""
+    return data[3:] if data.startswith(BOM) else data
 
 
 def nul_refused(place: str) -> Invalid:

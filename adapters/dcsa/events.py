@@ -17,7 +17,8 @@ import orjson
 import stdnum.imo
 import stdnum.iso6346
 
-from adapters.text import refuse_nul_in_json
+from adapters.dcsa.schema import check_event
+from adapters.text import refuse_nul_in_json, without_bom
 from hub.errors import Invalid
 from hub.tracking.commands import (
     EQUIPMENT_CODES,
@@ -285,7 +286,7 @@ def _json(data: bytes) -> Any:
     # orjson reads a body three times faster; what it refuses (UTF-16 or UTF-32, NaN, integers beyond
     # 64 bits, broken JSON) goes to the standard library, which accepts the same as before or says why not.
     try:
-        return orjson.loads(data)
+        return orjson.loads(without_bom(data))
     except orjson.JSONDecodeError:
         return json.loads(data)
 
@@ -310,15 +311,18 @@ def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
     if len(items) > max_events:
         raise Invalid(f"{base}: {len(items)} events; at most {max_events} per request", field=base)
     events, versions = [], set()
+    first_at: dict[str, str] = {}  # eventID -> the path of the event that carried it first
     for i, item in enumerate(items):
         path = f"{base}[{i}]" if base != "$" or isinstance(body, list) else "$"
         if not isinstance(item, dict):
             raise Invalid(f"{path}: an event is a JSON object", field=path)
         ev = _Node(item, path)
         if "eventClassification" in ev.data:
+            check_event(item, path, "3.0")
             events.append(_v30(ev, scope))
             versions.add("3.0")
         elif "eventType" in ev.data:
+            check_event(item, path, "2.2")
             events.append(_v22(ev, scope))
             versions.add("2.2")
         else:
@@ -326,6 +330,12 @@ def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
                 f"{ev.path}: neither a DCSA 2.2 event (eventType) nor a 3.0 event (eventClassification)",
                 field=ev.path,
             )
+        event_id = item.get("eventID")
+        if isinstance(event_id, str):
+            earlier = first_at.setdefault(event_id, path)
+            if earlier != path:
+                where = f"{path}.eventID"
+                raise Invalid(f"{where}: {event_id!r} is the eventID of {earlier} too", field=where)
     info = MessageInfo(
         "DCSA", "DCSA-" + "+".join(sorted(versions)) if versions else "DCSA", f"{scope}:{len(events)} events"
     )

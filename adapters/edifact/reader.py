@@ -26,7 +26,7 @@ from pydifact.parser import Parser
 from pydifact.segments import Segment
 
 from adapters.edifact import syntax
-from adapters.text import refuse_nul_in_text
+from adapters.text import refuse_nul_in_text, without_bom
 from hub.errors import Invalid
 from hub.tracking.commands import Classifier, EventCommand, EventType, Flag, MessageInfo, ParsedBatch, Seal
 
@@ -92,6 +92,7 @@ def _fail(seg: _Seg, problem: str) -> Invalid:
 def _decode(data: bytes) -> str:
     """The text of an interchange, refused when it holds NUL (its segment named)."""
     # UNOA/UNOB are ASCII subsets, UNOC is Latin-1; UTF-8 (UNOW) decodes first when it is valid.
+    data = without_bom(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
