@@ -124,11 +124,15 @@ chain_app = typer.Typer(help="The chain and its contracts.", no_args_is_help=Tru
 app.add_typer(chain_app, name="chain")
 
 
-def _ledger(settings: Settings, *, connect: bool = True) -> Any:
+def _ledger(settings: Settings, *, connect: bool = True, read_only: bool = False) -> Any:
     from ledger.chain import ChainError
     from ledger.runtime import Ledger
 
-    ledger = Ledger(settings, make_engine(settings.database_url))
+    try:
+        ledger = Ledger(settings, make_engine(settings.database_url), read_only=read_only)
+    except ChainError as exc:
+        err.print(f"[red]chain error:[/red] {exc}")
+        raise typer.Exit(1) from exc
     if connect:
         try:
             ledger.connect()
@@ -193,15 +197,20 @@ def _record_id(value: str) -> Any:
 
 @app.command()
 def verify(kind: str, record_id: str) -> None:
-    """Check a record against its anchor and the chain (exit 0 only when ANCHORED)."""
+    """Check a record against its anchor and the chain (exit 0 only when ANCHORED); works beside a
+    running `hub serve`, on the embedded chain too (it reads a copy of the chain's journal)."""
+    import hub.domains  # noqa: F401  (the record kinds)
+
     settings = _settings()
-    ledger = _ledger(settings)
+    ledger = _ledger(settings, read_only=True)
     with session_scope(ledger.engine) as session:
         try:
             result = ledger.verify(session, kind, _record_id(record_id))
         except HubError as exc:
             raise _fail(exc) from exc
     table = Table(show_header=False)
+    table.add_column("field")
+    table.add_column("value", overflow="fold")  # hashes whole: people compare them
     for name in (
         "status",
         "kind",
@@ -231,13 +240,14 @@ def export(
         str | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
     ] = None,
 ) -> None:
-    """Write a record with its proof, for `python -m ledger.verify`."""
+    """Write a record with its proof, for `python -m ledger.verify` (beside a running hub too)."""
     import json
 
+    import hub.domains  # noqa: F401  (the record kinds)
     from ledger.verify import export_record
 
     settings = _settings()
-    ledger = _ledger(settings)
+    ledger = _ledger(settings, read_only=True)
     with session_scope(ledger.engine) as session:
         try:
             exported = export_record(session, ledger.verifier, kind, _record_id(record_id))

@@ -376,13 +376,19 @@ class EmbeddedChain(ChainClient):
 
     backend = "embedded"
 
-    def __init__(self, data_dir: Path | None) -> None:
+    def __init__(self, data_dir: Path | None, *, read_only: bool = False) -> None:
+        """The chain journaled in ``data_dir`` (None: in memory only). ``read_only`` replays the journal as
+        it is now, without the directory's lock, so that a record can be checked while a hub process
+        serves the chain; such a copy sends nothing and sees no later transaction."""
         from eth_tester import EthereumTester, PyEVMBackend
 
         self.data_dir = data_dir
+        self.read_only = read_only
         self._journal_path = None if data_dir is None else data_dir / "journal.jsonl"
         self._lock_file = None
-        if data_dir is not None:
+        if read_only and (self._journal_path is None or not self._journal_path.exists()):
+            raise ChainError(f"no embedded chain in {data_dir}: its journal.jsonl is missing")
+        if data_dir is not None and not read_only:
             data_dir.mkdir(parents=True, exist_ok=True)
             self._lock_file = (data_dir / "lock").open("w")
             try:
@@ -453,6 +459,8 @@ class EmbeddedChain(ChainClient):
 
     def _send(self, raw: bytes) -> None:
         # Called inside errors(), which holds the chain lock.
+        if self.read_only:
+            raise ChainRejected("this copy of the embedded chain is read-only: it verifies, it does not send")
         timestamp = max(int(time.time()), self._last_time + 1)
         if self._journal_path is not None:
             self._write_line({"t": timestamp, "raw": raw.hex()})  # write-ahead: replayed if we crash now

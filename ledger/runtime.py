@@ -23,8 +23,9 @@ from ledger.verify import Verifier
 log = structlog.get_logger(__name__)
 
 
-def open_chain(settings: Settings) -> ChainClient:
-    """The JSON-RPC node at HUB_CHAIN_URL, or the embedded chain journaled under HUB_CHAIN_DATA_DIR."""
+def open_chain(settings: Settings, *, read_only: bool = False) -> ChainClient:
+    """The JSON-RPC node at HUB_CHAIN_URL, or the embedded chain journaled under HUB_CHAIN_DATA_DIR
+    (``read_only``: a copy of it for reading, which another process may be serving meanwhile)."""
     if settings.chain_url:
         return RpcChain(
             settings.chain_url,
@@ -32,7 +33,7 @@ def open_chain(settings: Settings) -> ChainClient:
             request_timeout=settings.chain_request_timeout,
             receipt_timeout=settings.anchor_receipt_timeout,
         )
-    return EmbeddedChain(Path(settings.chain_data_dir))
+    return EmbeddedChain(Path(settings.chain_data_dir), read_only=read_only)
 
 
 def anchor_settings(settings: Settings) -> AnchorSettings:
@@ -48,10 +49,13 @@ def anchor_settings(settings: Settings) -> AnchorSettings:
 class Ledger:
     """The chain-side parts of one hub process; it implements the hub's ``RecordVerifier``."""
 
-    def __init__(self, settings: Settings, engine: Engine, chain: ChainClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, chain: ChainClient | None = None, *, read_only: bool = False
+    ) -> None:
         self.settings = settings
         self.engine = engine
-        self.chain = chain or open_chain(settings)
+        self.read_only = read_only
+        self.chain = chain or open_chain(settings, read_only=read_only)
         self.verifier = Verifier(self.chain)
         self.anchorer = Anchorer(engine, self.chain, anchor_settings(settings))
         self.titles = TitleSyncer(engine, self.chain)
@@ -61,7 +65,7 @@ class Ledger:
 
     def connect(self) -> None:
         """Find (or, outside production, deploy) the anchor and title registries."""
-        allow = self.settings.env != "production"
+        allow = self.settings.env != "production" and not self.read_only
         ensure_registry(self.engine, self.chain, address=self.settings.anchor_contract, allow_deploy=allow)
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="TitleRegistry")
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="ReceivableRegistry")

@@ -2,7 +2,11 @@
 
 Stand-alone use needs no database and no running hub::
 
-    python -m ledger.verify RECORD.json --rpc http://127.0.0.1:8545 --contract 0xRegistry
+    python -m ledger.verify RECORD.json --rpc http://127.0.0.1:8545 [--contract 0xRegistry]
+    python -m ledger.verify RECORD.json --chain-dir var/chain     # the embedded chain's journal
+
+With ``--chain-dir`` it replays the embedded chain's journal of signed transactions in an EVM of its own
+(read-only, beside a running hub too) and asks the registry there.
 
 It recomputes the record hash from the exported content (``hub.canonical``), walks the Merkle proof to
 the root, and asks the registry contract (one ``eth_call``) whether that root is anchored and whether
@@ -200,20 +204,38 @@ def verify_exported(exported: dict[str, Any], chain: ChainClient) -> tuple[bool,
     return True, notes
 
 
+def _chain(rpc: str | None, chain_dir: str | None) -> ChainClient:
+    if chain_dir is not None:
+        from pathlib import Path
+
+        from ledger.chain import EmbeddedChain
+
+        return EmbeddedChain(Path(chain_dir), read_only=True)
+    assert rpc is not None  # argparse requires one of the two
+    return RpcChain(rpc, "0x" + "11" * 32)  # reading needs no key: a throwaway one signs nothing
+
+
 def main(argv: list[str] | None = None) -> int:
     """Verify an exported record against a chain node."""
     parser = argparse.ArgumentParser(
         prog="python -m ledger.verify", description="Verify an exported hub record."
     )
     parser.add_argument("record", help="the JSON file written by 'hub export'")
-    parser.add_argument("--rpc", required=True, help="a JSON-RPC endpoint of the chain")
+    node = parser.add_mutually_exclusive_group(required=True)
+    node.add_argument("--rpc", help="a JSON-RPC endpoint of the chain (Besu, anvil, any node)")
+    node.add_argument(
+        "--chain-dir", help="the embedded chain's data directory (HUB_CHAIN_DATA_DIR, ./var/chain by default)"
+    )
     parser.add_argument("--contract", help="the registry address (default: the one named in the file)")
     args = parser.parse_args(argv)
-    with open(args.record, encoding="utf-8") as handle:
-        exported = json.load(handle)
-    # Reading needs no key: a throwaway one signs nothing.
-    chain = RpcChain(args.rpc, "0x" + "11" * 32)
     try:
+        with open(args.record, encoding="utf-8") as handle:
+            exported = json.load(handle)
+    except (OSError, ValueError) as exc:
+        print(f"NOT VERIFIED: cannot read {args.record}: {exc}")
+        return 2
+    try:
+        chain = _chain(args.rpc, args.chain_dir)
         chain.use_registry(args.contract or exported.get("contract", ""))
         ok, notes = verify_exported(exported, chain)
     except Exception as exc:
