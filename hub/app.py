@@ -9,12 +9,13 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UnsetType
 
 from hub import __version__, native
+from hub.api import graphiql
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
 from hub.api.rest import dcsa, ingest, ops
@@ -41,6 +42,10 @@ class HubGraphQLRouter(GraphQLRouter[Context, None]):
             if principal is not None:
                 context.set_principal(principal)
         return await super().on_ws_connect(context)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the hub's own files (strawberry's page loads it from a public CDN)."""
+        return graphiql.page()
 
 
 def create_app(settings: Settings | None = None, state: HubState | None = None) -> FastAPI:
@@ -102,6 +107,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         multipart_uploads_enabled=False,
     )
     app.include_router(graphql)
+    app.include_router(graphiql.router)
     app.include_router(ops.router)
     app.include_router(ingest.router)
     app.include_router(dcsa.router)
