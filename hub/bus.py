@@ -13,7 +13,7 @@ import json
 import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis
 import redis.asyncio as aredis
@@ -223,7 +223,7 @@ class RedisBus:
                 self._connected.clear()
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await cast(Any, pubsub).aclose()  # typed in some redis 8 releases, not in others
                     await client.aclose()
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._reconnect_max)

@@ -14,17 +14,27 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  echo "setup: installing the hub's Python packages into .venv (a few minutes the first time)"
+  # -qq: errors only. A machine's pip configuration can name package folders that do not exist, and
+  # pip then warns once per package (about 140 lines) though nothing is wrong.
+  .venv/bin/python -m pip install -qq --upgrade pip
+  .venv/bin/python -m pip install -qq -e ".[dev]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
 if command -v npm >/dev/null 2>&1; then
   lockstamp=node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)
   if [ ! -f "$lockstamp" ]; then
+    echo "setup: installing the Node tools into node_modules (solc, OpenZeppelin, anvil, GraphiQL)"
     npm ci --no-audit --no-fund --loglevel=error
     touch "$lockstamp"
   fi
+  # GraphiQL's files, served by the hub itself (hub/api/graphiql): no page of the hub loads a public CDN.
+  assets=hub/api/graphiql/assets
+  mkdir -p "$assets"
+  cp -p node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
+        node_modules/react/umd/react.production.min.js node_modules/react-dom/umd/react-dom.production.min.js \
+        "$assets/"
 else
   echo "setup: npm not found; contract rebuilds and anvil tests need Node.js 20+ and npm" >&2
 fi

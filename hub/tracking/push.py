@@ -140,9 +140,17 @@ def _check_secret(secret: str) -> str:
     try:
         raw = base64.b64decode(secret, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise Invalid("secret must be base64 (DCSA: format byte)", field="secret") from exc
+        raise Invalid(
+            "secret must be standard base64 (DCSA 'format: byte') of at least 32 random bytes, "
+            "for example the output of: openssl rand -base64 32",
+            field="secret",
+        ) from exc
     if len(raw) < 32:
-        raise Invalid("secret must decode to at least 32 bytes", field="secret")
+        raise Invalid(
+            f"secret must be base64 of at least 32 bytes, it decodes to {len(raw)}; "
+            "for example the output of: openssl rand -base64 32",
+            field="secret",
+        )
     return secret
 
 
