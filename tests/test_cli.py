@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,7 +50,9 @@ def test_org_and_key_commands_honour_the_database_url(database_url: str, tmp_pat
     assert not (tmp_path / "var").exists()
 
 
-def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> None:
+def _start_demo(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str], str, dict[str, str]]:
+    """`hub demo` in an empty folder with no HUB_* settings, as a new user starts it: the process, the key
+    it printed per organisation, its address and the environment it ran with."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())})
@@ -58,27 +61,32 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=(tmp_path / "demo.log").open("w"),  # a file: a pipe nobody reads would stall the server
         text=True,
     )
+    keys: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    assert process.stdout is not None
+    while len(keys) < 11 and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.rstrip().split(" ")[-1].startswith("hub_"):
+            keys[line[:30].strip()] = line.rstrip().split(" ")[-1]
+    assert len(keys) == 11, keys
+    base = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the demo hub never answered"
+        time.sleep(0.1)
+    return process, keys, base, env
+
+
+def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> None:
+    process, keys, base, _ = _start_demo(tmp_path)
     try:
-        keys: dict[str, str] = {}
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while len(keys) < 11 and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if line.rstrip().split(" ")[-1].startswith("hub_"):
-                keys[line[:30].strip()] = line.rstrip().split(" ")[-1]
-        assert len(keys) == 11, keys
-        base = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the demo hub never answered"
-            time.sleep(0.1)
         query = "{ me { organisation { name } } documents { nodes { reference owner { name } } } }"
         bank = httpx.post(
             f"{base}/graphql",
@@ -167,3 +175,63 @@ def test_hub_ingest_detects_formats_and_reports_refusals(database_url: str, tmp_
     assert "32 records stored, 0 duplicates" in result.stdout
     again = _run(["ingest", files[0], "--org", "Dalian Terminal"], env, tmp_path)
     assert again.returncode == 0 and "0 records stored, 25 duplicates" in again.stdout
+
+
+def test_a_user_verifies_and_exports_a_demo_record_beside_the_running_hub_and_after(tmp_path: Path) -> None:
+    """The README's verification section on the default install: the embedded chain, `hub demo` running."""
+    process, keys, base, env = _start_demo(tmp_path)
+    try:
+        regulator = {"Authorization": f"Bearer {keys['Trade Facilitation Regulator']}"}
+        query = "{ documents(first: 1) { nodes { id } } }"
+        record = httpx.post(f"{base}/graphql", json={"query": query}, headers=regulator).json()
+        record_id = record["data"]["documents"]["nodes"][0]["id"]
+        check = {
+            "query": 'query ($id: ID!) { verifyRecord(kind: "document", id: $id) { status } }',
+            "variables": {"id": record_id},
+        }
+        deadline = time.monotonic() + 60
+        while (
+            httpx.post(f"{base}/graphql", json=check, headers=regulator).json()["data"]["verifyRecord"][
+                "status"
+            ]
+            != "ANCHORED"
+        ):
+            assert time.monotonic() < deadline, "the demo never anchored its records"
+            time.sleep(0.2)
+        verified = _run(["verify", "document", record_id], env, tmp_path)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "ANCHORED" in verified.stdout
+        exported = _run(["export", "document", record_id, "-o", "record.json"], env, tmp_path)
+        assert exported.returncode == 0, exported.stderr
+        alone = subprocess.run(
+            [sys.executable, "-m", "ledger.verify", "record.json", "--chain-dir", "var/chain"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert alone.returncode == 0 and alone.stdout.strip().endswith("VERIFIED"), (
+            alone.stdout + alone.stderr
+        )
+        # The server still holds its chain and still anchors: the commands only read a copy.
+        assert httpx.get(f"{base}/ready").json()["checks"]["chain"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    again = _run(["verify", "document", record_id], env, tmp_path)
+    assert again.returncode == 0 and "ANCHORED" in again.stdout, again.stdout + again.stderr
+    tampered = tmp_path / "tampered.json"
+    text = (tmp_path / "record.json").read_text()
+    body = json.loads(text)
+    body["document"]["record"]["reference"] = "FORGED-1"
+    tampered.write_text(json.dumps(body))
+    refused = subprocess.run(
+        [sys.executable, "-m", "ledger.verify", str(tampered), "--chain-dir", "var/chain"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1 and "NOT VERIFIED" in refused.stdout, refused.stdout

@@ -85,7 +85,9 @@ def test_a_bad_body_is_refused_with_its_json_path(body: bytes, path: str) -> Non
     assert refused.value.field == path, refused.value.message
 
 
-def test_references_that_are_not_a_list_are_passed_over_not_a_crash() -> None:
+def test_references_that_are_not_a_list_are_refused_at_their_place_not_a_crash() -> None:
+    """The reader passes over references that are not a list; the DCSA schema then refuses the event
+    (issue 19: a payload is held to the schema it claims), naming the field."""
     event = {
         "eventID": "a",
         "eventDateTime": "2026-01-01T00:00:00Z",
@@ -95,9 +97,9 @@ def test_references_that_are_not_a_list_are_passed_over_not_a_crash() -> None:
             "additionalDocumentReferences": 7,
         },
     }
-    (read_back,) = parse(json.dumps({"events": [event]}).encode(), scope="x").events
-    assert read_back.booking_reference == "BK1"
-    assert read_back.classifier.value == "ACT"  # no classifier: an actual event
+    with pytest.raises(Invalid) as refused:
+        parse(json.dumps({"events": [event]}).encode(), scope="x")
+    assert refused.value.field == "$.events[0].shipmentDetails.additionalDocumentReferences"
 
 
 def test_bodies_the_fast_json_reader_refuses_read_as_the_standard_library_reads_them() -> None:

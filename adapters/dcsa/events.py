@@ -318,12 +318,12 @@ def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
             raise Invalid(f"{path}: an event is a JSON object", field=path)
         ev = _Node(item, path)
         if "eventClassification" in ev.data:
+            events.append(_v30(ev, scope))  # the reader's own checks first: they say most precisely
             check_event(item, path, "3.0")
-            events.append(_v30(ev, scope))
             versions.add("3.0")
         elif "eventType" in ev.data:
-            check_event(item, path, "2.2")
             events.append(_v22(ev, scope))
+            check_event(item, path, "2.2")
             versions.add("2.2")
         else:
             raise Invalid(
