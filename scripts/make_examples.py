@@ -4,7 +4,8 @@ The real messages in tests/data/fixtures name parties that are not demo organisa
 enterprise codes) or are the conformance gateway's templates (the JIT payloads' placeholders). These are
 made for the demo instead: a matching CEB311/411/511 set with the demo organisations' customs codes, built
 by the demo's own generator (seeds/commerce.py), and the four JIT payloads filled in for a call at Dalian.
-Run it again after the generator changes; tests/test_examples.py posts every file to a demo hub.
+Run it again after the generator changes; tests/test_first_hour.py posts every file
+as the demo organisations and checks that the committed files are what this writes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "fixtures
 
 def _jit(name: str, **values: object) -> str:
     """A gateway JIT template with its placeholders filled in and its call moved to Dalian."""
+    # As tests.fixtures.jit_payload fills them (run from the checkout, this script cannot import tests).
     text = (FIXTURES / name).read_text(encoding="utf-8")
     for key, value in values.items():
         text = text.replace(f'"{key}_PLACEHOLDER"', json.dumps(value)).replace(

@@ -9,17 +9,19 @@ GraphiQL is told not to keep headers in the browser's storage.
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
+# The files setup copies (from node_modules: graphiql/, react/umd/, react-dom/umd/), with their media types.
 ASSETS = {
-    "graphiql.min.js": ("graphiql/graphiql.min.js", "text/javascript"),
-    "graphiql.min.css": ("graphiql/graphiql.min.css", "text/css"),
-    "react.production.min.js": ("react/umd/react.production.min.js", "text/javascript"),
-    "react-dom.production.min.js": ("react-dom/umd/react-dom.production.min.js", "text/javascript"),
+    "graphiql.min.js": "text/javascript",
+    "graphiql.min.css": "text/css",
+    "react.production.min.js": "text/javascript",
+    "react-dom.production.min.js": "text/javascript",
 }
 PREFIX = "/graphiql-assets"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -42,7 +44,7 @@ async def asset(name: str) -> FileResponse:
         raise HTTPException(404, "no such GraphiQL asset")
     return FileResponse(
         str(asset_dir() / name),
-        media_type=ASSETS[name][1],
+        media_type=ASSETS[name],
         headers={"Cache-Control": "public, max-age=86400"},
     )
 
@@ -100,8 +102,6 @@ checkout (it copies them from the npm packages), or POST GraphQL to this address
 
 def page() -> HTMLResponse:
     """The GraphiQL page (or, where setup did not copy the files, a page that says so)."""
-    import json
-
     absent = missing()
     if absent:
         return HTMLResponse(_MISSING.format(names=", ".join(absent)), status_code=503)
