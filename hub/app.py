@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,13 +15,14 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UnsetType
 
+from adapters import jsonio
 from hub import __version__, native
 from hub.api import graphiql
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
 from hub.api.rest import dcsa, ingest, ops
 from hub.checkpoint import Checkpointer
-from hub.errors import HubError, Unauthenticated
+from hub.errors import HubError, Invalid, Unauthenticated
 from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
 from hub.state import HubState, build_state
@@ -43,9 +45,33 @@ class HubGraphQLRouter(GraphQLRouter[Context, None]):
                 context.set_principal(principal)
         return await super().on_ws_connect(context)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body, or query-string variables: refused with a 4xx that names the place (depth before
+        any parser recurses, text that is not UTF-8, a lone surrogate), and only a JSON object is a request."""
+        value = jsonio.loads(data)
+        if not isinstance(value, dict):
+            raise Invalid(
+                f'$: a GraphQL request is a JSON object ({{"query": ..., "variables": {{...}}}}), '
+                f"not {_json_kind(value)}",
+                field="$",
+            )
+        return value
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message: what the hub refuses closes the connection as a message that is not JSON."""
+        try:
+            return jsonio.loads(data)
+        except HubError as exc:
+            raise json.JSONDecodeError(exc.message, "", 0) from exc
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """GraphiQL from the hub's own files (strawberry's page loads it from a public CDN)."""
         return graphiql.page()
+
+
+def _json_kind(value: object) -> str:
+    kinds = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+    return kinds.get(type(value), "a number")
 
 
 def create_app(settings: Settings | None = None, state: HubState | None = None) -> FastAPI:

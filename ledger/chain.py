@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -50,6 +51,14 @@ from web3.types import TxParams
 from hub.canonical import keccak
 
 ARTIFACTS = Path(__file__).resolve().parent / "contracts" / "build"
+
+#: Python's recursion limit in every process that talks to a chain. Importing eth_account (through
+#: eth_keys and py_ecc) sets it to 100,000, and at that limit a deep enough recursion in C (the standard
+#: library's JSON decoder on a 100,000-deep array, for one) overflows the C stack and kills the process
+#: with a segmentation fault, where Python would have raised RecursionError. py-evm, the embedded chain,
+#: asks for this much to reach the EVM's 1,024 nested calls, and raises it no further when imported later.
+RECURSION_LIMIT = 12_288
+sys.setrecursionlimit(RECURSION_LIMIT)
 
 
 class ChainError(Exception):

@@ -9,6 +9,7 @@ signature get one from the ``Signer`` passed in.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -160,6 +161,7 @@ def parse(data: bytes, expect: str | None = None) -> CebMessage:
     """Parse one CEB message; Invalid naming every place that is wrong (nothing is half-read)."""
     if data.startswith(BOM):
         data = data[len(BOM) :]
+    data = _as_utf8(data)
     try:
         root = _tree(data)
     except DefusedXmlException as exc:
@@ -242,6 +244,36 @@ def _plain_utf8(data: bytes) -> bool:
 
 
 _ENCODING = re.compile(rb"<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+# What expat reads itself; any other encoding a message declares is decoded here.
+_EXPAT_ENCODINGS = frozenset(
+    {"utf-8", "utf8", "utf-16", "utf16", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}
+)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """``data`` as UTF-8 when it declares another encoding than expat reads (GBK, GB18030, GB2312: what
+    Chinese customs and platform systems often send), its declaration saying so; otherwise ``data``."""
+    declared = _ENCODING.match(data)
+    if declared is None:
+        return data
+    name = declared.group(1).decode("ascii", "replace")
+    if name.lower() in _EXPAT_ENCODINGS:
+        return data
+    try:
+        codec = codecs.lookup(name)
+    except LookupError as exc:
+        raise Invalid(f"line 1: the XML declares an unknown encoding ({name!r})", field="line 1") from exc
+    try:
+        text = data.decode(codec.name)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Invalid(
+            f"line {line}: byte {exc.start + 1} ({data[exc.start : exc.start + 1]!r}) is not {name} text, "
+            "the encoding the XML declares",
+            field=f"line {line}",
+        ) from exc
+    # The declaration is ASCII at the start, so its offsets in the bytes are its offsets in the text.
+    return (text[: declared.start(1)] + "UTF-8" + text[declared.end(1) :]).encode("utf-8")
 
 
 def _record(spec: MessageSpec, element: Element, where: str, problems: _Problems) -> CebRecord:

@@ -15,10 +15,10 @@ containers concerned (all of the declaration's when none are named).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from adapters import jsonio
 from adapters.text import refuse_nul_in_json
 from hub.errors import Invalid
 
@@ -42,10 +42,7 @@ class DecisionCommand:
 
 def parse_json(data: bytes) -> list[DecisionCommand]:
     """Decisions from the JSON response shape above."""
-    try:
-        body = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Invalid(f"the body is not JSON ({exc})", field="$") from exc
+    body = jsonio.loads(data)
     refuse_nul_in_json(data, body)
     items = body.get("decisions") if isinstance(body, dict) and "decisions" in body else [body]
     if not isinstance(items, list) or not items:

@@ -7,18 +7,17 @@ kept: the caller corrects and sends again.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 import stdnum.imo
 import stdnum.iso6346
 
+from adapters import jsonio
 from adapters.dcsa.schema import check_event
-from adapters.text import refuse_nul_in_json, without_bom
+from adapters.text import refuse_nul_in_json
 from hub.errors import Invalid
 from hub.tracking.commands import (
     EQUIPMENT_CODES,
@@ -282,21 +281,9 @@ def _v30(ev: _Node, scope: str) -> EventCommand:
     )
 
 
-def _json(data: bytes) -> Any:
-    # orjson reads a body three times faster; what it refuses (UTF-16 or UTF-32, NaN, integers beyond
-    # 64 bits, broken JSON) goes to the standard library, which accepts the same as before or says why not.
-    try:
-        return orjson.loads(without_bom(data))
-    except orjson.JSONDecodeError:
-        return json.loads(data)
-
-
 def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
     """Translate a DCSA body; ``scope`` names the sender when an event does not name its originating party."""
-    try:
-        body = _json(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(f"$: the body is not JSON ({exc})", field="$") from exc
+    body = jsonio.loads(data)
     refuse_nul_in_json(data, body)
     if isinstance(body, dict) and "events" in body:
         items, base = body["events"], "$.events"

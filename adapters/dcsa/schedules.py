@@ -8,13 +8,13 @@ terminal call (berth, pilotage ... with their location and the moves planned) an
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import stdnum.imo
 
+from adapters import jsonio
 from adapters.text import refuse_nul_in_json
 from hub.errors import Invalid
 
@@ -67,10 +67,7 @@ def _fail(path: str, problem: str) -> Invalid:
 
 
 def _load(data: bytes) -> Any:
-    try:
-        body = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Invalid(f"the body is not JSON ({exc})", field="$") from exc
+    body = jsonio.loads(data)
     refuse_nul_in_json(data, body)
     return body
 

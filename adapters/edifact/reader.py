@@ -21,6 +21,7 @@ from typing import Any
 
 import stdnum.imo
 import stdnum.iso6346
+from pydifact.control.characters import Characters
 from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser
 from pydifact.segments import Segment
@@ -98,27 +99,105 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     head = text.lstrip()
-    refuse_nul_in_text(head, "segment", head[8] if head.startswith("UNA") and len(head) > 8 else "'")
+    if head.startswith("UNA"):
+        _service_characters(head)
+        refuse_nul_in_text(head[9:], "segment", head[8])
+    else:
+        refuse_nul_in_text(head, "segment", "'")
     return text
+
+
+def _service_characters(text: str) -> Characters:
+    """The service characters of ``text``: its UNA's (refused naming it when it is not six of them, or
+    when the four that separate and release are not four different characters), else ISO 9735's."""
+    if not text.startswith("UNA"):
+        return Characters()
+    chars = text[3:9]
+    if len(chars) < 6:
+        raise Invalid(
+            f"UNA: the service string advice holds {len(chars)} characters after 'UNA', not 6 (component "
+            "separator, data separator, decimal mark, release character, reserved, segment terminator)",
+            field="UNA",
+        )
+    if len({chars[0], chars[1], chars[3], chars[5]}) != 4 or any(c.isalnum() for c in chars):
+        raise Invalid(
+            f"UNA: {chars!r} does not give four different separators, release character and terminator",
+            field="UNA",
+        )
+    return Characters.from_str("UNA" + chars)
 
 
 def _segments(text: str) -> list[_Seg]:
     plain = syntax.split(text)
     if plain is not None:
         return [_Seg(i + 1, tag, elements) for i, (tag, elements) in enumerate(plain)]
+    # pydifact reads a second UNA as the start of the interchange, dropping what came before it.
+    fault = _fault(text) if text.find("UNA", 3) >= 0 else None
+    if fault is not None:
+        raise fault
     try:
         with warnings.catch_warnings():
             # pydifact warns that it has no service-segment definitions; we check UNB/UNH/UNT/UNZ ourselves.
             warnings.simplefilter("ignore")
             parsed: list[Segment] = list(Parser().parse(text))
-    except (EDISyntaxError, ValueError, IndexError) as exc:  # pydifact raises all three
-        complete = len(re.findall(r"(?<!\?)'", text))
-        raise Invalid(
-            f"after segment {complete}: the interchange is not well-formed EDIFACT ({exc}); "
-            "check the segment terminators and release characters",
-            field=f"segment {complete + 1}",
+    except (EDISyntaxError, ValueError, IndexError, TypeError) as exc:  # pydifact raises all four
+        raise _fault(text) or Invalid(
+            f"the interchange is not well-formed EDIFACT ({exc})", field="segment 1"
         ) from exc
-    return [_Seg(i + 1, s.tag, list(s.elements)) for i, s in enumerate(parsed) if s.tag != "UNA"]
+    # Numbered as split() numbers them: the UNA, which only sets the characters, is not counted.
+    return [_Seg(i + 1, s.tag, list(s.elements)) for i, s in enumerate(s for s in parsed if s.tag != "UNA")]
+
+
+def _fault(text: str) -> Invalid | None:
+    """The refusal of an interchange that is not well-formed, naming the first segment at fault (counted
+    from 1 after any UNA, with its tag) and what is wrong with it; None when no segment is found at fault.
+    Only a refused interchange is scanned so."""
+    chars = _service_characters(text)
+    body = text[9:] if text.startswith("UNA") else text
+    release, terminator = re.escape(chars.escape_character), re.escape(chars.segment_terminator)
+    data, component = chars.data_separator, chars.component_separator
+    segment = re.compile(f"(?:[^{release}{terminator}]|{release}.)*{terminator}", re.S)
+    position, at = 0, 0
+    for match in segment.finditer(body):
+        if match.start() != at:
+            break
+        at = match.end()
+        position += 1
+        raw = match.group(0)[:-1].lstrip(_LINE_TERMINATORS)
+        tag = _unreleased_split(raw, data, chars.escape_character)[0]
+        tag = "UNA" if tag.startswith("UNA") else tag
+        problem = None
+        if not tag:
+            problem = "the segment has no tag (it starts with a separator or is empty)"
+        elif tag.startswith("UNA"):
+            problem = "a second UNA: only the first segment may set the service characters"
+        elif component in tag or not tag.isalnum():
+            problem = f"{tag[:20]!r} is not a segment tag (three letters or digits)"
+        elif chars.escape_character + "\n" in raw:
+            problem = "a release character before a line break"
+        elif tag == "UNB" and component not in raw:
+            problem = "the first element is the syntax identifier and its version (as UNOA:2)"
+        if problem is not None:
+            where = f"segment {position} ({tag[:20] or 'no tag'})"
+            return Invalid(f"{where}: {problem}", field=where)
+    tail = body[at:].strip(_LINE_TERMINATORS)
+    if tail:
+        tag = _unreleased_split(tail, data, chars.escape_character)[0][:20] or "no tag"
+        where = f"segment {position + 1} ({tag})"
+        return Invalid(
+            f"{where}: the segment is not ended by the segment terminator {chars.segment_terminator!r} "
+            "(or it ends with a release character)",
+            field=where,
+        )
+    return None
+
+
+_LINE_TERMINATORS = " \r\n"
+
+
+def _unreleased_split(raw: str, separator: str, release: str) -> list[str]:
+    parts = re.split(f"(?<!{re.escape(release)}){re.escape(separator)}", raw, maxsplit=1)
+    return parts
 
 
 def _time(seg: _Seg, required: bool = True) -> datetime | None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from adapters import jsonio
 from adapters.ceb.spec import ORDER_HEAD, ORDER_LINE, FieldSpec
 from adapters.ceb.xml import CebRecord, new_guids
 from adapters.text import refuse_nul_in_json, refuse_nul_in_text
@@ -120,10 +121,7 @@ def _order(raw: dict[str, Any], items: list[Any], where: str, guid: str, app_tim
 
 def parse_json(data: bytes) -> list[CebRecord]:
     """Orders from a JSON body."""
-    try:
-        body = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Invalid(f"the body is not JSON: {exc}", field="body") from exc
+    body = jsonio.loads(data, root="body")
     orders = body.get("orders") if isinstance(body, dict) else body
     if isinstance(orders, list):  # named as the checks below name their places: orders[1] first
         refuse_nul_in_json(data, orders, root="orders", first=1)
@@ -147,6 +145,26 @@ def _app_time() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
 
+def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str, Any]]:
+    number = 2
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field beyond the csv module's limit (128 KiB), a stray quote...
+            raise _csv_refused(number, exc) from exc
+        yield row
+        number += 1
+
+
+def _csv_refused(number: int, exc: csv.Error) -> Invalid:
+    problem = str(exc)
+    if "field larger than field limit" in problem:
+        problem = f"a field is longer than {csv.field_size_limit()} characters, far beyond any CEB311 field"
+    return Invalid(f"row {number}: {problem}", field=f"row {number}")
+
+
 def parse_csv(data: bytes) -> list[CebRecord]:
     """Orders from CSV, one row per item."""
     try:
@@ -155,11 +173,15 @@ def parse_csv(data: bytes) -> list[CebRecord]:
         raise Invalid(f"the CSV is not UTF-8 (byte {exc.start})", field="body") from exc
     refuse_nul_in_text(text, "row", "\n")
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "orderNo" not in reader.fieldnames:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise _csv_refused(1, exc) from exc
+    if not fieldnames or "orderNo" not in fieldnames:
         raise Invalid("the CSV needs a header row with at least orderNo", field="row 1")
     grouped: dict[str, tuple[int, dict[str, Any], list[Any]]] = {}
     previous = None
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(_rows(reader), start=2):
         order_no = (row.get("orderNo") or "").strip()
         if not order_no:
             raise Invalid(f"row {number}: orderNo is empty", field=f"row {number}")

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from adapters import jsonio
 from adapters.text import nul_refused
 from hub.auth.permissions import Principal
 from hub.errors import Invalid, NotFound
@@ -154,10 +155,7 @@ def _subscription_id(value: str) -> uuid.UUID:
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise Invalid("the body is not JSON", field="$") from exc
+    body = jsonio.loads(await request.body())
     if not isinstance(body, dict):
         raise Invalid("the body is a JSON object", field="$")
     return body
