@@ -42,7 +42,12 @@ fi
 # a note where there is no C compiler (the hub then runs them as Python).
 if .venv/bin/python -c 'from hub import native; raise SystemExit(0 if native.needs_build() else 1)'; then
   if command -v "${CC:-cc}" >/dev/null 2>&1; then
-    .venv/bin/python scripts/build_native.py >/dev/null
+    # Quiet when it works; when mypyc refuses a module, its message is what the reader needs.
+    if ! log=$(.venv/bin/python scripts/build_native.py 2>&1); then
+      echo "$log" >&2
+      echo "setup: compiling the per-event modules with mypyc failed (above)" >&2
+      exit 1
+    fi
   else
     echo "setup: no C compiler; the per-event modules run as Python (slower ingest)" >&2
   fi

@@ -111,7 +111,7 @@ def _service_characters(text: str) -> Characters:
     """The service characters of ``text``: its UNA's (refused naming it when it is not six of them, or
     when the four that separate and release are not four different characters), else ISO 9735's."""
     if not text.startswith("UNA"):
-        return Characters()
+        return Characters.from_str("UNA:+.? '")  # ISO 9735's defaults
     chars = text[3:9]
     if len(chars) < 6:
         raise Invalid(
