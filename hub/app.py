@@ -102,7 +102,9 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
             push = Pusher(
                 state.engine,
                 PushSettings(
-                    max_attempts=settings.push_max_attempts, backoff_seconds=settings.push_backoff_seconds
+                    max_attempts=settings.push_max_attempts,
+                    backoff_seconds=settings.push_backoff_seconds,
+                    allow_private_networks=settings.callback_allow_private_networks,
                 ),
             )
             pusher = asyncio.create_task(push.run(stop), name="event-push")

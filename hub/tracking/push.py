@@ -115,25 +115,66 @@ def _check_url(url: str, allow_private: bool) -> str:
         raise Invalid("callbackUrl is longer than 2000 characters", field="callbackUrl")
     try:
         parts = urlsplit(url)
-        port = parts.port  # checked here: out of range raises
+        _ = parts.port  # checked here: out of range raises
     except ValueError as exc:  # an unclosed [IPv6] bracket, a port beyond 65535
         raise Invalid(f"callbackUrl is not a URL ({exc})", field="callbackUrl") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise Invalid("callbackUrl must be an http(s) URL with a host", field="callbackUrl")
-    if not allow_private:
-        # The hub makes these requests: refuse addresses inside its own network (SSRF).
-        try:
-            infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a label IDNA cannot encode
-            raise Invalid(f"callbackUrl: {parts.hostname} does not resolve", field="callbackUrl") from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
-                raise Invalid(
-                    "callbackUrl points into a private network, which the hub does not call",
-                    field="callbackUrl",
-                )
+    try:
+        resolve_callback(url, allow_private)
+    except CallbackRefused as exc:
+        raise Invalid(f"callbackUrl: {exc}", field="callbackUrl") from exc
     return url
+
+
+class CallbackRefused(Exception):
+    """A callback URL the hub will not call: its host does not resolve, or only to addresses that are
+    not on the public internet."""
+
+
+def refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether the hub refuses to connect to ``address``: anything but a global unicast address
+    (private, loopback, link-local, shared 100.64/10, multicast, reserved, unspecified, documentation),
+    an IPv4 address inside IPv6 judged as the IPv4 address it carries."""
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if carried is not None:
+            address = carried
+    return not address.is_global or address.is_multicast
+
+
+def resolve_callback(url: str, allow_private: bool) -> str:
+    """The address to connect to for ``url``: its host resolved now (a name can resolve elsewhere at each
+    delivery: DNS rebinding), every address it resolves to checked, the first one kept; CallbackRefused
+    when there is none the hub may call. With ``allow_private`` (HUB_CALLBACK_ALLOW_PRIVATE_NETWORKS, for
+    a hub whose subscribers sit in its own network) any address is called."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a label IDNA cannot encode
+        raise CallbackRefused(f"{host} does not resolve") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not allow_private:
+        refused = [a for a in addresses if refused_address(a)]
+        if refused:  # one inside the network is enough: the next lookup may pick it
+            raise CallbackRefused(
+                f"{host} resolves to {refused[0]}, inside a private or special-purpose network, "
+                "which the hub does not call"
+            )
+    return str(addresses[0])
+
+
+def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``url`` rewritten to connect to ``address``, with the Host header and the TLS server name (SNI and
+    certificate check) of the original host, so that what was checked is what is connected to."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    header = host if parts.port is None else f"{host}:{parts.port}"
+    extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": header}, extensions
 
 
 def _check_secret(secret: str) -> str:
@@ -173,8 +214,9 @@ def _filters(body: dict[str, Any]) -> dict[str, Any]:
 def create_subscription(
     session: Session, principal: Principal, body: dict[str, Any], *, allow_private: bool
 ) -> EventSubscription:
-    """A new subscription of the caller's organisation."""
+    """A new subscription of the caller's organisation: a write (viewer keys and regulators may not)."""
     principal.require(Action.READ_RECORDS)
+    principal.require(Action.WRITE_RECORDS)
     if not isinstance(body.get("callbackUrl"), str):
         raise Invalid("callbackUrl is required", field="callbackUrl")
     if not isinstance(body.get("secret"), str):
@@ -213,6 +255,7 @@ def list_subscriptions(session: Session, principal: Principal) -> list[EventSubs
 
 def delete_subscription(session: Session, principal: Principal, subscription_id: uuid.UUID) -> None:
     """Stop a subscription; what was still owed to it is dropped."""
+    principal.require(Action.WRITE_RECORDS)
     sub = get_subscription(session, principal, subscription_id)
     sub.deleted_at = utcnow()
     session.add(sub)
@@ -225,6 +268,7 @@ def delete_subscription(session: Session, principal: Principal, subscription_id:
 
 def rotate_secret(session: Session, principal: Principal, subscription_id: uuid.UUID, secret: str) -> None:
     """Replace the shared secret; deliveries from now on are signed with the new one."""
+    principal.require(Action.WRITE_RECORDS)
     sub = get_subscription(session, principal, subscription_id)
     sub.secret = _check_secret(secret)
     session.add(sub)
@@ -297,6 +341,7 @@ class PushSettings:
     timeout_seconds: float = 10.0
     lease_seconds: float = 60.0
     idle_seconds: float = 0.2
+    allow_private_networks: bool = False  # HUB_CALLBACK_ALLOW_PRIVATE_NETWORKS
 
 
 class Pusher:
@@ -411,19 +456,28 @@ class Pusher:
                 continue
             by_id = {d.id: d for d in deliveries}
             try:
+                # Resolved and checked at every delivery, and the checked address is the one connected to.
+                address = await asyncio.to_thread(
+                    resolve_callback, sub.callback_url, self.settings.allow_private_networks
+                )
+                url, host, extensions = _pinned(sub.callback_url, address)
                 answer = await client.post(
-                    sub.callback_url,
+                    url,
                     content=body,
                     timeout=self.settings.timeout_seconds,
                     headers={
+                        **host,
                         "Content-Type": "application/json",
                         "API-Version": "2.2.0",
                         "Subscription-ID": str(sub.id),
                         "Notification-Signature": sign(sub.secret, body),
                     },
+                    extensions=extensions,
                 )
                 ok = 200 <= answer.status_code < 300
                 error = "" if ok else f"HTTP {answer.status_code}"
+            except CallbackRefused as exc:
+                ok, error = False, f"refused: {exc}"
             except httpx.HTTPError as exc:
                 ok, error = False, f"{type(exc).__name__}: {exc}"
             if ok:
