@@ -1040,16 +1040,22 @@ def call_moves(
     session: Session, principal: Principal, call: PortCall, *, limit: int = 1000
 ) -> tuple[list[Any], list[Any]]:
     """What a call discharges and loads: the DISC and LOAD events (COARRI, BAPLIE-derived, DCSA) of its vessel
-    and voyage at its port."""
+    and voyage at its port. The port's own operator and terminals, customs and regulators see every move
+    (the port view, as ``port_of`` grants it); anyone else only the moves of containers whose events the
+    tracking rules let them read."""
     from hub.tracking.models import TrackingEvent
+    from hub.tracking.service import visible_events
 
-    if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL):
+    if principal.org_type in (OrgType.PORT_OPERATOR, OrgType.TERMINAL, OrgType.CUSTOMS, OrgType.REGULATOR):
         port_of(session, principal, call.un_location_code)
+        visible: ColumnElement[bool] = true()
     else:
         principal.require(Action.READ_RECORDS)
+        visible = visible_events(principal)
     voyages = [v for v in (call.import_voyage, call.export_voyage) if v]
     # Ingest fills an event's IMO number from the vessel register when a terminal names the ship only.
     base = select(TrackingEvent).where(
+        visible,
         TrackingEvent.vessel_imo == call.vessel_imo,
         TrackingEvent.un_location_code == call.un_location_code,
         col(TrackingEvent.type_code).in_(["DISC", "LOAD"]),
