@@ -558,3 +558,35 @@ def test_only_the_announcer_and_the_port_change_a_call(port: Port, world: World)
     schedule = journey.schedule()
     hijack = port.client.post("/ingest/schedules", content=schedule.body, headers=stranger.headers)
     assert hijack.status_code == 403
+
+
+def test_a_calls_moves_show_only_the_containers_the_caller_may_track(port: Port, world: World) -> None:
+    """Schedules are public, the boxes on them are not: an organisation that reads none of a container's
+    events sees none of its moves either (issue 26: any caller saw every box discharged)."""
+    window = {"s": "2026-11-11T00:00:00Z", "e": "2026-11-14T00:00:00Z", "p": "CNDLC"}
+
+    def discharged(party: Party) -> list[str]:
+        (call,) = port.q(party, CALLS, window)["vesselCalls"]["nodes"]
+        assert call["vesselImo"] == journey.IMO  # the call itself is public
+        return sorted(m["containerNumber"] for m in call["moves"]["discharge"])
+
+    boxes = sorted(journey.CONTAINERS)
+    for outsider in (
+        world.party(OrgType.SELLER, "Unrelated Seller"),
+        world.party(OrgType.BANK, "Unrelated Bank"),
+    ):
+        assert discharged(outsider) == []
+        # The same rule as the container itself: not found for them.
+        hidden = gql(port.client, outsider.token, EVENTS, {"n": boxes[0]})
+        assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # The bill's forwarder tracks its boxes; the port's operator, customs and regulators see the port.
+    for party in (port.forwarder, port.operator, port.customs, port.regulator):
+        assert discharged(party) == boxes, party.name
+    # The call is also reachable by id: the same filter applies.
+    (call,) = port.q(port.operator, CALLS, window)["vesselCalls"]["nodes"]
+    by_id = port.q(
+        world.party(OrgType.PLATFORM, "Unrelated Platform"),
+        "query($id: ID!) { portCall(id: $id) { moves { discharge { containerNumber } } } }",
+        {"id": call["id"]},
+    )
+    assert by_id["portCall"]["moves"]["discharge"] == []
