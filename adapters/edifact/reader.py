@@ -158,9 +158,9 @@ def _fault(text: str) -> Invalid | None:
     data, component = chars.data_separator, chars.component_separator
     segment = re.compile(f"(?:[^{release}{terminator}]|{release}.)*{terminator}", re.S)
     position, at = 0, 0
-    for match in segment.finditer(body):
-        if match.start() != at:
-            break
+    # Each segment is matched where the last one ended: finditer would search on from every later
+    # character after a failed match, which is quadratic in an unterminated body (200 KB took minutes).
+    while (match := segment.match(body, at)) is not None:
         at = match.end()
         position += 1
         raw = match.group(0)[:-1].lstrip(_LINE_TERMINATORS)
