@@ -9,7 +9,7 @@ customs decisions, platform orders, event subscriptions) goes through :func:`loa
   integer beyond 64 bits), and only after :func:`depth_exceeds` has counted the levels outside strings.
   The standard library's own guard is not enough: the chain libraries raise Python's recursion limit to
   100,000 when they are imported (py_ecc, py-evm), and at that limit a 100,000-deep array overflows the C
-  stack before Python can raise ``RecursionError``: the process dies (:func:`hub.limits.bound_recursion`).
+  stack before Python can raise ``RecursionError``: the process dies (``ledger.chain.RECURSION_LIMIT`` sets it back).
 - **Text**: a body that is not UTF-8 (nor UTF-16/32, which RFC 8259 no longer allows but older systems
   send) is refused naming the byte; so is a lone UTF-16 surrogate escape (``"\\ud800"``), which the
   standard library turns into a string that no database or hash can encode.
@@ -63,7 +63,9 @@ def loads(data: bytes | str, *, root: str = "$") -> Any:
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Invalid(f"{root}: the body is not JSON ({exc})", field=root) from exc
+        encoding = json.detect_encoding(raw)
+        read_as = "" if encoding == "utf-8" else f"read as {encoding.upper()}, from its first bytes: "
+        raise Invalid(f"{root}: the body is not JSON ({read_as}{exc})", field=root) from exc
     except RecursionError as exc:  # a process whose recursion limit is below MAX_DEPTH
         raise _too_deep(root) from exc
     lone = _LONE_SURROGATE.search(text)

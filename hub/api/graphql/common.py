@@ -133,8 +133,9 @@ def format_error(error: GraphQLError) -> GraphQLError:
         if original.field:
             error.extensions["field"] = original.field
         return error
-    if original is None:
-        # Parse, validation and limit errors: the query itself is wrong, say so plainly.
+    if original is None or isinstance(original, GraphQLError):
+        # Parse, validation and limit errors, and variables that do not fit their type (graphql-core wraps
+        # its own GraphQLError there, e.g. null for a String!): the request itself is wrong, say so plainly.
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
         error.extensions = extensions
