@@ -57,13 +57,13 @@ def loads(data: bytes | str, *, root: str = "$") -> Any:
         if str(exc).startswith("depth limit exceeded"):
             raise _too_deep(root) from exc
     # What orjson refused: read it with the standard library, once it is known to be shallow enough.
-    text = _text(raw, root)
+    encoding = json.detect_encoding(raw)
+    text = _text(raw, encoding, root)
     if depth_exceeds(text, MAX_DEPTH):
         raise _too_deep(root)
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
-        encoding = json.detect_encoding(raw)
         read_as = "" if encoding == "utf-8" else f"read as {encoding.upper()}, from its first bytes: "
         raise Invalid(f"{root}: the body is not JSON ({read_as}{exc})", field=root) from exc
     except RecursionError as exc:  # a process whose recursion limit is below MAX_DEPTH
@@ -95,9 +95,8 @@ def depth_exceeds(text: str, limit: int) -> bool:
     return "[]" in brackets
 
 
-def _text(raw: bytes, root: str) -> str:
-    # UTF-8, or the UTF-16/32 that the first bytes of a JSON text show (as json.detect_encoding reads them).
-    encoding = json.detect_encoding(raw)
+def _text(raw: bytes, encoding: str, root: str) -> str:
+    # ``encoding``: UTF-8, or the UTF-16/32 that the first bytes of a JSON text show (json.detect_encoding).
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -9,10 +9,11 @@ regulator, who audits everything, finds each one (so that no probe passes by fin
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
-from graphql import GraphQLInterfaceType, GraphQLObjectType, get_named_type
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, get_named_type
 from starlette.testclient import TestClient
 
 from hub.api.graphql.schema import build_schema
@@ -153,9 +154,15 @@ RULES: dict[str, str] = {
 }
 
 
+@functools.cache
+def _schema() -> GraphQLSchema:
+    """The hub's schema, built once for the whole module (the probes ask it about every root field)."""
+    return build_schema()._schema
+
+
 def _record_fields() -> dict[str, GraphQLObjectType | GraphQLInterfaceType]:
     """``Type.field`` -> the object it returns, for every field outside mutations' payloads."""
-    schema = build_schema()._schema
+    schema = _schema()
     found: dict[str, GraphQLObjectType | GraphQLInterfaceType] = {}
     for name, kind in schema.type_map.items():
         if name.startswith("__") or name == "Mutation" or name.endswith("Payload"):
@@ -215,7 +222,7 @@ def test_every_root_field_is_probed() -> None:
 
 
 def _names(client: TestClient, party: Party, root: str, node_field: str) -> list[str]:
-    page = get_named_type(build_schema()._schema.query_type.fields[root].type)
+    page = get_named_type(_schema().query_type.fields[root].type)
     if "nodes" in page.fields:  # type: ignore[union-attr]
         body = data(gql(client, party.token, f"{{ {root}(first: 200) {{ nodes {{ {node_field} }} }} }}"))
         return [node[node_field] for node in body[root]["nodes"]]
@@ -226,7 +233,7 @@ def _names(client: TestClient, party: Party, root: str, node_field: str) -> list
 
 
 def _single(root: str, argument: str, extra: dict[str, str]) -> str:
-    schema = build_schema()._schema
+    schema = _schema()
     definition = schema.query_type.fields[root]
     types = {name: arg.type for name, arg in definition.args.items()}
     declared = ", ".join(f"${name}: {types[name]}" for name in (argument, *extra))
@@ -277,7 +284,7 @@ def test_an_outsider_finds_none_of_the_demos_records(
 
 def test_the_probe_argument_types_are_what_the_schema_asks() -> None:
     """A renamed argument fails here rather than as a puzzling error in the probe."""
-    schema = build_schema()._schema
+    schema = _schema()
     for root, (_source, argument, extra) in BY_NAME.items():
         args = schema.query_type.fields[root].args
         assert argument in args and set(extra) <= set(args), root
