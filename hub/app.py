@@ -11,6 +11,8 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UnsetType
@@ -22,6 +24,7 @@ from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
 from hub.api.rest import dcsa, ingest, ops
 from hub.checkpoint import Checkpointer
+from hub.db import busy_refusal
 from hub.errors import HubError, Invalid, Unauthenticated
 from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
@@ -38,7 +41,7 @@ class HubGraphQLRouter(GraphQLRouter[Context, None]):
         header = params.get("Authorization") or params.get("authorization")
         if header is not None:
             try:
-                principal = principal_for(context.state, str(header))
+                principal = await run_in_threadpool(principal_for, context.state, str(header))
             except Unauthenticated as exc:
                 raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
             if principal is not None:
@@ -146,6 +149,18 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         if exc.field:
             body["field"] = exc.field
         return JSONResponse(body, status_code=exc.http_status)
+
+    @app.exception_handler(OperationalError)
+    async def database_error(_request: Request, exc: OperationalError) -> JSONResponse:
+        busy = busy_refusal(exc)
+        if busy is None:
+            raise exc  # unexpected: the server's own 500, logged with its trace
+        structlog.get_logger(__name__).warning("db.busy", error=str(exc.orig))
+        return JSONResponse(
+            {"code": busy.code, "message": busy.message},
+            status_code=busy.http_status,
+            headers={"Retry-After": "1"},
+        )
 
     app.add_middleware(
         ops.RequestContextMiddleware,

@@ -37,6 +37,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -44,6 +45,8 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine, select
 from sqlmodel.sql.sqltypes import UTCDateTime
+
+from hub.errors import Unavailable
 
 # Constraint names that alembic can diff and drop on both SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -452,6 +455,23 @@ def _sqlite_thread_checkpoints(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def busy_refusal(exc: BaseException) -> Unavailable | None:
+    """A SQLite write that waited its whole busy timeout for another writer, as a refusal to retry (the
+    unit it belonged to was rolled back: nothing of it is stored), or None for any other error.
+
+    SQLite admits one writer at a time; under many concurrent writers in one process a write can wait
+    out the timeout, and that answered 500 as if the hub were broken. PostgreSQL, where writers do not
+    queue on one lock, is the path for that load."""
+    text = str(getattr(exc, "orig", exc))
+    if isinstance(exc, sqlite3.OperationalError | OperationalError) and "database is locked" in text:
+        return Unavailable("the database is busy with other writes; nothing was stored: send it again")
+    return None
+
+
+#: Connections a process keeps open, and how many more it may open under load (see ``make_engine``).
+POOL_SIZE, POOL_OVERFLOW = 10, 40
+
+
 def make_engine(
     url: str, *, echo: bool = False, checkpoints: Literal["commit", "thread"] = "commit"
 ) -> Engine:
@@ -460,18 +480,23 @@ def make_engine(
     ``checkpoints``: on SQLite, whether commits copy the write-ahead log back into the database as SQLite
     does by itself ("commit"), or leave that to a ``hub.checkpoint.Checkpointer`` thread ("thread")."""
     kwargs: dict[str, Any] = {"echo": echo}
-    if url.startswith("sqlite"):
+    if url in ("sqlite://", "sqlite:///:memory:"):
         kwargs["connect_args"] = {"check_same_thread": False}
-        if url in ("sqlite://", "sqlite:///:memory:"):
-            kwargs["poolclass"] = StaticPool
-        else:
+        kwargs["poolclass"] = StaticPool
+    else:
+        # Enough connections for every request thread at once (anyio's 40) and the in-process workers:
+        # with 5 + 10, twenty clients and the workers queued for a connection and timed out (issue 26).
+        # Ten are kept open; the rest close when idle. PostgreSQL's default of 100 connections admits two
+        # hub processes at full load: set max_connections or put PgBouncer in front for more.
+        kwargs["pool_size"], kwargs["max_overflow"] = POOL_SIZE, POOL_OVERFLOW
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False}
             path = url.split("///", 1)[-1]
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    else:
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        kwargs["pool_pre_ping"] = True
-        kwargs["pool_size"] = 10
+        else:
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            kwargs["pool_pre_ping"] = True
     engine = create_engine(url, json_serializer=json_text, json_deserializer=orjson.loads, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

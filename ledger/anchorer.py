@@ -277,6 +277,9 @@ class Anchorer:
             batch = session.get(AnchorBatch, batch_id)
             assert batch is not None and batch.root is not None
             root = bytes.fromhex(batch.root[2:])
+            # No connection held across the chain's answers (a receipt can take seconds): the requests and
+            # the other workers need the pool meanwhile. The lease keeps other workers off this batch.
+            session.commit()
             try:
                 on_chain = self.chain.anchor_of(root)
                 if on_chain is None and batch.state == BatchState.SUBMITTED and batch.tx_hash:

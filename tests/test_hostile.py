@@ -9,11 +9,15 @@ rebinding, loopback addresses; EDIFACT errors named the wrong segment.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
+import sqlite3
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -308,3 +312,93 @@ def test_json_bodies_with_a_lone_surrogate_are_refused_on_rest_routes(
     assert answer.status_code == 422, answer.text
     assert "surrogate" in answer.json()["message"]
     assert json.loads(client.get("/health").text)["status"] == "ok"
+
+
+@contextlib.contextmanager
+def _database_held(url: str) -> Iterator[None]:
+    """Another client holds the database: on SQLite the write lock (every writer waits for it), on
+    PostgreSQL the events table, exclusively (its writers and readers wait)."""
+    if url.startswith("sqlite"):
+        holder = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        import psycopg
+
+        holder = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))  # type: ignore[assignment]
+        holder.execute("LOCK TABLE tracking_event IN ACCESS EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_health_and_other_requests_answer_while_a_request_waits_on_the_database(
+    state: HubState, world: World
+) -> None:
+    """Issue 26, 7: the ingest routes ran their parsing and database work on the server's event loop, and
+    so did every GraphQL resolver: one request waiting on a lock stalled /health and every other request."""
+    terminal = world.party(OrgType.TERMINAL)
+    state.settings = state.settings.model_copy(update={"anchor_in_process": False, "push_in_process": False})
+    answers: dict[str, httpx.Response] = {}
+    with HubServer(create_app(state.settings, state)) as server:
+        httpx.get(server.url + "/health", timeout=10)  # the key is used once before the lock (last-used time)
+        httpx.post(server.url + "/graphql", json={"query": "{ me { role } }"}, headers=terminal.headers)
+        with _database_held(state.settings.database_url):
+
+            def ingest() -> None:
+                answers["ingest"] = httpx.post(
+                    server.url + "/ingest/edifact",
+                    content=read(EDIFACT / "CODECO_D95B_huelva.edi"),
+                    headers=terminal.headers,
+                    timeout=60,
+                )
+
+            waiting = threading.Thread(target=ingest)
+            waiting.start()
+            time.sleep(0.5)  # the ingest is now waiting for the database
+            for _ in range(5):
+                started = time.monotonic()
+                health = httpx.get(server.url + "/health", timeout=5)
+                assert health.status_code == 200 and time.monotonic() - started < 1.0
+                started = time.monotonic()
+                typename = httpx.post(server.url + "/graphql", json={"query": "{ __typename }"}, timeout=5)
+                assert typename.json() == {"data": {"__typename": "Query"}}
+                assert time.monotonic() - started < 1.0
+            assert waiting.is_alive(), "the ingest did not wait for the database: the test proves nothing"
+        waiting.join(timeout=60)
+    assert answers["ingest"].status_code == 200, answers["ingest"].text
+    assert answers["ingest"].json()["stored"] > 0
+
+
+def test_a_write_that_waits_out_sqlites_lock_is_refused_503_to_retry(
+    state: HubState, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many writers in one SQLite process can wait out its busy timeout: that answered 500, as if the hub
+    were broken; it is a 503 with Retry-After, and nothing of the message is stored."""
+    if not state.settings.database_url.startswith("sqlite"):
+        return  # PostgreSQL writers wait on row locks, not on one database lock: no such timeout
+    from hub import db
+
+    real = db._sqlite_pragmas
+
+    def impatient(connection: Any, record: Any) -> None:
+        real(connection, record)
+        connection.execute("PRAGMA busy_timeout=200")
+
+    engine = db.make_engine(state.settings.database_url)
+    db.event.remove(engine, "connect", db._sqlite_pragmas)
+    db.event.listen(engine, "connect", impatient)
+    state.engine = engine
+    terminal = world.party(OrgType.TERMINAL)
+    with TestClient(create_app(state.settings, state)) as client:
+        headers = terminal.headers
+        assert client.post("/graphql", json={"query": "{ me { role } }"}, headers=headers).status_code == 200
+        with _database_held(state.settings.database_url):
+            answer = client.post(
+                "/ingest/edifact", content=read(EDIFACT / "CODECO_D95B_huelva.edi"), headers=headers
+            )
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["code"] == "UNAVAILABLE" and answer.headers["retry-after"] == "1"
+        events = data(gql(client, terminal.token, "{ trackingEvents { nodes { id } } }"))
+        assert events["trackingEvents"]["nodes"] == []

@@ -167,6 +167,17 @@ def _changed(session: Session, row: Receivable, banks: Sequence[uuid.UUID | None
     return row
 
 
+def _release(session: Session) -> None:
+    """End the session's transaction before a call to the chain, which waits for its block.
+
+    Everything before the call only read, and the chain, not the database, decides what the call may do
+    (a second pledge fails there); a connection held across the wait starved the pool under a burst of
+    pledges and stalled every other request (issue 26). The rows read stay loaded; the writes that follow
+    the call begin a transaction of their own. A caller that wrote in this session before (the demo
+    loader) sees those writes committed here."""
+    session.commit()
+
+
 def register(
     session: Session,
     principal: Principal,
@@ -214,6 +225,7 @@ def register(
             field="invoiceNumber",
         )
     chain = _ledger(ledger)
+    _release(session)
     try:
         tx = chain.receivable("register", bytes.fromhex(blinded[2:]))
     except Conflict:
@@ -298,6 +310,7 @@ def pledge(
     chain = _ledger(ledger)
     blinded = bytes.fromhex(row.blinded_id[2:])
     lender = org_ref(principal.org_id)
+    _release(session)
     try:
         tx = chain.receivable("pledge", blinded, lender)
     except Conflict:
@@ -323,6 +336,7 @@ def repay(
 ) -> Receivable:
     """The lender records that its financing was repaid; the receivable is free again."""
     row = _as_lender(session, principal, receivable_id)
+    _release(session)
     tx = _ledger(ledger).receivable("release", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id))
     lender = row.lender_org_id
     row.status, row.lender_org_id, row.version = ReceivableStatus.REPAID, None, row.version + 1
@@ -335,6 +349,7 @@ def settle(
 ) -> Receivable:
     """The lender records that the debtor paid it: the receivable is closed."""
     row = _as_lender(session, principal, receivable_id)
+    _release(session)
     tx = _ledger(ledger).receivable("settle", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id))
     row.status, row.version = ReceivableStatus.SETTLED, row.version + 1
     _history(row, "SETTLED", principal, tx)
@@ -354,6 +369,7 @@ def transfer(
     target = session.get(Organisation, to_org_id)
     if target is None or target.type != OrgType.BANK or target.id == principal.org_id:
         raise Invalid("the receivable can be transferred to another bank only", field="toOrgId")
+    _release(session)
     tx = _ledger(ledger).receivable(
         "transfer", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id), org_ref(target.id)
     )

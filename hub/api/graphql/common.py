@@ -15,6 +15,7 @@ import structlog
 from graphql import GraphQLError
 
 from hub import errors
+from hub.db import busy_refusal
 from hub.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -140,6 +141,16 @@ def format_error(error: GraphQLError) -> GraphQLError:
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
         error.extensions = extensions
         return error
+    busy = busy_refusal(original)
+    if busy is not None:
+        return GraphQLError(
+            busy.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": busy.code},
+        )
     log.error("graphql.unexpected_error", path=error.path, error=repr(original), exc_info=original)
     return GraphQLError(
         "Unexpected error; it has been logged.",

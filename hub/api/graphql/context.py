@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import HTTPException
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -117,7 +118,8 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
     """FastAPI dependency: authenticate the caller and open the request's context."""
     state: HubState = connection.app.state.hub
     try:
-        principal = principal_for(state, connection.headers.get("authorization"))
+        # In a worker thread: authenticating reads and writes the database, which must not stall the loop.
+        principal = await run_in_threadpool(principal_for, state, connection.headers.get("authorization"))
     except Unauthenticated as exc:
         raise HTTPException(
             status_code=401,

@@ -6,8 +6,12 @@ file and the code disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
+import anyio.to_thread
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -97,8 +101,44 @@ class RefuseNul(SchemaExtension):
         yield
 
 
+class _OwnLoop:
+    """A worker thread's event loop, closed with the thread (its thread-local entry is dropped then)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+class _ThreadLoop(threading.local):
+    """An event loop per worker thread, made on first use."""
+
+    own: _OwnLoop | None = None
+
+    def run(self, operation: Coroutine[Any, Any, StrawberryExecutionResult]) -> StrawberryExecutionResult:
+        if self.own is None:
+            self.own = _OwnLoop()
+        return self.own.loop.run_until_complete(operation)
+
+
+_thread_loops = _ThreadLoop()
+
+
 class HubSchema(strawberry.Schema):
-    """A schema that logs only unexpected errors (domain errors are answers, not incidents)."""
+    """A schema that logs only unexpected errors (domain errors are answers, not incidents), and runs each
+    operation away from the server's event loop."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> StrawberryExecutionResult:
+        """The operation, run in one of the server's worker threads on an event loop of that thread.
+
+        The resolvers are synchronous and query the database. Run on the server's own loop, as strawberry
+        runs them, one slow query (a lock wait, a full pool) stalled every request the process held:
+        ``/health``, the WebSocket subscriptions, the other GraphQL requests. A new loop per operation
+        would cost about 0.14 ms; a loop kept per thread, 0.01 ms. The thread runs the coroutine in the
+        request's context (its log fields), as anyio copies it."""
+        operation = super().execute(*args, **kwargs)
+        return await anyio.to_thread.run_sync(_thread_loops.run, operation)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

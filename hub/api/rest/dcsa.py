@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from adapters import jsonio
 from adapters.text import nul_refused
@@ -166,12 +167,17 @@ async def create_subscription(request: Request, principal: Caller) -> JSONRespon
     """Register a callback URL, a base64 shared secret and filters; matching events are pushed, signed."""
     state: HubState = request.app.state.hub
     body = await _json_object(request)
-    with state.session() as session:
-        sub = push.create_subscription(
-            session, principal, body, allow_private=state.settings.callback_allow_private_networks
-        )
-        session.commit()
-        return JSONResponse(push.as_dcsa(sub), status_code=201, headers={"API-Version": API_VERSION})
+
+    def create() -> dict[str, Any]:  # a worker thread: it resolves the callback's name and writes
+        with state.session() as session:
+            sub = push.create_subscription(
+                session, principal, body, allow_private=state.settings.callback_allow_private_networks
+            )
+            session.commit()
+            return push.as_dcsa(sub)
+
+    made = await run_in_threadpool(create)
+    return JSONResponse(made, status_code=201, headers={"API-Version": API_VERSION})
 
 
 @router.get("/event-subscriptions", summary="Your subscriptions")
@@ -211,7 +217,13 @@ async def rotate_secret(subscription_id: str, request: Request, principal: Calle
     """Replace the secret that signs notifications."""
     state: HubState = request.app.state.hub
     body = await _json_object(request)
-    with state.session() as session:
-        push.rotate_secret(session, principal, _subscription_id(subscription_id), str(body.get("secret", "")))
-        session.commit()
+
+    def rotate() -> None:
+        with state.session() as session:
+            push.rotate_secret(
+                session, principal, _subscription_id(subscription_id), str(body.get("secret", ""))
+            )
+            session.commit()
+
+    await run_in_threadpool(rotate)
     return Response(status_code=204)

@@ -1,12 +1,15 @@
 """Ingest endpoints: terminal EDIFACT, DCSA event JSON, China customs CEB XML and platform orders.
 
-All or nothing per request."""
+All or nothing per request. Each route reads its body on the server's event loop and parses and stores it
+in a worker thread: parsing a large message and waiting for the database must not stall the other
+requests the process serves (``/health`` among them)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from hub.auth.permissions import Action, Principal
 from hub.state import HubState
@@ -34,7 +37,7 @@ async def ingest_edifact(request: Request, principal: Caller) -> dict[str, Any]:
 
     principal.require(Action.INGEST_EVENTS)
     data = await request.body()
-    return _store(request, principal, parse(data))
+    return await run_in_threadpool(lambda: _store(request, principal, parse(data)))
 
 
 @router.post("/dcsa", summary="Ingest DCSA Track & Trace events (2.2 or 3.0)")
@@ -44,7 +47,9 @@ async def ingest_dcsa(request: Request, principal: Caller) -> dict[str, Any]:
 
     principal.require(Action.INGEST_EVENTS)
     data = await request.body()
-    return _store(request, principal, parse(data, scope=str(principal.org_id)))
+    return await run_in_threadpool(
+        lambda: _store(request, principal, parse(data, scope=str(principal.org_id)))
+    )
 
 
 def _store_commerce(request: Request, act: Any) -> dict[str, Any]:
@@ -67,8 +72,13 @@ async def ingest_ceb(request: Request, principal: Caller) -> dict[str, Any]:
 
     if not (principal.can(Action.TRADE_ECOMMERCE) or principal.can(Action.DECIDE_CUSTOMS)):
         principal.require(Action.TRADE_ECOMMERCE)
-    message = parse(await request.body())
-    return _store_commerce(request, lambda session: commerce.ingest_message(session, principal, message))
+    data = await request.body()
+
+    def work() -> dict[str, Any]:
+        message = parse(data)
+        return _store_commerce(request, lambda session: commerce.ingest_message(session, principal, message))
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/orders", summary="Import platform orders as JSON or CSV (CEB311 field names)")
@@ -80,11 +90,15 @@ async def ingest_orders(request: Request, principal: Caller) -> dict[str, Any]:
     principal.require(Action.TRADE_ECOMMERCE)
     data = await request.body()
     is_csv = "csv" in request.headers.get("content-type", "")
-    records = orders.parse_csv(data) if is_csv else orders.parse_json(data)
     source = "CSV" if is_csv else "JSON"
-    return _store_commerce(
-        request, lambda session: commerce.ingest_orders(session, principal, records, source=source)
-    )
+
+    def work() -> dict[str, Any]:
+        records = orders.parse_csv(data) if is_csv else orders.parse_json(data)
+        return _store_commerce(
+            request, lambda session: commerce.ingest_orders(session, principal, records, source=source)
+        )
+
+    return await run_in_threadpool(work)
 
 
 def _store_port(request: Request, act: Any) -> dict[str, Any]:
@@ -102,21 +116,26 @@ async def ingest_schedules(request: Request, principal: Caller) -> dict[str, Any
     from hub.port import service as port
 
     principal.require(Action.INGEST_EVENTS)
-    commands = parse_ovs(await request.body())
-    flagged = sorted(
-        {
-            f"{c.where}: IMO {c.vessel.imo} fails its check digit (kept)"
-            for c in commands
-            if not c.vessel.imo_valid
-        }
-    )
-    return _store_port(
-        request,
-        lambda session: {
-            "calls": [str(c.id) for c in port.ingest_calls(session, principal, commands)],
-            "flagged": flagged,
-        },
-    )
+    data = await request.body()
+
+    def work() -> dict[str, Any]:
+        commands = parse_ovs(data)
+        flagged = sorted(
+            {
+                f"{c.where}: IMO {c.vessel.imo} fails its check digit (kept)"
+                for c in commands
+                if not c.vessel.imo_valid
+            }
+        )
+        return _store_port(
+            request,
+            lambda session: {
+                "calls": [str(c.id) for c in port.ingest_calls(session, principal, commands)],
+                "flagged": flagged,
+            },
+        )
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/jit/{kind}", summary="Ingest a DCSA just-in-time port call payload (JIT 2.0)")
@@ -126,10 +145,15 @@ async def ingest_jit(kind: str, request: Request, principal: Caller) -> dict[str
     from hub.port import service as port
 
     principal.require(Action.INGEST_EVENTS)
-    payload = parse_jit(kind, await request.body())
-    return _store_port(
-        request, lambda session: {"portCall": str(port.ingest_jit(session, principal, kind, payload).id)}
-    )
+    data = await request.body()
+
+    def work() -> dict[str, Any]:
+        payload = parse_jit(kind, data)
+        return _store_port(
+            request, lambda session: {"portCall": str(port.ingest_jit(session, principal, kind, payload).id)}
+        )
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/customs", summary="Ingest customs decisions: a JSON customs response or an EDIFACT CUSRES")
@@ -141,8 +165,12 @@ async def ingest_customs(request: Request, principal: Caller) -> dict[str, Any]:
     principal.require(Action.DECIDE_CUSTOMS)
     data = await request.body()
     is_edifact = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:3] in (b"UNA", b"UNB")
-    commands = decisions.parse_cusres(data) if is_edifact else decisions.parse_json(data)
     source = "CUSRES" if is_edifact else "JSON"
-    return _store_port(
-        request, lambda session: port.decide(session, principal, commands, source=source).as_json()
-    )
+
+    def work() -> dict[str, Any]:
+        commands = decisions.parse_cusres(data) if is_edifact else decisions.parse_json(data)
+        return _store_port(
+            request, lambda session: port.decide(session, principal, commands, source=source).as_json()
+        )
+
+    return await run_in_threadpool(work)

@@ -28,8 +28,9 @@ LATENCY = Histogram(
 
 
 @router.get("/health", summary="Liveness: the process answers")
-def health() -> dict[str, str]:
-    """Always ok while the process can answer."""
+async def health() -> dict[str, str]:
+    """Always ok while the process can answer: on the event loop, touching neither the database nor a
+    worker thread, so that it answers while every thread waits on the database or the chain."""
     return {"status": "ok"}
 
 
