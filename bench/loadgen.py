@@ -58,20 +58,27 @@ def build_request(method: str, path: str, host: str, headers: dict[str, str], bo
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """Send one request on a kept-alive connection; its status and body."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    return int(head.split(b" ", 2)[1]), await reader.readexactly(length)
+
+
 async def _worker(host: str, port: int, request: bytes, stop_at: float, result: Result, check: bytes) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
+            status, body = await exchange(reader, writer, request)
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if not head.startswith(b"HTTP/1.1 200") or check not in body:
+            if status != 200 or check not in body:
                 result.errors += 1
             result.requests += 1
     finally:
