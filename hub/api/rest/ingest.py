@@ -6,9 +6,11 @@ requests the process serves (``/health`` among them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.auth.permissions import Action, Principal
@@ -22,12 +24,17 @@ router = APIRouter(prefix="/ingest", tags=["ingest"])
 Caller = Annotated[Principal, Depends(require_principal)]
 
 
-def _store(request: Request, principal: Principal, batch: ParsedBatch) -> dict[str, Any]:
+def _unit(request: Request, act: Callable[[Session], dict[str, Any]]) -> dict[str, Any]:
+    """``act`` in one transaction of its own: what it answers, once committed."""
     state: HubState = request.app.state.hub
     with state.session() as session:
-        report = service.ingest(session, principal, batch)
+        result = act(session)
         session.commit()
-    return report.as_json()
+    return result
+
+
+def _store(request: Request, principal: Principal, batch: ParsedBatch) -> dict[str, Any]:
+    return _unit(request, lambda session: service.ingest(session, principal, batch).as_json())
 
 
 @router.post("/edifact", summary="Ingest one EDIFACT interchange (CODECO, COARRI, IFTSTA, BAPLIE)")
@@ -52,15 +59,6 @@ async def ingest_dcsa(request: Request, principal: Caller) -> dict[str, Any]:
     )
 
 
-def _store_commerce(request: Request, act: Any) -> dict[str, Any]:
-    state: HubState = request.app.state.hub
-    with state.session() as session:
-        report = act(session)
-        session.commit()
-    result: dict[str, Any] = report.as_json()
-    return result
-
-
 @router.post(
     "/ceb",
     summary="Ingest a China customs CEB message (311 orders, 411 payments, 511 waybills; 312/412/512/622 receipts)",
@@ -76,7 +74,7 @@ async def ingest_ceb(request: Request, principal: Caller) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         message = parse(data)
-        return _store_commerce(request, lambda session: commerce.ingest_message(session, principal, message))
+        return _unit(request, lambda session: commerce.ingest_message(session, principal, message).as_json())
 
     return await run_in_threadpool(work)
 
@@ -94,19 +92,12 @@ async def ingest_orders(request: Request, principal: Caller) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         records = orders.parse_csv(data) if is_csv else orders.parse_json(data)
-        return _store_commerce(
-            request, lambda session: commerce.ingest_orders(session, principal, records, source=source)
+        return _unit(
+            request,
+            lambda session: commerce.ingest_orders(session, principal, records, source=source).as_json(),
         )
 
     return await run_in_threadpool(work)
-
-
-def _store_port(request: Request, act: Any) -> dict[str, Any]:
-    state: HubState = request.app.state.hub
-    with state.session() as session:
-        result: dict[str, Any] = act(session)
-        session.commit()
-    return result
 
 
 @router.post("/schedules", summary="Ingest a DCSA operational vessel schedule (OVS 3.0 response)")
@@ -127,7 +118,7 @@ async def ingest_schedules(request: Request, principal: Caller) -> dict[str, Any
                 if not c.vessel.imo_valid
             }
         )
-        return _store_port(
+        return _unit(
             request,
             lambda session: {
                 "calls": [str(c.id) for c in port.ingest_calls(session, principal, commands)],
@@ -149,7 +140,7 @@ async def ingest_jit(kind: str, request: Request, principal: Caller) -> dict[str
 
     def work() -> dict[str, Any]:
         payload = parse_jit(kind, data)
-        return _store_port(
+        return _unit(
             request, lambda session: {"portCall": str(port.ingest_jit(session, principal, kind, payload).id)}
         )
 
@@ -169,7 +160,7 @@ async def ingest_customs(request: Request, principal: Caller) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         commands = decisions.parse_cusres(data) if is_edifact else decisions.parse_json(data)
-        return _store_port(
+        return _unit(
             request, lambda session: port.decide(session, principal, commands, source=source).as_json()
         )
 
