@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+from cross_web import HTTPException
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.types.unset import UnsetType
+from strawberry.types.unset import UNSET, UnsetType
 
 from adapters import jsonio
 from hub import __version__, native
@@ -47,6 +49,18 @@ class HubGraphQLRouter(GraphQLRouter[Context, None]):
             if principal is not None:
                 context.set_principal(principal)
         return await super().on_ws_connect(context)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry refuses a request it cannot read (no or an unknown content type, no query, a broken
+        multipart body) in plain text; the hub's refusals are JSON with a code and the place, on every route."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            place = "Content-Type" if "content type" in exc.reason.lower() else "body"
+            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "BAD_REQUEST")
+            return JSONResponse(
+                {"code": code, "message": exc.reason, "field": place}, status_code=exc.status_code
+            )
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request body, or query-string variables: refused with a 4xx that names the place (depth before
@@ -149,6 +163,18 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         if exc.field:
             body["field"] = exc.field
         return JSONResponse(body, status_code=exc.http_status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Starlette's own refusals (no such route, a method the route lacks, a key refused before GraphQL
+        runs) in the hub's one shape: a code and a message, as every other refusal."""
+        detail = exc.detail
+        if isinstance(detail, dict) and "code" in detail:
+            body = dict(detail)
+        else:
+            code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+            body = {"code": code.get(exc.status_code, "BAD_REQUEST"), "message": str(detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(OperationalError)
     async def database_error(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -150,6 +150,26 @@ def test_graphql_bodies_that_are_not_requests_answer_4xx_naming_the_place(
     )
 
 
+def test_requests_graphql_cannot_read_are_refused_in_json_naming_the_place(
+    client: TestClient, world: World
+) -> None:
+    """Found by tests/test_fuzz.py: strawberry refused these in plain text, which a client that reads the
+    hub's JSON refusals could not parse."""
+    seller = world.party(OrgType.SELLER)
+    for headers, body, status, place in (
+        ({}, b"", 400, "Content-Type"),
+        ({"Content-Type": "text/csv"}, b"a,b", 400, "Content-Type"),
+        ({"Content-Type": "application/json"}, b'{"variables": {}}', 400, "body"),
+        ({"Content-Type": "multipart/form-data; boundary=x"}, b"--x\r\n", 400, "Content-Type"),
+    ):
+        answer = client.post("/graphql", content=body, headers={**seller.headers, **headers})
+        assert answer.status_code == status, (headers, body, answer.text)
+        refusal = answer.json()
+        assert refusal["code"] == "BAD_REQUEST" and refusal["field"] == place and refusal["message"], refusal
+    answer = client.put("/graphql", content=b"{}", headers=seller.headers)
+    assert answer.status_code == 405 and answer.json()["code"] == "METHOD_NOT_ALLOWED", answer.text
+
+
 def test_ceb_xml_in_gbk_is_read_and_bad_gbk_bytes_are_named(client: TestClient, world: World) -> None:
     from tests.test_commerce import Cast, ok, post
 
