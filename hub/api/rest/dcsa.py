@@ -79,7 +79,7 @@ def _filter(params: list[tuple[str, str]]) -> service.EventFilter:
                 raise Invalid(f"{name}: the operator must be one of gte, gt, lte, lt, eq", field=name)
             created.append((op, _time(name, value)))
         elif name not in _IGNORED:
-            raise Invalid(f"unknown query parameter {name!r}", field=name)
+            raise Invalid(f"unknown query parameter {name!r}", field=name or "query string")
     return service.EventFilter(type_codes=tuple(codes), created=tuple(created), **values)
 
 
