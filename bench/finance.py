@@ -114,7 +114,7 @@ def main() -> None:
 
         def verify(receivable_id: object) -> bool:
             with session_scope(engine) as session:
-                check = service.verify(session, bank, receivable_id, ledger=ledger)  # type: ignore[arg-type]
+                check = service.verify(session, bank, receivable_id, ledger=ledger, blinding_key=key)  # type: ignore[arg-type]
                 # An invoice alone shows no trade (no bill, no orders): authentic and free is what is timed.
                 return check.authentic and check.on_chain.status == "REGISTERED"
 
@@ -133,7 +133,7 @@ def main() -> None:
 
         def pledge(receivable_id: object) -> None:
             with session_scope(engine) as session:
-                service.pledge(session, bank, receivable_id, ledger=ledger)  # type: ignore[arg-type]
+                service.pledge(session, bank, receivable_id, ledger=ledger, blinding_key=key)  # type: ignore[arg-type]
             with lock:
                 done[0] += 1
 

@@ -127,12 +127,19 @@ class LedgerPort(Protocol):
     def title_on_chain(self, bill_id: uuid.UUID) -> Any:
         """What the on-chain title registry says of a bill's title (issuer, holder, version, status, ...)."""
 
-    def receivable(self, function: str, *args: object) -> tuple[str, int]:
+    def receivable(self, function: str, *args: object, gas: int = 200_000) -> tuple[str, int]:
         """Call the receivable registry (register, pledge, release, settle, transfer) and wait for it:
-        (transaction hash, block number); Conflict when the registry refuses, Unavailable when away."""
+        (transaction hash, block number); Conflict when the registry refuses, Unavailable when away. ``gas``
+        grows with the evidence a pledge draws on and a release gives back."""
 
     def receivable_of(self, receivable_id: bytes) -> Any:
         """What the receivable registry holds for a blinded id (status, lender, pledges, contract, block)."""
+
+    def evidence_drawn(self, evidence_ids: list[bytes]) -> list[int]:
+        """What live pledges draw on each blinded evidence id, in ten-thousandths of its currency."""
+
+    def receivable_draws(self, receivable_id: bytes) -> dict[bytes, int]:
+        """What a pledged receivable draws on each blinded evidence id (empty when not pledged)."""
 
 
 def history(session: Session, kind: str, record_id: uuid.UUID) -> list[VersionAnchor]:

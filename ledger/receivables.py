@@ -20,6 +20,8 @@ _MEANING = {
     "NotPledged": "the receivable is not pledged",
     "NotTheLender": "the receivable is pledged to another lender",
     "ReceivableSettledAlready": "the receivable is settled",
+    "EvidenceExhausted": "the evidence is already drawn on by other pledges up to its value",
+    "DrawsMismatch": "the pledge's evidence, amounts and values do not line up",
 }
 
 
@@ -38,16 +40,38 @@ class OnChainReceivable:
     block_number: int
 
 
-def call(chain: ChainClient, function: str, *args: object) -> tuple[str, int]:
+def call(chain: ChainClient, function: str, *args: object, gas: int = 200_000) -> tuple[str, int]:
     """Send ``function`` and wait for it: (transaction hash, block number)."""
     try:
-        receipt = chain.call_and_wait(NAME, function, *args)
+        receipt = chain.call_and_wait(NAME, function, *args, gas=gas)
     except ChainRejected as exc:
         reason = (exc.reason or "").split("(")[0]
         raise Conflict(_MEANING.get(reason, f"the receivable registry refused: {exc}")) from exc
     except ChainUnavailable as exc:
         raise Unavailable(f"cannot reach the chain: {exc}") from exc
     return receipt.tx_hash, receipt.block_number
+
+
+def drawn_on(chain: ChainClient, evidence_ids: list[bytes]) -> list[int]:
+    """What live pledges draw on each blinded evidence id, in ten-thousandths of its currency."""
+    if not evidence_ids:
+        return []
+    try:
+        return [int(v) for v in chain.read(NAME, "drawnOn", evidence_ids)]
+    except ChainUnavailable as exc:
+        raise Unavailable(f"cannot reach the chain: {exc}") from exc
+
+
+def draws_of(chain: ChainClient, receivable_id: bytes) -> dict[bytes, int]:
+    """What a pledged receivable draws on each evidence id (empty when it is not pledged)."""
+    try:
+        ids, amounts = chain.read(NAME, "drawsOf", receivable_id)
+    except ChainUnavailable as exc:
+        raise Unavailable(f"cannot reach the chain: {exc}") from exc
+    draws: dict[bytes, int] = {}
+    for evidence_id, amount in zip(ids, amounts, strict=True):
+        draws[bytes(evidence_id)] = draws.get(bytes(evidence_id), 0) + int(amount)
+    return draws
 
 
 def read(chain: ChainClient, receivable_id: bytes) -> OnChainReceivable:

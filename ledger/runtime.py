@@ -114,17 +114,29 @@ class Ledger:
         except ChainError as exc:
             raise Unavailable(f"cannot reach the chain: {exc}") from exc
 
-    def receivable(self, function: str, *args: object) -> tuple[str, int]:
+    def receivable(self, function: str, *args: object, gas: int = 200_000) -> tuple[str, int]:
         """Call the ReceivableRegistry and wait: (transaction hash, block). Refusals become Conflict."""
         if not self.ready:
             raise Unavailable("the hub is not connected to its chain yet")
-        return receivables.call(self.chain, function, *args)
+        return receivables.call(self.chain, function, *args, gas=gas)
 
     def receivable_of(self, receivable_id: bytes) -> receivables.OnChainReceivable:
         """What the ReceivableRegistry holds for a blinded receivable id."""
         if not self.ready:
             raise Unavailable("the hub is not connected to its chain yet")
         return receivables.read(self.chain, receivable_id)
+
+    def evidence_drawn(self, evidence_ids: list[bytes]) -> list[int]:
+        """What live pledges draw on each blinded evidence id (ten-thousandths)."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        return receivables.drawn_on(self.chain, evidence_ids)
+
+    def receivable_draws(self, receivable_id: bytes) -> dict[bytes, int]:
+        """What a pledged receivable draws on each evidence id."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        return receivables.draws_of(self.chain, receivable_id)
 
     async def stop(self) -> None:
         """Stop the in-process worker after its current batch."""

@@ -272,7 +272,7 @@ def finance(session: Session, orgs: dict[str, Organisation], ledger: Any, blindi
         owner_org_id=seller.id,
         grantee_org_id=bank.id,
     )
-    financing.pledge(session, _principal(bank), receivable.id, ledger=ledger)
+    financing.pledge(session, _principal(bank), receivable.id, ledger=ledger, blinding_key=blinding_key)
 
 
 def issue_demo_keys(session: Session, orgs: dict[str, Organisation], pepper: str) -> list[DemoKey]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.conftest import JOURNEY_CAST, Party, World, create_doc, data, gql
 from tests.servers import Anvil
 
 SELLER_USCC = "91210200MA0Y8K3Q14"
+KEY = "k" * 40  # the blinding key of the races on anvil
 SELLER = "Hanul Electronics Export"
 FORWARDER = "Bohai Multimodal Forwarding"
 REGISTER = """mutation($i: ReceivableInput!) { registerReceivable(input: $i) {
@@ -212,6 +214,84 @@ def test_a_full_financing_from_the_demo_journey(client: TestClient, financed: di
     assert [v["version"] for v in versions] == [1, 2, 3, 4, 5, 6]
 
 
+DRAWS = """query($id: ID!) { verifyReceivable(id: $id) { financeable evidenceCovers amountsAgree
+  amounts { source ok detail } draws { ref source label evidenceId value drawnByOthers remaining draw } } }"""
+PLEDGE = """mutation($id: ID!) { pledgeReceivable(id: $id) { receivable { status } errors { code field message } } }"""
+
+
+def _shared(client: TestClient, seller: Party, rid: str, *banks: Party) -> None:
+    for bank in banks:
+        shared = gql(client, seller.token, SHARE, {"id": rid, "org": str(bank.id)})
+        assert data(shared)["shareRecord"]["errors"] == []
+
+
+def _amounts(draw: dict[str, Any], *names: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(draw[name]) for name in names)
+
+
+def _draws(client: TestClient, bank: Party, rid: str) -> dict[str, Any]:
+    check: dict[str, Any] = data(gql(client, bank.token, DRAWS, {"id": rid}))["verifyReceivable"]
+    return check
+
+
+def test_the_same_cargo_cannot_back_a_second_receivable_beyond_its_value(
+    client: TestClient, financed: dict[str, Any]
+) -> None:
+    """The issue's case: the demo's receivable of 186,000 is pledged against the bill's cargo (186,000); a
+    second receivable of 93,000 citing the same bill was financeable and was pledged by a bank."""
+    parties, first = financed["parties"], financed["receivable"]["id"]
+    seller, bank, second = parties[SELLER], parties["Bank of Dalian Trade Finance"], parties["Second Bank"]
+    _shared(client, seller, first, bank, second)
+    assert data(gql(client, bank.token, PLEDGE, {"id": first}))["pledgeReceivable"]["errors"] == []
+    pledged = _draws(client, bank, first)
+    assert {(d["source"], *_amounts(d, "value", "draw", "drawnByOthers")) for d in pledged["draws"]} == {
+        ("CARGO", 186000, 186000, 0),
+        ("INVOICES", 186000, 186000, 0),
+    }, pledged["draws"]
+
+    again = register(
+        client, seller, [{"kind": "bill", "id": financed["bill"]}], number="HNE-INV-2026-0499", amount="93000"
+    )
+    assert again["errors"] == [], again["errors"]
+    later = again["receivable"]["id"]
+    _shared(client, seller, later, second)
+    check = _draws(client, second, later)
+    assert not check["financeable"] and not check["evidenceCovers"] and not check["amountsAgree"], check
+    (cargo,) = check["draws"]
+    assert cargo["ref"] == f"bill:{financed['bill']}" and cargo["label"] == f"bill {journey.BILL_NUMBER}"
+    assert _amounts(cargo, "value", "drawnByOthers", "remaining", "draw") == (186000, 186000, 0, 0)
+    assert cargo["evidenceId"].startswith("0x") and len(cargo["evidenceId"]) == 66
+    (point,) = check["amounts"]
+    assert (
+        point["source"] == "CARGO" and not point["ok"] and "other receivables draw 186000" in point["detail"]
+    )
+    refused = data(gql(client, second.token, PLEDGE, {"id": later}))["pledgeReceivable"]
+    (error,) = refused["errors"]
+    assert error["code"] == "CONFLICT" and error["field"] == "evidence[0]", error
+    assert f"bill {journey.BILL_NUMBER} is worth 186000 USD" in error["message"], error
+    assert "other receivables draw 186000 on it, 0 remains" in error["message"], error
+    assert refused["receivable"] is None
+
+    # Repaying the first gives its draw back: the second is financeable, and then the first only to the
+    # extent the second leaves.
+    repaid = data(gql(client, bank.token, STEP % "repayReceivable", {"id": first}))["repayReceivable"]
+    assert repaid["errors"] == []
+    assert _draws(client, second, later)["evidenceCovers"]
+    taken = data(gql(client, second.token, PLEDGE, {"id": later}))["pledgeReceivable"]
+    assert taken["errors"] == [] and taken["receivable"]["status"] == "PLEDGED"
+    blocked = data(gql(client, bank.token, PLEDGE, {"id": first}))["pledgeReceivable"]
+    assert blocked["errors"][0]["code"] == "CONFLICT" and "93000 remains" in blocked["errors"][0]["message"]
+    view = _draws(client, bank, first)
+    assert {d["source"]: Decimal(d["remaining"]) for d in view["draws"]} == {
+        "CARGO": 93000,
+        "INVOICES": 186000,
+    }
+    # Settling the second closes it and gives the cargo back to the first.
+    settled = data(gql(client, second.token, STEP % "settleReceivable", {"id": later}))["settleReceivable"]
+    assert settled["errors"] == []
+    assert data(gql(client, bank.token, PLEDGE, {"id": first}))["pledgeReceivable"]["errors"] == []
+
+
 @pytest.mark.parametrize(
     "typed",
     [
@@ -313,12 +393,20 @@ def anvil_node(tmp_path: Path) -> Iterator[Anvil]:
     node.stop()
 
 
-def test_two_banks_racing_on_anvil_exactly_one_wins(
-    database_url: str, anvil_node: Anvil, tmp_path: Path
-) -> None:
+@dataclass
+class Racing:
+    """A hub ledger on anvil, a seller and two banks, for the races."""
+
+    engine: Any
+    ledger: Any
+    seller: Principal
+    north: Principal
+    south: Principal
+
+
+@pytest.fixture
+def racing(database_url: str, anvil_node: Anvil) -> Iterator[Racing]:
     from hub.auth import service as auth
-    from hub.canonical import org_ref
-    from ledger.receivables import NAME
     from ledger.runtime import Ledger
 
     settings = Settings(
@@ -334,51 +422,101 @@ def test_two_banks_racing_on_anvil_exactly_one_wins(
             auth.create_organisation(session, "Bank South", OrgType.BANK),
         ]
         seller, north, south = (Principal(o.id, o.name, o.type, KeyRole.OPERATOR, o.id) for o in orgs)
-        doc = _invoice(session, seller)
-        receivable = service.register(
-            session,
-            seller,
-            service.ReceivableInput(
-                "Debtor Ltd",
-                "RACE-1",
-                Decimal("100"),
-                "USD",
-                date(2026, 11, 1),
-                date(2027, 1, 1),
-                (("document", doc),),
-            ),
-            ledger=ledger,
-            blinding_key="k" * 40,
-        )
-        for bank in (north, south):
-            auth.share_record(
-                session,
-                seller,
-                kind="receivable",
-                record_id=receivable.id,
-                owner_org_id=seller.org_id,
-                grantee_org_id=bank.org_id,
-            )
-    outcomes: dict[str, str] = {}
-    start = threading.Barrier(2)
+    yield Racing(engine, ledger, seller, north, south)
+    ledger.chain.close()
+    engine.dispose()
 
-    def race(bank: Principal) -> None:
+
+def _race(racing: Racing, pledges: dict[str, Any]) -> dict[str, str]:
+    """Each bank (by name) pledges its receivable at the same moment: what each got."""
+    outcomes: dict[str, str] = {}
+    banks = {racing.north.org_name: racing.north, racing.south.org_name: racing.south}
+    start = threading.Barrier(len(pledges))
+
+    def race(name: str) -> None:
         start.wait()
         try:
-            with session_scope(engine) as session:
-                service.pledge(session, bank, receivable.id, ledger=ledger)
-            outcomes[bank.org_name] = "won"
+            with session_scope(racing.engine) as session:
+                service.pledge(session, banks[name], pledges[name], ledger=racing.ledger, blinding_key=KEY)
+            outcomes[name] = "won"
         except Conflict as exc:
-            outcomes[bank.org_name] = f"lost: {exc.message}"
+            outcomes[name] = f"lost: {exc.message}"
 
-    threads = [threading.Thread(target=race, args=(b,)) for b in (north, south)]
+    threads = [threading.Thread(target=race, args=(name,)) for name in pledges]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
     assert sorted(o.split(":")[0] for o in outcomes.values()) == ["lost", "won"], outcomes
+    return outcomes
+
+
+def _raw_pledges(racing: Racing, calls: list[tuple[Any, ...]]) -> list[int]:
+    """Pledges signed and sent back to back straight to the contract, with no simulation in front: the
+    status of each receipt."""
+    from ledger.receivables import NAME
+
+    chain = racing.ledger.chain
+    contract = chain.contracts[NAME]
+    nonce = chain.w3.eth.get_transaction_count(chain.account.address, "pending")
+    hashes = []
+    for offset, args in enumerate(calls):
+        tx = contract.functions.pledge(*args).build_transaction(
+            {
+                "from": chain.account.address,
+                "nonce": nonce + offset,
+                "gas": 400_000,
+                "gasPrice": chain.w3.eth.gas_price,
+                "chainId": chain.chain_id,
+            }
+        )
+        signed = chain.account.sign_transaction(tx)
+        chain.send_raw(bytes(signed.raw_transaction))
+        hashes.append(signed.hash.to_0x_hex())
+    return [chain.wait_receipt(h).status for h in hashes]
+
+
+def _receivable(racing: Racing, session: Any, number: str, amount: str, doc: Any, *banks: Principal) -> Any:
+    from hub.auth import service as auth
+
+    receivable = service.register(
+        session,
+        racing.seller,
+        service.ReceivableInput(
+            "Debtor Ltd",
+            number,
+            Decimal(amount),
+            "USD",
+            date(2026, 11, 1),
+            date(2027, 1, 1),
+            (("document", doc),),
+        ),
+        ledger=racing.ledger,
+        blinding_key=KEY,
+    )
+    for bank in banks:
+        auth.share_record(
+            session,
+            racing.seller,
+            kind="receivable",
+            record_id=receivable.id,
+            owner_org_id=racing.seller.org_id,
+            grantee_org_id=bank.org_id,
+        )
+    return receivable
+
+
+def test_two_banks_racing_on_anvil_exactly_one_wins(racing: Racing) -> None:
+    from hub.canonical import org_ref
+    from ledger.receivables import NAME
+
+    north, south, ledger = racing.north, racing.south, racing.ledger
+    with session_scope(racing.engine) as session:
+        doc = _invoice(session, racing.seller)
+        receivable = _receivable(racing, session, "RACE-1", "100", doc, north, south)
+    outcomes = _race(racing, {north.org_name: receivable.id, south.org_name: receivable.id})
     winner = next(name for name, o in outcomes.items() if o == "won")
-    with session_scope(engine) as session:
+    with session_scope(racing.engine) as session:
         row = session.get(Receivable, receivable.id)
         assert row is not None and row.status == ReceivableStatus.PLEDGED
         lender = row.lender_org_id
@@ -387,30 +525,42 @@ def test_two_banks_racing_on_anvil_exactly_one_wins(
     assert {north.org_id: "Bank North", south.org_id: "Bank South"}[lender] == winner
 
     # The contract itself, with no simulation in front: two pledges sent back to back, one reverts.
-    chain = ledger.chain
-    other = bytes.fromhex(service.blinded_id("k" * 40, SELLER_USCC, "RACE-2").hex())
-    chain.call_and_wait(NAME, "register", other)
-    contract = chain.contracts[NAME]
-    nonce = chain.w3.eth.get_transaction_count(chain.account.address, "pending")
-    hashes = []
-    for offset, bank in enumerate((north, south)):
-        tx = contract.functions.pledge(other, org_ref(bank.org_id)).build_transaction(
-            {
-                "from": chain.account.address,
-                "nonce": nonce + offset,
-                "gas": 200_000,
-                "gasPrice": chain.w3.eth.gas_price,
-                "chainId": chain.chain_id,
-            }
-        )
-        signed = chain.account.sign_transaction(tx)
-        chain.send_raw(bytes(signed.raw_transaction))
-        hashes.append(signed.hash.to_0x_hex())
-    statuses = [chain.wait_receipt(h).status for h in hashes]  # type: ignore[union-attr]
-    assert statuses == [1, 0]
+    other = bytes.fromhex(service.blinded_id(KEY, SELLER_USCC, "RACE-2").hex())
+    ledger.chain.call_and_wait(NAME, "register", other)
+    calls = [(other, org_ref(bank.org_id), [], [], []) for bank in (north, south)]
+    assert _raw_pledges(racing, calls) == [1, 0]
     assert ledger.receivable_of(other).lender == org_ref(north.org_id)
-    chain.close()
-    engine.dispose()
+
+
+def test_two_banks_pledging_two_receivables_on_one_invoice_cannot_both_draw_it(racing: Racing) -> None:
+    """Two invoices' receivables citing the same commercial invoice of 100: North pledges one of 100 and
+    South one of 60 at the same moment; the evidence cannot back 160, so exactly one pledge stands."""
+    from hub.canonical import org_ref
+    from ledger.receivables import NAME
+
+    north, south, ledger = racing.north, racing.south, racing.ledger
+    with session_scope(racing.engine) as session:
+        doc = _invoice(session, racing.seller)
+        first = _receivable(racing, session, "GOODS-A", "100", doc, north)
+        second = _receivable(racing, session, "GOODS-B", "60", doc, south)
+    outcomes = _race(racing, {north.org_name: first.id, south.org_name: second.id})
+    (lost,) = [o for o in outcomes.values() if o.startswith("lost")]
+    assert "invoice RACE-1 is worth 100 USD" in lost and "remains" in lost, lost
+    drawn = ledger.evidence_drawn([service.evidence_id(KEY, f"document:{doc}", "USD")])
+    winner = first if outcomes[north.org_name] == "won" else second
+    assert drawn == [int(winner.amount * 10_000)], (drawn, outcomes)
+
+    # The contract alone refuses the second draw, whatever the hub checked before sending.
+    evidence = bytes(range(32))
+    ids = [bytes.fromhex(service.blinded_id(KEY, SELLER_USCC, n).hex()) for n in ("RAW-1", "RAW-2")]
+    for rid in ids:
+        ledger.chain.call_and_wait(NAME, "register", rid)
+    calls = [(rid, org_ref(north.org_id), [evidence], [70], [100]) for rid in ids]
+    assert _raw_pledges(racing, calls) == [1, 0]
+    assert ledger.evidence_drawn([evidence]) == [70]
+    ledger.receivable("release", ids[0], org_ref(north.org_id))
+    assert ledger.evidence_drawn([evidence]) == [0]
+    assert ledger.receivable_draws(ids[0]) == {}
 
 
 def _invoice(session: Any, owner: Principal) -> Any:

@@ -10,6 +10,13 @@ A bank the creditor shared the receivable with (a consent the creditor can revok
 pledge it; the pledge is decided on chain, in one transaction, before the hub records it, so of two
 banks racing exactly one wins. Repayment releases it, settlement closes it, the lender may transfer it.
 Every step is anchored.
+
+Finance follows the goods as well as the invoice: the evidence that carries value (a bill's cargo, an
+invoice, a cross-border order) is drawn on by each pledge, keyed on chain by a blinded identity of the
+evidence. A pledge draws the receivable's amount on each kind of value it cites (its bills' cargo, its
+invoices, its orders), spread over the items of that kind in the order cited, and the registry refuses, in
+the pledge's own transaction, any draw that would take an item beyond its value with every other live
+pledge of any bank. Repaying or settling gives the draw back; a transfer keeps it with the receivable.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -299,9 +306,15 @@ def _for_bank(session: Session, principal: Principal, receivable_id: uuid.UUID) 
 
 
 def pledge(
-    session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
+    session: Session,
+    principal: Principal,
+    receivable_id: uuid.UUID,
+    *,
+    ledger: LedgerPort | None,
+    blinding_key: str,
 ) -> Receivable:
-    """Finance a receivable: decided on chain first, so a second pledge by any bank fails."""
+    """Finance a receivable: decided on chain first, so a second pledge by any bank fails, and so does one
+    whose evidence other pledges have already drawn on up to its value."""
     row = _for_bank(session, principal, receivable_id)
     if row.status == ReceivableStatus.PLEDGED:
         raise Conflict("the receivable is already pledged to a lender")
@@ -310,17 +323,37 @@ def pledge(
     chain = _ledger(ledger)
     blinded = bytes.fromhex(row.blinded_id[2:])
     lender = org_ref(principal.org_id)
+    draws = evidence_draws(session, row, chain, blinding_key)
+    _refuse_short(row, draws)
     _release(session)
     try:
-        tx = chain.receivable("pledge", blinded, lender)
+        tx = chain.receivable(
+            "pledge",
+            blinded,
+            lender,
+            [d.evidence_id for d in draws],
+            [_units(d.draw) for d in draws],
+            [_units(d.value) for d in draws],
+            gas=_gas(len(draws)),
+        )
     except Conflict:
         on_chain = chain.receivable_of(blinded)
         if on_chain.status == "PLEDGED" and on_chain.lender == lender:
             tx = ("", on_chain.block_number)  # our own earlier pledge whose database write was lost
         else:
+            # Another bank's pledge drew on the same evidence between our check and our transaction: say
+            # what remains now, as the check before it would have.
+            _refuse_short(row, evidence_draws(session, row, chain, blinding_key))
             raise
     row.status, row.lender_org_id, row.version = ReceivableStatus.PLEDGED, principal.org_id, row.version + 1
-    _history(row, "PLEDGED", principal, tx, lenderOrgId=str(principal.org_id))
+    _history(
+        row,
+        "PLEDGED",
+        principal,
+        tx,
+        lenderOrgId=str(principal.org_id),
+        draws=[{"evidence": d.ref, "amount": decimal_text(d.draw)} for d in draws],
+    )
     return _changed(session, row)
 
 
@@ -331,13 +364,20 @@ def _as_lender(session: Session, principal: Principal, receivable_id: uuid.UUID)
     return row
 
 
+def _give_back(chain: LedgerPort, function: str, row: Receivable, principal: Principal) -> tuple[str, int]:
+    """Release or settle on chain, which gives the pledge's draws on its evidence back."""
+    blinded = bytes.fromhex(row.blinded_id[2:])
+    draws = chain.receivable_draws(blinded)
+    return chain.receivable(function, blinded, org_ref(principal.org_id), gas=_gas(len(draws)))
+
+
 def repay(
     session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
 ) -> Receivable:
     """The lender records that its financing was repaid; the receivable is free again."""
     row = _as_lender(session, principal, receivable_id)
     _release(session)
-    tx = _ledger(ledger).receivable("release", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id))
+    tx = _give_back(_ledger(ledger), "release", row, principal)
     lender = row.lender_org_id
     row.status, row.lender_org_id, row.version = ReceivableStatus.REPAID, None, row.version + 1
     _history(row, "REPAID", principal, tx)
@@ -350,7 +390,7 @@ def settle(
     """The lender records that the debtor paid it: the receivable is closed."""
     row = _as_lender(session, principal, receivable_id)
     _release(session)
-    tx = _ledger(ledger).receivable("settle", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id))
+    tx = _give_back(_ledger(ledger), "settle", row, principal)
     row.status, row.version = ReceivableStatus.SETTLED, row.version + 1
     _history(row, "SETTLED", principal, tx)
     return _changed(session, row)
@@ -376,6 +416,136 @@ def transfer(
     row.lender_org_id, row.version = target.id, row.version + 1
     _history(row, "TRANSFERRED", principal, tx, fromOrgId=str(principal.org_id), toOrgId=str(target.id))
     return _changed(session, row, [principal.org_id])
+
+
+# -- the draw on evidence --------------------------------------------------------------------------
+
+_UNIT = Decimal(10_000)  # the registry counts in ten-thousandths, the precision the hub keeps amounts in
+
+
+def _gas(draws: int) -> int:
+    """Gas for a pledge or a release touching ``draws`` evidence items (each a counter and an entry)."""
+    return 200_000 + 100_000 * draws
+
+
+def _units(amount: Decimal) -> int:
+    return int((amount * _UNIT).to_integral_value())
+
+
+def _amount(units: int) -> Decimal:
+    return (Decimal(units) / _UNIT).quantize(Decimal("0.0001"))
+
+
+def evidence_id(key: str, ref: str, currency: str) -> bytes:
+    """The blinded identity of one piece of evidence in one currency: HMAC-SHA256 under the blinding key, so
+    that the chain shows how much is drawn on it, never which bill, invoice or order it is."""
+    return hmac.new(key.encode(), f"evidence\x1f{ref}\x1f{currency}".encode(), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class EvidenceDraw:
+    """One piece of value-carrying evidence a receivable cites, and what pledges draw on it."""
+
+    ref: str  # "kind:id"
+    source: str  # CARGO, INVOICES or ORDERS: the kind of value, as in the amount points
+    label: str  # what a person calls it: "bill DLC-1", "invoice INV-7", "order A-1"
+    index: int  # its place among the receivable's evidence, for the error's field
+    evidence_id: bytes
+    value: Decimal
+    currency: str
+    drawn_by_others: Decimal  # by every other live pledge, of any bank; never whose
+    draw: Decimal  # what this receivable draws (pledged) or would draw (not yet)
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.value - self.drawn_by_others, Decimal(0))
+
+
+def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int, Decimal]]:
+    """(ref, source, label, index, value) for each cited item that carries value in the receivable's
+    currency: a bill's cargo lines, an invoice's amount, an order's paid amount (CNY)."""
+    from hub.bills.models import CargoLine
+    from hub.commerce.models import CommerceOrder
+    from hub.documents.models import TradeDocument
+
+    valued = []
+    for index, item in enumerate(row.evidence):
+        kind, rid = item["kind"], uuid.UUID(item["id"])
+        ref = f"{kind}:{rid}"
+        found = records.load(session, kind, rid)
+        if found is None:
+            continue
+        if kind == "bill":
+            lines = session.exec(
+                select(CargoLine).where(CargoLine.bill_id == rid, CargoLine.currency == row.currency)
+            ).all()
+            cargo = [c.value for c in lines if c.value is not None]
+            if cargo:
+                valued.append((ref, "CARGO", f"bill {found.number}", index, sum(cargo, Decimal(0))))
+        elif kind == "document" and isinstance(found, TradeDocument):
+            if found.amount is not None and found.currency == row.currency:
+                valued.append(
+                    (
+                        ref,
+                        "INVOICES",
+                        f"{found.kind.value.lower().replace('_', ' ')} {found.reference}",
+                        index,
+                        found.amount,
+                    )
+                )
+        elif kind == "ceb_order" and isinstance(found, CommerceOrder) and row.currency == "CNY":
+            paid = Decimal(str(found.head.get("acturalPaid") or 0))
+            valued.append((ref, "ORDERS", f"order {found.order_no}", index, paid))
+    return valued
+
+
+def evidence_draws(
+    session: Session, row: Receivable, chain: LedgerPort, blinding_key: str
+) -> list[EvidenceDraw]:
+    """What the receivable draws, or would draw, on each valued item it cites: its amount on each kind of
+    value, spread over that kind's items in the order cited, each up to what other pledges leave of it."""
+    valued = _valued(session, row)
+    ids = [evidence_id(blinding_key, ref, row.currency) for ref, *_ in valued]
+    drawn = chain.evidence_drawn(ids)
+    own = (
+        chain.receivable_draws(bytes.fromhex(row.blinded_id[2:]))
+        if row.status == ReceivableStatus.PLEDGED
+        else {}
+    )
+    left: dict[str, Decimal] = {}
+    draws = []
+    for (ref, source, label, index, value), eid, total in zip(valued, ids, drawn, strict=True):
+        others = _amount(total - own.get(eid, 0))
+        if eid in own:
+            draw = _amount(own[eid])
+        else:
+            wanted = left.setdefault(source, row.amount)
+            draw = min(wanted, max(value - others, Decimal(0)))
+        left[source] = left.get(source, row.amount) - draw
+        draws.append(EvidenceDraw(ref, source, label, index, eid, value, row.currency, others, draw))
+    return draws
+
+
+def _short(row: Receivable, draws: Sequence[EvidenceDraw]) -> dict[str, list[EvidenceDraw]]:
+    """The kinds of value whose items together cover less than the receivable's amount."""
+    by_source: dict[str, list[EvidenceDraw]] = {}
+    for d in draws:
+        by_source.setdefault(d.source, []).append(d)
+    return {s: ds for s, ds in by_source.items() if sum((d.draw for d in ds), Decimal(0)) < row.amount}
+
+
+def _refuse_short(row: Receivable, draws: Sequence[EvidenceDraw]) -> None:
+    for items in _short(row, draws).values():
+        first = items[0]
+        said = "; ".join(
+            f"{d.label} is worth {decimal_text(d.value)} {d.currency}, other receivables draw "
+            f"{decimal_text(d.drawn_by_others)} on it, {decimal_text(d.remaining)} remains"
+            for d in items
+        )
+        raise Conflict(
+            f"the evidence cannot back {decimal_text(row.amount)} {row.currency} more: {said}",
+            field=f"evidence[{first.index}]",
+        )
 
 
 # -- verification ----------------------------------------------------------------------------------
@@ -411,6 +581,7 @@ class ReceivableCheck:
     records: list[tuple[str, Verification]] = field(default_factory=list)  # the receivable and its evidence
     trade: list[Point] = field(default_factory=list)
     amounts: list[AmountPoint] = field(default_factory=list)
+    draws: list[EvidenceDraw] = field(default_factory=list)
     on_chain: Any = None
     lender_is_caller: bool = False
 
@@ -427,6 +598,11 @@ class ReceivableCheck:
         return bool(self.amounts) and all(a.ok for a in self.amounts)
 
     @property
+    def evidence_covers(self) -> bool:
+        """What other pledges leave of the evidence covers the receivable's amount, on each kind of value."""
+        return not _short(self.receivable, self.draws)
+
+    @property
     def pledged_elsewhere(self) -> bool:
         return self.on_chain is not None and self.on_chain.status == "PLEDGED" and not self.lender_is_caller
 
@@ -436,13 +612,36 @@ class ReceivableCheck:
             self.authentic
             and self.trade_happened
             and self.amounts_agree
+            and self.evidence_covers
             and self.on_chain is not None
             and self.on_chain.status == "REGISTERED"
         )
 
 
+def _with_draws(point: AmountPoint, check: ReceivableCheck) -> AmountPoint:
+    """An amount point that also says what other pledges already draw on that evidence: the value is not
+    enough when others have drawn it down below the receivable's amount."""
+    items = [d for d in check.draws if d.source == point.source]
+    if not items:
+        return point
+    others = sum((d.drawn_by_others for d in items), Decimal(0))
+    remaining = sum((d.remaining for d in items), Decimal(0))
+    covered = sum((d.draw for d in items), Decimal(0)) >= check.receivable.amount
+    return replace(
+        point,
+        ok=point.ok and covered,
+        detail=f"{point.detail}; other receivables draw {decimal_text(others)} on it, "
+        f"{decimal_text(remaining)} remains",
+    )
+
+
 def verify(
-    session: Session, principal: Principal, receivable_id: uuid.UUID, *, ledger: LedgerPort | None
+    session: Session,
+    principal: Principal,
+    receivable_id: uuid.UUID,
+    *,
+    ledger: LedgerPort | None,
+    blinding_key: str,
 ) -> ReceivableCheck:
     """Check a receivable the caller may read: authenticity, trade, amounts and pledges."""
     from hub.bills.models import Bill, BillContainer, CargoLine
@@ -624,6 +823,8 @@ def verify(
                     f"the bill's cargo is declared at {cargo} {row.currency}; the receivable may not exceed it",
                 )
             )
+    check.draws = evidence_draws(session, row, chain, blinding_key)
+    check.amounts = [_with_draws(point, check) for point in check.amounts]
     on_chain = chain.receivable_of(bytes.fromhex(row.blinded_id[2:]))
     check.on_chain = on_chain
     check.lender_is_caller = on_chain.lender == org_ref(principal.org_id)

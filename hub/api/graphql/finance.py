@@ -128,6 +128,42 @@ class AmountPoint:
     detail: str
 
 
+@strawberry.type(
+    description="A piece of evidence that carries value (a bill's cargo, an invoice, an order) and what pledges "
+    "draw on it, as the receivable registry counts on chain: the same goods cannot back more than they are worth."
+)
+class EvidenceDraw:
+    ref: str = strawberry.field(description='"kind:id" of the evidence.')
+    source: str = strawberry.field(description="CARGO, INVOICES or ORDERS: the amount point it counts in.")
+    label: str
+    evidence_id: str = strawberry.field(
+        description="Its blinded identity on the receivable registry (drawnOn), to check without the hub."
+    )
+    value: Decimal
+    currency: str
+    drawn_by_others: Decimal = strawberry.field(
+        description="What other live pledges, of any bank, draw on it; never whose."
+    )
+    remaining: Decimal
+    draw: Decimal = strawberry.field(
+        description="What this receivable draws on it (pledged) or would draw (not yet pledged)."
+    )
+
+    @staticmethod
+    def of(d: service.EvidenceDraw) -> EvidenceDraw:
+        return EvidenceDraw(
+            ref=d.ref,
+            source=d.source,
+            label=d.label,
+            evidence_id="0x" + d.evidence_id.hex(),
+            value=d.value,
+            currency=d.currency,
+            drawn_by_others=d.drawn_by_others,
+            remaining=d.remaining,
+            draw=d.draw,
+        )
+
+
 @strawberry.type(description="One record behind the receivable, checked against its anchor.")
 class EvidenceCheck:
     ref: str = strawberry.field(description='"kind:id".')
@@ -149,7 +185,8 @@ class ReceivableOnChain:
 class ReceivableVerification:
     receivable: Receivable
     financeable: bool = strawberry.field(
-        description="Authentic, the trade happened, amounts agree, and nobody holds it."
+        description="Authentic, the trade happened, amounts agree, what other pledges leave of the evidence "
+        "covers it, and nobody holds it."
     )
     authentic: bool
     records: list[EvidenceCheck]
@@ -157,6 +194,10 @@ class ReceivableVerification:
     trade: list[TradePoint]
     amounts_agree: bool
     amounts: list[AmountPoint]
+    evidence_covers: bool = strawberry.field(
+        description="On each kind of value cited, what other pledges leave covers the receivable's amount."
+    )
+    draws: list[EvidenceDraw]
     pledged_elsewhere: bool
     on_chain: ReceivableOnChain
 
@@ -185,6 +226,8 @@ class ReceivableVerification:
                 )
                 for a in check.amounts
             ],
+            evidence_covers=check.evidence_covers,
+            draws=[EvidenceDraw.of(d) for d in check.draws],
             pledged_elsewhere=check.pledged_elsewhere,
             on_chain=ReceivableOnChain(
                 receivable_id=chain.receivable_id,
@@ -234,7 +277,13 @@ class FinanceQuery:
     )
     def verify_receivable(self, info: Info, id: strawberry.ID) -> ReceivableVerification:
         ctx = info.context
-        check = service.verify(ctx.session, ctx.principal, parse_id(id, "id"), ledger=ctx.state.ledger)
+        check = service.verify(
+            ctx.session,
+            ctx.principal,
+            parse_id(id, "id"),
+            ledger=ctx.state.ledger,
+            blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
+        )
         return ReceivableVerification.of(check)
 
 
@@ -303,7 +352,13 @@ class FinanceMutation:
         ctx = info.context
         return _step(
             info,
-            lambda: service.pledge(ctx.session, ctx.principal, parse_id(id, "id"), ledger=ctx.state.ledger),
+            lambda: service.pledge(
+                ctx.session,
+                ctx.principal,
+                parse_id(id, "id"),
+                ledger=ctx.state.ledger,
+                blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
+            ),
         )
 
     @strawberry.mutation(description="The lender: the financing was repaid, the receivable is free again.")
