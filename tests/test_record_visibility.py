@@ -128,6 +128,8 @@ RULES: dict[str, str] = {
     "ReceivableVerification.trade": PART,
     "ReceivableVerification.amounts": PART,
     "ReceivableVerification.onChain": PART,
+    # what this receivable draws on each evidence item; others' draws appear only as a total, never by name
+    "ReceivableVerification.draws": PART,
     "EvidenceCheck.verification": PART,
     "Declaration.items": PART,
     "Declaration.sources": PART,
