@@ -238,7 +238,7 @@ def _ceb(data: bytes) -> Any:
 
 
 def finance(session: Session, orgs: dict[str, Organisation], ledger: Any, blinding_key: str) -> None:
-    """The seller's receivable for the journey's invoice, backed by the bill, financed by the bank."""
+    """The seller's receivable for the journey's invoice, backed by the bill, financed by the bank on terms."""
     from hub.bills.models import Bill
     from hub.finance import service as financing
     from hub.finance.models import Receivable
@@ -272,7 +272,12 @@ def finance(session: Session, orgs: dict[str, Organisation], ledger: Any, blindi
         owner_org_id=seller.id,
         grantee_org_id=bank.id,
     )
-    financing.pledge(session, _principal(bank), receivable.id, ledger=ledger, blinding_key=blinding_key)
+    # On terms: the money waits for the containers to be loaded at Busan (the carrier's LOAD events in the
+    # journey meet it), and repayment falls due 60 days after the gate-out at Shenyang, still to come.
+    terms = financing.FinancingTerms(conditions=("LOADED",), repay_days_after_delivery=60)
+    financing.pledge(
+        session, _principal(bank), receivable.id, ledger=ledger, blinding_key=blinding_key, terms=terms
+    )
 
 
 def issue_demo_keys(session: Session, orgs: dict[str, Organisation], pepper: str) -> list[DemoKey]:

@@ -114,15 +114,23 @@ def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> No
         financed = httpx.post(
             f"{base}/graphql",
             headers={"Authorization": f"Bearer {keys['Bank of Dalian Trade Finance']}"},
-            json={"query": "{ receivables { nodes { invoiceNumber status lender { name } } } }"},
+            json={
+                "query": "{ receivables { nodes { invoiceNumber status lender { name } disbursedAt "
+                "repayDaysAfterDelivery repaymentDue conditions { kind met detail } } } }"
+            },
         ).json()["data"]["receivables"]["nodes"]
-        assert financed == [
-            {
-                "invoiceNumber": "HNE-INV-2026-0412",
-                "status": "PLEDGED",
-                "lender": {"name": "Bank of Dalian Trade Finance"},
-            }
-        ]
+        (loan,) = financed
+        # Financed on terms: the journey's load at Busan met the condition; repayment waits for delivery.
+        (condition,) = loan.pop("conditions")
+        assert condition["kind"] == "LOADED" and condition["met"] and "at KRPUS" in condition["detail"]
+        assert loan.pop("disbursedAt") is not None
+        assert loan == {
+            "invoiceNumber": "HNE-INV-2026-0412",
+            "status": "PLEDGED",
+            "lender": {"name": "Bank of Dalian Trade Finance"},
+            "repayDaysAfterDelivery": 60,
+            "repaymentDue": None,
+        }
         shop = httpx.post(
             f"{base}/graphql",
             headers={"Authorization": f"Bearer {keys['Hanul Electronics Export']}"},

@@ -91,6 +91,7 @@ def register(
     evidence: list[dict[str, str]],
     number: str = "HNE-INV-2026-0413",
     amount: str = "186000.00",
+    currency: str = "USD",
 ) -> dict[str, Any]:
     return data(
         gql(
@@ -102,7 +103,7 @@ def register(
                     "debtorName": "Liaoning Cross-Border Mall",
                     "invoiceNumber": number,
                     "amount": amount,
-                    "currency": "USD",
+                    "currency": currency,
                     "issueDate": "2026-11-18",
                     "dueDate": "2027-02-16",
                     "evidence": evidence,
@@ -658,13 +659,8 @@ CREATE_INVOICE = """mutation { createDocument(input: {kind: COMMERCIAL_INVOICE, 
   issuedOn: "2026-11-01", amount: "100.50", currency: "USD"}) { document { id } errors { message } } }"""
 
 
-def test_a_customs_release_of_the_bill_counts_as_trade_evidence(
-    client: TestClient, financed: dict[str, Any], world: World
-) -> None:
-    parties, rid = financed["parties"], financed["receivable"]["id"]
-    forwarder, bank = parties[FORWARDER], parties["Bank of Dalian Trade Finance"]
-    customs = world.party(OrgType.CUSTOMS, "Dalian Customs", customs_code="0900")
-    data(gql(client, parties[SELLER].token, SHARE, {"id": rid, "org": str(bank.id)}))
+def declare_and_submit(client: TestClient, forwarder: Party, reference: str) -> str:
+    """An import declaration for the journey's bill, completed and submitted to Dalian customs (0900)."""
     made = data(
         gql(
             client,
@@ -673,7 +669,7 @@ def test_a_customs_release_of_the_bill_counts_as_trade_evidence(
         declaration { id } errors { message } } }""",
             {
                 "i": {
-                    "reference": "IMP-1",
+                    "reference": reference,
                     "direction": "IMPORT",
                     "billNumber": journey.BILL_NUMBER,
                     "customsCode": "0900",
@@ -682,24 +678,25 @@ def test_a_customs_release_of_the_bill_counts_as_trade_evidence(
             },
         )
     )["createDeclaration"]
-    declaration = made["declaration"]["id"]
-    data(
-        gql(
-            client,
-            forwarder.token,
-            """mutation($id: ID!) { amendDeclaration(id: $id, input: {traderName: "Importer",
+    declaration: str = made["declaration"]["id"]
+    for mutation in (
+        """mutation($id: ID!) { amendDeclaration(id: $id, input: {traderName: "Importer",
         items: [{originCountry: "KR"}, {originCountry: "KR"}]}) { errors { message } } }""",
-            {"id": declaration},
-        )
-    )
-    data(
-        gql(
-            client,
-            forwarder.token,
-            "mutation($id: ID!) { submitDeclaration(id: $id) { errors { message } } }",
-            {"id": declaration},
-        )
-    )
+        "mutation($id: ID!) { submitDeclaration(id: $id) { errors { message } } }",
+    ):
+        done = data(gql(client, forwarder.token, mutation, {"id": declaration}))
+        assert next(iter(done.values()))["errors"] == []
+    return declaration
+
+
+def test_a_customs_release_of_the_bill_counts_as_trade_evidence(
+    client: TestClient, financed: dict[str, Any], world: World
+) -> None:
+    parties, rid = financed["parties"], financed["receivable"]["id"]
+    forwarder, bank = parties[FORWARDER], parties["Bank of Dalian Trade Finance"]
+    customs = world.party(OrgType.CUSTOMS, "Dalian Customs", customs_code="0900")
+    data(gql(client, parties[SELLER].token, SHARE, {"id": rid, "org": str(bank.id)}))
+    declaration = declare_and_submit(client, forwarder, "IMP-1")
     points = {p["point"]: p for p in verify_when_anchored(client, bank, rid)["trade"]}
     assert points["CUSTOMS_RELEASED"]["ok"] is False and "SUBMITTED" in points["CUSTOMS_RELEASED"]["detail"]
     decided = data(

@@ -39,6 +39,7 @@ DIRECTORY = "directory"  # an organisation's name and type, readable by every me
 PART = "part"  # drawn from the parent record, which the parent's rule let through
 PAGE = "page"  # a page of records the root field's rule chose
 FILTERED = "filtered"  # reaches other records and applies their rule (tested where named)
+REGULATOR = "regulator"  # regulators only; everyone else is refused (tests/test_finance_terms.py)
 SUBSCRIPTION = "subscription"  # a live feed checked as its query is (tests/test_subscriptions.py)
 
 RULES: dict[str, str] = {
@@ -60,6 +61,15 @@ RULES: dict[str, str] = {
     "Query.receivable": RECEIVABLE,
     "Query.receivables": RECEIVABLE,
     "Query.verifyReceivable": RECEIVABLE,
+    "Query.financeExposure": REGULATOR,
+    "FinanceExposure.evidence": PART,
+    "FinanceExposure.bySeller": PART,
+    "FinanceExposure.byBank": PART,
+    "FinanceExposure.overdrawn": PART,
+    "PartyExposure.organisation": DIRECTORY,
+    "Receivable.conditions": PART,
+    "ReceivableVerification.titles": PART,  # the cited bills' titles, which the creditor could read
+    "TitleHolder.holder": DIRECTORY,
     "Query.declaration": DECLARATION,
     "Query.declarations": DECLARATION,
     "Query.vesselCalls": SCHEDULE,
@@ -208,6 +218,7 @@ BY_NAME: dict[str, tuple[str, str, dict[str, str]]] = {
 # Declarations are probed in tests/test_port.py (the demo has none); the port view refuses outsiders
 # outright; schedules are public and their moves filtered (tests/test_port.py).
 ELSEWHERE = {
+    "financeExposure",
     "declaration",
     "declarations",
     "containersOnHold",

@@ -567,8 +567,16 @@ def title_action(
     action: TitleAction,
     to_org_id: uuid.UUID | None = None,
     note: str | None = None,
+    *,
+    for_receivable: uuid.UUID | None = None,
 ) -> BillView:
-    """Move a negotiable title: only the current holder acts, except that the issuer answers a surrender."""
+    """Move a negotiable title: only the current holder acts, except that the issuer answers a surrender.
+
+    A title a bank holds as collateral for a financed receivable does not move (not endorsed on, not
+    surrendered) except by the financing itself (``for_receivable``): back to the creditor when it ends,
+    on to the next bank when the receivable is transferred."""
+    from hub.finance.service import title_collateral
+
     principal.require(Action.WRITE_RECORDS)
     bill = session.get(Bill, bill_id)
     if bill is None or not can_read_bill(session, principal, bill):
@@ -577,6 +585,13 @@ def title_action(
         raise Conflict("a straight bill has no title to endorse or surrender", field="id")
     if bill.state not in TITLE_LIVE:
         raise Conflict(f"the title of a {bill.state.value} bill does not move", field="id")
+    pledged = title_collateral(session, bill.id)
+    if pledged is not None and pledged.id != for_receivable:
+        raise Conflict(
+            f"the title is collateral for receivable {pledged.id}, financed by its holder; it is endorsed "
+            "back to the creditor when the financing is repaid",
+            field="id",
+        )
     holder = bill.holder_org_id
     if action in (TitleAction.SURRENDER_ACCEPTED, TitleAction.SURRENDER_REJECTED):
         if principal.org_id != bill.owner_org_id:

@@ -773,7 +773,15 @@ def apply_inventory_receipts(
         report.receipts += 1
     session.flush()
     _announce(session, changed)
+    fallen = [f"{ORDER_KIND}:{i.order_id}" for i in changed if i.status in _VALUE_LOST]
+    if fallen:
+        from hub.finance.service import reassess
+
+        reassess(session, fallen, principal.org_id)  # receivables financed on these goods are flagged
     return report
+
+
+_VALUE_LOST = {InventoryStatus.REJECTED, InventoryStatus.RETURNED}
 
 
 def _announce(session: Session, lists: Sequence[InventoryList]) -> None:

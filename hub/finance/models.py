@@ -48,6 +48,18 @@ class Receivable(SQLModel, table=True):
         sa_column=Column(Enum(ReceivableStatus, native_enum=False, length=12), nullable=False)
     )
     lender_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # The financing's terms, set by the pledge (hub.finance.conditions): the logistics events the lender
+    # disburses on, each met or not ({"kind", "metAt", "evidence", "detail"}), and repayment N days after
+    # delivery. ``awaiting`` is true while a condition or the delivery is outstanding, so an ingest asks
+    # one indexed question ("any receivable waiting?") and nothing more on the usual answer.
+    conditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    repay_days_after_delivery: int | None = None
+    disbursed_at: datetime | None = None
+    delivered_at: datetime | None = None
+    repayment_due: date | None = None
+    awaiting: bool = Field(default=False, index=True)
+    # The bill whose negotiable title the lender holds as collateral while the receivable is pledged.
+    title_bill_id: uuid.UUID | None = Field(default=None, foreign_key="bill.id", index=True)
     history: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)

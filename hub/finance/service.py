@@ -64,7 +64,7 @@ _RELEASED = {"RELEASED", "CLEARED"}
 
 
 def _canonical(row: Receivable) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "ownerOrgId": str(row.owner_org_id),
         "creditorCode": row.creditor_code,
         "creditorName": row.creditor_name,
@@ -81,6 +81,21 @@ def _canonical(row: Receivable) -> dict[str, Any]:
         "lenderOrgId": None if row.lender_org_id is None else str(row.lender_org_id),
         "history": row.history,
     }
+    # The financing's terms, only when it has them: a receivable anchored before terms existed keeps the
+    # canonical form (and the hash) it was anchored with.
+    if row.conditions:
+        body["conditions"] = row.conditions
+    if row.disbursed_at is not None:
+        body["disbursedAt"] = row.disbursed_at.isoformat()
+    if row.repay_days_after_delivery is not None:
+        body["repayDaysAfterDelivery"] = row.repay_days_after_delivery
+    if row.delivered_at is not None:
+        body["deliveredAt"] = row.delivered_at.isoformat()
+    if row.repayment_due is not None:
+        body["repaymentDue"] = row.repayment_due.isoformat()
+    if row.title_bill_id is not None:
+        body["titleBillId"] = str(row.title_bill_id)
+    return body
 
 
 records.register(RECEIVABLE_KIND, Receivable, _canonical)
@@ -162,7 +177,7 @@ def _history(row: Receivable, action: str, principal: Principal, tx: tuple[str, 
     ]
 
 
-def _changed(session: Session, row: Receivable, banks: Sequence[uuid.UUID | None] = ()) -> Receivable:
+def saved(session: Session, row: Receivable, banks: Sequence[uuid.UUID | None] = ()) -> Receivable:
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
@@ -258,7 +273,7 @@ def register(
         status=ReceivableStatus.REGISTERED,
     )
     _history(row, "REGISTERED", principal, tx)
-    return _changed(session, row)
+    return saved(session, row)
 
 
 def visible_receivables(principal: Principal) -> ColumnElement[bool]:
@@ -312,14 +327,26 @@ def pledge(
     *,
     ledger: LedgerPort | None,
     blinding_key: str,
+    terms: FinancingTerms | None = None,
 ) -> Receivable:
     """Finance a receivable: decided on chain first, so a second pledge by any bank fails, and so does one
-    whose evidence other pledges have already drawn on up to its value."""
+    whose evidence other pledges have already drawn on up to its value.
+
+    ``terms`` may hold the money back until logistics events happen (hub.finance.conditions), set
+    repayment a number of days after delivery, and take a cited bill's title as collateral: its holder
+    must have endorsed it to the bank, and it stays with the bank until the financing ends."""
+    from hub.finance import conditions as on_terms
+
+    terms = terms or FinancingTerms()
     row = _for_bank(session, principal, receivable_id)
     if row.status == ReceivableStatus.PLEDGED:
         raise Conflict("the receivable is already pledged to a lender")
     if row.status == ReceivableStatus.SETTLED:
         raise Conflict("the receivable is settled")
+    bills = [uuid.UUID(e["id"]) for e in row.evidence if e["kind"] == "bill"]
+    kept = on_terms.terms(terms.conditions, terms.repay_days_after_delivery, bills)
+    if terms.title_bill_id is not None:
+        _collateral(session, principal, row, terms.title_bill_id)
     chain = _ledger(ledger)
     blinded = bytes.fromhex(row.blinded_id[2:])
     lender = org_ref(principal.org_id)
@@ -346,6 +373,10 @@ def pledge(
             _refuse_short(row, evidence_draws(session, row, chain, blinding_key))
             raise
     row.status, row.lender_org_id, row.version = ReceivableStatus.PLEDGED, principal.org_id, row.version + 1
+    row.conditions, row.repay_days_after_delivery = kept, terms.repay_days_after_delivery
+    row.delivered_at = row.repayment_due = None
+    row.disbursed_at = None if kept else utcnow()
+    row.title_bill_id = terms.title_bill_id
     _history(
         row,
         "PLEDGED",
@@ -353,8 +384,72 @@ def pledge(
         tx,
         lenderOrgId=str(principal.org_id),
         draws=[{"evidence": d.ref, "amount": decimal_text(d.draw)} for d in draws],
+        **({"conditions": [c["kind"] for c in kept]} if kept else {}),
+        **({"titleBillId": str(terms.title_bill_id)} if terms.title_bill_id else {}),
     )
-    return _changed(session, row)
+    on_terms.evaluate(session, row, principal.org_id)  # what already happened counts at once
+    return saved(session, row)
+
+
+@dataclass(frozen=True)
+class FinancingTerms:
+    """What a bank may attach to its pledge."""
+
+    conditions: tuple[str, ...] = ()  # hub.finance.conditions.Condition values
+    repay_days_after_delivery: int | None = None
+    title_bill_id: uuid.UUID | None = None
+
+
+def title_collateral(session: Session, bill_id: uuid.UUID) -> Receivable | None:
+    """The pledged receivable whose lender holds this bill's title as collateral, if any."""
+    return session.exec(
+        select(Receivable).where(
+            Receivable.title_bill_id == bill_id, Receivable.status == ReceivableStatus.PLEDGED
+        )
+    ).first()
+
+
+def _collateral(session: Session, principal: Principal, row: Receivable, bill_id: uuid.UUID) -> None:
+    """The bank may take this title: a cited negotiable bill whose live title its holder endorsed to it."""
+    from hub.bills.models import Bill
+    from hub.bills.states import TITLE_LIVE
+
+    if str(bill_id) not in {e["id"] for e in row.evidence if e["kind"] == "bill"}:
+        raise Invalid(
+            "the title taken as collateral must be one of the receivable's bills", field="titleBillId"
+        )
+    bill = session.get(Bill, bill_id)
+    assert bill is not None
+    if not bill.negotiable or bill.state not in TITLE_LIVE:
+        raise Conflict(f"bill {bill.number} has no live negotiable title to pledge", field="titleBillId")
+    if bill.holder_org_id != principal.org_id or bill.surrender_pending:
+        holder = session.get(Organisation, bill.holder_org_id) if bill.holder_org_id else None
+        raise Conflict(
+            f"the title of bill {bill.number} is held by {holder.name if holder else 'nobody'}; its holder "
+            "endorses it to you before you take it as collateral",
+            field="titleBillId",
+        )
+    other = title_collateral(session, bill_id)
+    if other is not None and other.id != row.id:
+        raise Conflict(
+            f"the title of bill {bill.number} already secures another financing", field="titleBillId"
+        )
+
+
+def _title_back(
+    session: Session, principal: Principal, row: Receivable, to_org_id: uuid.UUID, why: str
+) -> None:
+    """Endorse the collateral title from the lender to ``to_org_id`` (the creditor, or the next bank)."""
+    from hub.bills.models import Bill
+    from hub.bills.service import title_action
+    from hub.bills.states import TitleAction
+
+    if row.title_bill_id is None:
+        return
+    bill = session.get(Bill, row.title_bill_id)
+    if bill is None or bill.holder_org_id != principal.org_id:
+        return  # surrendered or otherwise gone from the lender: nothing to give back
+    title_action(session, principal, bill.id, TitleAction.ENDORSE, to_org_id, why, for_receivable=row.id)
 
 
 def _as_lender(session: Session, principal: Principal, receivable_id: uuid.UUID) -> Receivable:
@@ -379,9 +474,11 @@ def repay(
     _release(session)
     tx = _give_back(_ledger(ledger), "release", row, principal)
     lender = row.lender_org_id
+    _title_back(session, principal, row, row.owner_org_id, f"returned on repayment of receivable {row.id}")
     row.status, row.lender_org_id, row.version = ReceivableStatus.REPAID, None, row.version + 1
+    row.awaiting = False
     _history(row, "REPAID", principal, tx)
-    return _changed(session, row, [lender])
+    return saved(session, row, [lender])
 
 
 def settle(
@@ -391,9 +488,11 @@ def settle(
     row = _as_lender(session, principal, receivable_id)
     _release(session)
     tx = _give_back(_ledger(ledger), "settle", row, principal)
+    _title_back(session, principal, row, row.owner_org_id, f"returned on settlement of receivable {row.id}")
     row.status, row.version = ReceivableStatus.SETTLED, row.version + 1
+    row.awaiting = False
     _history(row, "SETTLED", principal, tx)
-    return _changed(session, row)
+    return saved(session, row)
 
 
 def transfer(
@@ -413,9 +512,10 @@ def transfer(
     tx = _ledger(ledger).receivable(
         "transfer", bytes.fromhex(row.blinded_id[2:]), org_ref(principal.org_id), org_ref(target.id)
     )
+    _title_back(session, principal, row, target.id, f"collateral of receivable {row.id}, transferred")
     row.lender_org_id, row.version = target.id, row.version + 1
     _history(row, "TRANSFERRED", principal, tx, fromOrgId=str(principal.org_id), toOrgId=str(target.id))
-    return _changed(session, row, [principal.org_id])
+    return saved(session, row, [principal.org_id])
 
 
 # -- the draw on evidence --------------------------------------------------------------------------
@@ -460,21 +560,37 @@ class EvidenceDraw:
     def remaining(self) -> Decimal:
         return max(self.value - self.drawn_by_others, Decimal(0))
 
+    @property
+    def overdrawn(self) -> bool:
+        """Pledges together draw more than the evidence is worth now (its value fell after they drew)."""
+        return self.drawn_by_others + self.draw > self.value
+
+
+_VOIDED = {"REJECTED", "RETURNED"}  # customs refused the inventory list, or the goods went back
+
 
 def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int, Decimal]]:
     """(ref, source, label, index, value) for each cited item that carries value in the receivable's
-    currency: a bill's cargo lines, an invoice's amount, an order's paid amount (CNY)."""
+    currency: a bill's cargo lines, an invoice's amount, an order's paid amount (CNY). An inventory list
+    counts as the order it declares (once, if both are cited); an order whose list customs rejected, or
+    whose goods were returned, is worth nothing now."""
     from hub.bills.models import CargoLine
-    from hub.commerce.models import CommerceOrder
+    from hub.commerce.models import CommerceOrder, InventoryList
     from hub.documents.models import TradeDocument
 
     valued = []
+    seen: set[str] = set()
     for index, item in enumerate(row.evidence):
         kind, rid = item["kind"], uuid.UUID(item["id"])
-        ref = f"{kind}:{rid}"
-        found = records.load(session, kind, rid)
+        found: Any = records.load(session, kind, rid)
         if found is None:
             continue
+        if kind == "ceb_inventory" and isinstance(found, InventoryList):
+            kind, rid, found = "ceb_order", found.order_id, session.get(CommerceOrder, found.order_id)
+        ref = f"{kind}:{rid}"
+        if ref in seen:
+            continue
+        seen.add(ref)
         if kind == "bill":
             lines = session.exec(
                 select(CargoLine).where(CargoLine.bill_id == rid, CargoLine.currency == row.currency)
@@ -494,8 +610,13 @@ def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int,
                     )
                 )
         elif kind == "ceb_order" and isinstance(found, CommerceOrder) and row.currency == "CNY":
-            paid = Decimal(str(found.head.get("acturalPaid") or 0))
-            valued.append((ref, "ORDERS", f"order {found.order_no}", index, paid))
+            listed = session.exec(select(InventoryList).where(InventoryList.order_id == found.id)).first()
+            if listed is not None and listed.status.value in _VOIDED:
+                label = f"order {found.order_no} (inventory list {listed.cop_no} {listed.status.value})"
+                valued.append((ref, "ORDERS", label, index, Decimal(0)))
+            else:
+                paid = Decimal(str(found.head.get("acturalPaid") or 0))
+                valued.append((ref, "ORDERS", f"order {found.order_no}", index, paid))
     return valued
 
 
@@ -548,6 +669,64 @@ def _refuse_short(row: Receivable, draws: Sequence[EvidenceDraw]) -> None:
         )
 
 
+def _pledged_draws(row: Receivable) -> dict[str, Decimal]:
+    """What a pledged receivable draws on each evidence ref, as its pledge recorded (the registry holds
+    the same: only the hub writes there)."""
+    for step in reversed(row.history):
+        if step["action"] == "PLEDGED":
+            return {d["evidence"]: Decimal(d["amount"]) for d in step.get("draws", [])}
+    return {}
+
+
+def reassess(session: Session, refs: Sequence[str], by_org_id: uuid.UUID) -> list[Receivable]:
+    """The value of this evidence fell (a rejected inventory list, returned goods): flag each pledged
+    receivable drawing on it beyond what it is worth now, to its creditor and lender, once per fall."""
+    wanted = set(refs)
+    pledged = [
+        r
+        for r in session.exec(select(Receivable).where(Receivable.status == ReceivableStatus.PLEDGED))
+        if wanted & set(_pledged_draws(r))
+    ]
+    totals: dict[str, Decimal] = {}
+    for r in pledged:
+        for ref, amount in _pledged_draws(r).items():
+            totals[ref] = totals.get(ref, Decimal(0)) + amount
+    flagged = []
+    for r in pledged:
+        values = {ref: (label, value) for ref, _source, label, _index, value in _valued(session, r)}
+        short = [
+            {
+                "evidence": ref,
+                "label": values[ref][0],
+                "value": decimal_text(values[ref][1]),
+                "drawn": decimal_text(totals[ref]),
+            }
+            for ref in sorted(wanted & set(_pledged_draws(r)))
+            if ref in values and totals[ref] > values[ref][1]
+        ]
+        known = {
+            (s["evidence"], s["value"])
+            for h in r.history
+            if h["action"] == "EVIDENCE_SHORT"
+            for s in h["short"]
+        }
+        short = [s for s in short if (s["evidence"], s["value"]) not in known]
+        if not short:
+            continue
+        r.history = [
+            *r.history,
+            {
+                "action": "EVIDENCE_SHORT",
+                "byOrgId": str(by_org_id),
+                "at": utcnow().isoformat(),
+                "short": short,
+            },
+        ]
+        r.version += 1
+        flagged.append(saved(session, r))
+    return flagged
+
+
 # -- verification ----------------------------------------------------------------------------------
 
 
@@ -573,6 +752,18 @@ class AmountPoint:
     detail: str
 
 
+@dataclass(frozen=True)
+class TitleHold:
+    """Who holds a cited bill's negotiable title, and whether it secures this financing."""
+
+    bill_id: uuid.UUID
+    bill_number: str
+    holder_org_id: uuid.UUID | None
+    state: str
+    held_by_lender: bool  # the receivable's lender holds it
+    collateral: bool  # it is this receivable's collateral, locked while pledged
+
+
 @dataclass
 class ReceivableCheck:
     """The answer to "may I finance this?", each point with its proof."""
@@ -584,6 +775,7 @@ class ReceivableCheck:
     draws: list[EvidenceDraw] = field(default_factory=list)
     on_chain: Any = None
     lender_is_caller: bool = False
+    titles: list[TitleHold] = field(default_factory=list)
 
     @property
     def authentic(self) -> bool:
@@ -600,7 +792,7 @@ class ReceivableCheck:
     @property
     def evidence_covers(self) -> bool:
         """What other pledges leave of the evidence covers the receivable's amount, on each kind of value."""
-        return not _short(self.receivable, self.draws)
+        return not _short(self.receivable, self.draws) and not any(d.overdrawn for d in self.draws)
 
     @property
     def pledged_elsewhere(self) -> bool:
@@ -823,9 +1015,116 @@ def verify(
                     f"the bill's cargo is declared at {cargo} {row.currency}; the receivable may not exceed it",
                 )
             )
+    check.titles = [
+        TitleHold(
+            b.id,
+            b.number,
+            b.holder_org_id,
+            b.state.value,
+            b.holder_org_id is not None and b.holder_org_id == row.lender_org_id,
+            row.status == ReceivableStatus.PLEDGED and row.title_bill_id == b.id,
+        )
+        for b in bills
+        if b.negotiable
+    ]
     check.draws = evidence_draws(session, row, chain, blinding_key)
     check.amounts = [_with_draws(point, check) for point in check.amounts]
     on_chain = chain.receivable_of(bytes.fromhex(row.blinded_id[2:]))
     check.on_chain = on_chain
     check.lender_is_caller = on_chain.lender == org_ref(principal.org_id)
     return check
+
+
+# -- the regulator's view ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceExposure:
+    """What live pledges draw on one piece of evidence, as the hub recorded and as the registry counts."""
+
+    ref: str
+    label: str
+    currency: str
+    value: Decimal
+    drawn: Decimal  # the sum of the live pledges' draws the hub recorded
+    drawn_on_chain: Decimal  # the registry's counter for the evidence's blinded identity
+    receivables: int
+
+    @property
+    def overdrawn(self) -> bool:
+        return max(self.drawn, self.drawn_on_chain) > self.value
+
+
+@dataclass(frozen=True)
+class PartyExposure:
+    """Live financing of one seller (as creditor) or one bank (as lender), in one currency."""
+
+    org_id: uuid.UUID
+    currency: str
+    amount: Decimal
+    receivables: int
+
+
+@dataclass(frozen=True)
+class Exposure:
+    evidence: list[EvidenceExposure]
+    by_seller: list[PartyExposure]
+    by_bank: list[PartyExposure]
+
+    @property
+    def overdrawn(self) -> list[EvidenceExposure]:
+        return [e for e in self.evidence if e.overdrawn]
+
+
+def exposure(
+    session: Session, principal: Principal, *, ledger: LedgerPort | None, blinding_key: str
+) -> Exposure:
+    """Every live financing, per evidence, per seller and per bank: for regulators, who audit all of it."""
+    principal.require(Action.READ_RECORDS)
+    if not principal.audits_all:
+        raise Forbidden("the finance exposure of every organisation is for regulators")
+    pledged = list(
+        session.exec(
+            select(Receivable)
+            .where(Receivable.status == ReceivableStatus.PLEDGED)
+            .order_by(col(Receivable.created_at))
+        )
+    )
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    sellers: dict[tuple[uuid.UUID, str], list[Decimal]] = {}
+    banks: dict[tuple[uuid.UUID, str], list[Decimal]] = {}
+    for row in pledged:
+        sellers.setdefault((row.owner_org_id, row.currency), []).append(row.amount)
+        if row.lender_org_id is not None:
+            banks.setdefault((row.lender_org_id, row.currency), []).append(row.amount)
+        draws = _pledged_draws(row)
+        for ref, _source, label, _index, value in _valued(session, row):
+            if ref not in draws:
+                continue
+            item = items.setdefault(
+                (ref, row.currency), {"label": label, "value": value, "drawn": Decimal(0), "count": 0}
+            )
+            item["drawn"] += draws[ref]
+            item["count"] += 1
+    keys = list(items)
+    on_chain = _ledger(ledger).evidence_drawn([evidence_id(blinding_key, ref, cur) for ref, cur in keys])
+    evidence = [
+        EvidenceExposure(
+            ref,
+            items[(ref, cur)]["label"],
+            cur,
+            items[(ref, cur)]["value"],
+            items[(ref, cur)]["drawn"],
+            _amount(total),
+            items[(ref, cur)]["count"],
+        )
+        for (ref, cur), total in zip(keys, on_chain, strict=True)
+    ]
+
+    def parties(found: dict[tuple[uuid.UUID, str], list[Decimal]]) -> list[PartyExposure]:
+        return sorted(
+            (PartyExposure(org, cur, sum(a, Decimal(0)), len(a)) for (org, cur), a in found.items()),
+            key=lambda p: (p.currency, -p.amount),
+        )
+
+    return Exposure(evidence, parties(sellers), parties(banks))

@@ -330,6 +330,10 @@ def store(session: Session, prepared: PreparedBatch, known: KnownContainers | No
     if changed:
         # One message per request (not per container): subscribers pick the containers they follow.
         emit(session, TOPIC, {"containers": dict(changed), "ownerOrgId": str(org_id)})
+        from hub.finance.conditions import on_movements
+
+        # Financings waiting on these containers (loaded, released, gated out) advance with the events.
+        on_movements(session, changed, org_id)
     return report
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -23,10 +24,17 @@ from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
 from hub.errors import NotFound
 from hub.finance import service
+from hub.finance.conditions import Condition
 from hub.finance.models import Receivable as ReceivableRow
 from hub.finance.models import ReceivableStatus
 
 strawberry.enum(ReceivableStatus, description="Where a receivable stands.")
+strawberry.enum(
+    Condition,
+    description="A logistics event a lender's money waits for: LOADED (a container of the cited bills "
+    "loaded on a vessel), CUSTOMS_RELEASED (every live declaration for them released), GATED_OUT (a "
+    "container gated out at the bill's place of delivery).",
+)
 
 
 @strawberry.type(description="One step of a receivable's life, with the registry transaction behind it.")
@@ -35,12 +43,37 @@ class ReceivableStep:
     at: datetime
     transaction_hash: str | None
     block_number: int | None
+    condition: str | None = strawberry.field(description="CONDITION_MET: which one.")
+    evidence: str | None = strawberry.field(description='The record that showed it ("kind:id").')
+    detail: str | None
     by_org_id: strawberry.Private[str]
 
     @strawberry.field
     async def by(self, info: Info) -> Organisation | None:
         row = await info.context.loaders.organisations_by_id.load(uuid.UUID(self.by_org_id))
         return None if row is None else Organisation.of(row)
+
+
+def _detail(step: dict[str, Any]) -> str | None:
+    if step["action"] == "EVIDENCE_SHORT":
+        return "; ".join(
+            f"{s['label']} is worth {s['value']} now, live pledges draw {s['drawn']} on it"
+            for s in step["short"]
+        )
+    if step["action"] == "REPAYMENT_DUE":
+        return f"repayment falls due on {step['due']}"
+    if step.get("conditions"):
+        return "disbursement waits for " + ", ".join(step["conditions"])
+    return None
+
+
+@strawberry.type(description="One condition of a financing and whether the goods have met it.")
+class DisbursementCondition:
+    kind: Condition
+    met: bool
+    met_at: datetime | None
+    evidence: str | None = strawberry.field(description='The record that met it ("kind:id").')
+    detail: str | None
 
 
 @strawberry.type(description="A record offered as evidence.")
@@ -68,6 +101,20 @@ class Receivable:
     history: list[ReceivableStep]
     version: int
     created_at: datetime
+    conditions: list[DisbursementCondition] = strawberry.field(
+        description="What the lender's money waits for; none when it was disbursed at the pledge."
+    )
+    disbursed_at: datetime | None = strawberry.field(
+        description="When the financing was disbursed: at the pledge, or when its last condition was met."
+    )
+    repay_days_after_delivery: int | None
+    delivered_at: datetime | None = strawberry.field(
+        description="The gate-out at the place of delivery, for repayment after delivery."
+    )
+    repayment_due: date | None
+    title_collateral: strawberry.ID | None = strawberry.field(
+        description="The bill whose title the lender holds as collateral while the receivable is pledged."
+    )
     lender_org_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="The bank that finances it now.")
@@ -98,12 +145,30 @@ class Receivable:
                     at=datetime.fromisoformat(h["at"]),
                     transaction_hash=h.get("transactionHash") or None,
                     block_number=h.get("blockNumber"),
+                    condition=h.get("condition"),
+                    evidence=h.get("evidence"),
+                    detail=_detail(h),
                     by_org_id=h["byOrgId"],
                 )
                 for h in row.history
             ],
             version=row.version,
             created_at=row.created_at,
+            conditions=[
+                DisbursementCondition(
+                    kind=Condition(c["kind"]),
+                    met=c["metAt"] is not None,
+                    met_at=None if c["metAt"] is None else datetime.fromisoformat(c["metAt"]),
+                    evidence=c["evidence"],
+                    detail=c["detail"],
+                )
+                for c in row.conditions
+            ],
+            disbursed_at=row.disbursed_at,
+            repay_days_after_delivery=row.repay_days_after_delivery,
+            delivered_at=row.delivered_at,
+            repayment_due=row.repayment_due,
+            title_collateral=None if row.title_bill_id is None else strawberry.ID(str(row.title_bill_id)),
             lender_org_id=row.lender_org_id,
         )
 
@@ -148,6 +213,10 @@ class EvidenceDraw:
     draw: Decimal = strawberry.field(
         description="What this receivable draws on it (pledged) or would draw (not yet pledged)."
     )
+    overdrawn: bool = strawberry.field(
+        description="Pledges together draw more than it is worth now: its value fell after they drew "
+        "(an inventory list customs rejected, goods returned)."
+    )
 
     @staticmethod
     def of(d: service.EvidenceDraw) -> EvidenceDraw:
@@ -161,7 +230,27 @@ class EvidenceDraw:
             drawn_by_others=d.drawn_by_others,
             remaining=d.remaining,
             draw=d.draw,
+            overdrawn=d.overdrawn,
         )
+
+
+@strawberry.type(description="Who holds a cited bill's negotiable title.")
+class TitleHolder:
+    bill_id: strawberry.ID
+    bill_number: str
+    state: str = strawberry.field(description="The bill's state.")
+    held_by_lender: bool = strawberry.field(description="The receivable's lender holds the title.")
+    collateral: bool = strawberry.field(
+        description="The title secures this financing: it cannot be endorsed elsewhere until repayment."
+    )
+    holder_org_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def holder(self, info: Info) -> Organisation | None:
+        if self.holder_org_id is None:
+            return None
+        row = await info.context.loaders.organisations_by_id.load(self.holder_org_id)
+        return None if row is None else Organisation.of(row)
 
 
 @strawberry.type(description="One record behind the receivable, checked against its anchor.")
@@ -198,6 +287,7 @@ class ReceivableVerification:
         description="On each kind of value cited, what other pledges leave covers the receivable's amount."
     )
     draws: list[EvidenceDraw]
+    titles: list[TitleHolder] = strawberry.field(description="The negotiable titles of the cited bills.")
     pledged_elsewhere: bool
     on_chain: ReceivableOnChain
 
@@ -228,6 +318,17 @@ class ReceivableVerification:
             ],
             evidence_covers=check.evidence_covers,
             draws=[EvidenceDraw.of(d) for d in check.draws],
+            titles=[
+                TitleHolder(
+                    bill_id=strawberry.ID(str(t.bill_id)),
+                    bill_number=t.bill_number,
+                    state=t.state,
+                    held_by_lender=t.held_by_lender,
+                    collateral=t.collateral,
+                    holder_org_id=t.holder_org_id,
+                )
+                for t in check.titles
+            ],
             pledged_elsewhere=check.pledged_elsewhere,
             on_chain=ReceivableOnChain(
                 receivable_id=chain.receivable_id,
@@ -239,6 +340,59 @@ class ReceivableVerification:
                 block_number=chain.block_number,
             ),
         )
+
+
+@strawberry.type(description="What live pledges draw on one piece of evidence.")
+class EvidenceExposure:
+    ref: str
+    label: str
+    currency: str
+    value: Decimal = strawberry.field(description="What the evidence is worth now.")
+    drawn: Decimal = strawberry.field(description="The live pledges' draws, as the hub recorded them.")
+    drawn_on_chain: Decimal = strawberry.field(description="The receivable registry's counter for it.")
+    receivables: int
+    overdrawn: bool
+
+
+@strawberry.type(description="Live financing of one organisation in one currency.")
+class PartyExposure:
+    currency: str
+    amount: Decimal
+    receivables: int
+    org_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def organisation(self, info: Info) -> Organisation | None:
+        row = await info.context.loaders.organisations_by_id.load(self.org_id)
+        return None if row is None else Organisation.of(row)
+
+
+@strawberry.type(description="Every live financing on the hub, for regulators.")
+class FinanceExposure:
+    evidence: list[EvidenceExposure]
+    by_seller: list[PartyExposure]
+    by_bank: list[PartyExposure]
+    overdrawn: list[EvidenceExposure] = strawberry.field(
+        description="Evidence drawn beyond its value: the guard's promise is that this stays empty, "
+        "unless a value fell after the pledges (and those receivables are flagged)."
+    )
+
+
+def _party(p: service.PartyExposure) -> PartyExposure:
+    return PartyExposure(currency=p.currency, amount=p.amount, receivables=p.receivables, org_id=p.org_id)
+
+
+def _evidence_exposure(e: service.EvidenceExposure) -> EvidenceExposure:
+    return EvidenceExposure(
+        ref=e.ref,
+        label=e.label,
+        currency=e.currency,
+        value=e.value,
+        drawn=e.drawn,
+        drawn_on_chain=e.drawn_on_chain,
+        receivables=e.receivables,
+        overdrawn=e.overdrawn,
+    )
 
 
 @strawberry.type
@@ -285,6 +439,25 @@ class FinanceQuery:
             blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
         )
         return ReceivableVerification.of(check)
+
+    @strawberry.field(
+        description="Regulators: every live financing, per evidence, per seller and per bank, and any "
+        "evidence drawn beyond its value."
+    )
+    def finance_exposure(self, info: Info) -> FinanceExposure:
+        ctx = info.context
+        found = service.exposure(
+            ctx.session,
+            ctx.principal,
+            ledger=ctx.state.ledger,
+            blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
+        )
+        return FinanceExposure(
+            evidence=[_evidence_exposure(e) for e in found.evidence],
+            by_seller=[_party(p) for p in found.by_seller],
+            by_bank=[_party(p) for p in found.by_bank],
+            overdrawn=[_evidence_exposure(e) for e in found.overdrawn],
+        )
 
 
 @strawberry.input
@@ -347,19 +520,38 @@ class FinanceMutation:
 
         return _step(info, act)
 
-    @strawberry.mutation(description="Finance a receivable shared with you; fails if any bank holds it.")
-    def pledge_receivable(self, info: Info, id: strawberry.ID) -> ReceivablePayload:
+    @strawberry.mutation(
+        description="Finance a receivable shared with you; fails if any bank holds it, or if its evidence "
+        "cannot cover it. Optionally: disburse only when the goods meet `conditions`; repayment falls due "
+        "`repayDaysAfterDelivery` days after the gate-out at the place of delivery; take the title of a "
+        "cited bill, which its holder endorsed to you, as collateral (`titleBillId`)."
+    )
+    def pledge_receivable(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        conditions: list[Condition] | None = None,
+        repay_days_after_delivery: int | None = None,
+        title_bill_id: strawberry.ID | None = None,
+    ) -> ReceivablePayload:
         ctx = info.context
-        return _step(
-            info,
-            lambda: service.pledge(
+
+        def act() -> ReceivableRow:
+            terms = service.FinancingTerms(
+                conditions=tuple(c.value for c in conditions or ()),
+                repay_days_after_delivery=repay_days_after_delivery,
+                title_bill_id=None if title_bill_id is None else parse_id(title_bill_id, "titleBillId"),
+            )
+            return service.pledge(
                 ctx.session,
                 ctx.principal,
                 parse_id(id, "id"),
                 ledger=ctx.state.ledger,
                 blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
-            ),
-        )
+                terms=terms,
+            )
+
+        return _step(info, act)
 
     @strawberry.mutation(description="The lender: the financing was repaid, the receivable is free again.")
     def repay_receivable(self, info: Info, id: strawberry.ID) -> ReceivablePayload:

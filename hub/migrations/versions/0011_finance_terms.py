@@ -1,0 +1,56 @@
+"""finance follows the goods: disbursement conditions, repayment after delivery, the title as collateral
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-07
+
+A pledge may now carry the logistics events its money waits for (loaded, released by customs, gated out
+at destination), repayment a number of days after delivery, and the bill whose title the lender holds.
+Existing receivables have none of these: their money was disbursed at the pledge.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('receivable', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('conditions', sa.JSON(), nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('repay_days_after_delivery', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('disbursed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('delivered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('repayment_due', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('awaiting', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('title_bill_id', sa.Uuid(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_receivable_awaiting'), ['awaiting'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receivable_title_bill_id'), ['title_bill_id'], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f('fk_receivable_title_bill_id_bill'), 'bill', ['title_bill_id'], ['id']
+        )
+    # A pledge made before conditions existed disbursed at once.
+    op.execute("UPDATE receivable SET disbursed_at = updated_at WHERE status = 'PLEDGED'")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('receivable', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_receivable_title_bill_id_bill'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_receivable_title_bill_id'))
+        batch_op.drop_index(batch_op.f('ix_receivable_awaiting'))
+        for column in (
+            'title_bill_id',
+            'awaiting',
+            'repayment_due',
+            'delivered_at',
+            'disbursed_at',
+            'repay_days_after_delivery',
+            'conditions',
+        ):
+            batch_op.drop_column(column)

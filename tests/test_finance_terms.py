@@ -1,0 +1,358 @@
+"""Finance that follows the goods (issue 22): money released by logistics events, the bill's title as
+collateral, evidence whose value falls, and the regulator's view of every organisation's exposure.
+
+The events are the journey's own messages (seeds/journey.py): the carrier's DCSA load at Busan, a CUSRES
+release from Dalian customs, the terminal's CODECO gate-out at Dalian."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from hub.auth.models import KeyRole, Organisation, OrgType
+from hub.commerce.models import CommerceOrder, InventoryList
+from hub.db import session_scope
+from hub.state import HubState, ceb_signer
+from seeds import journey, loader
+from tests.conftest import Party, World, create_doc, data, gql
+from tests.test_finance import FORWARDER, SELLER, SHARE, STEP, _shared, cast, declare_and_submit, register
+
+CUSTOMS = "0900"
+TERMS = """mutation($id: ID!, $c: [Condition!], $days: Int, $title: ID) {
+  pledgeReceivable(id: $id, conditions: $c, repayDaysAfterDelivery: $days, titleBillId: $title) {
+  receivable { status disbursedAt repaymentDue deliveredAt titleCollateral
+    conditions { kind met metAt evidence detail } history { action condition evidence detail } }
+  errors { code field message } } }"""
+READ = """query($id: ID!) { receivable(id: $id) { status disbursedAt repaymentDue deliveredAt version
+  conditions { kind met metAt evidence detail } history { action condition evidence detail } } }"""
+TITLES = """query($id: ID!) { verifyReceivable(id: $id) { financeable evidenceCovers
+  titles { billNumber state heldByLender collateral holder { name } }
+  draws { ref label value draw drawnByOthers overdrawn } } }"""
+ENDORSE = """mutation($id: ID!, $to: ID!) { endorseTitle(id: $id, toOrgId: $to) {
+  bill { holder { name } } errors { code field message } } }"""
+EXPOSURE = """{ financeExposure { evidence { ref label currency value drawn drawnOnChain receivables overdrawn }
+  bySeller { organisation { name } currency amount receivables }
+  byBank { organisation { name } currency amount receivables }
+  overdrawn { ref label value drawn } } }"""
+
+
+def _release(reference: str) -> bytes:
+    """Dalian customs' CUSRES: declaration ``reference`` released (GIS 4)."""
+    return (
+        "UNB+UNOC:3+CNCUSTOMS0900+HUB+261113:0600+CUS2'UNH+1+CUSRES:D:96B:UN'BGM+962+R0900-26-2+9'"
+        f"DTM+137:202611130600:203'GIS+4'RFF+ABT:090020261112000001'RFF+ACW:{reference}'UNT+7+1'UNZ+1+CUS2'"
+    ).encode()
+
+
+def _port_to_port(parties: dict[str, Party]) -> dict[str, Any]:
+    """The journey's bill as a port-to-port sea bill: Busan to Dalian, delivered at Dalian."""
+    bill = journey.bill_input({name: str(p.id) for name, p in parties.items()})
+    bill["placeOfDelivery"] = "CNDLC"
+    bill["legs"] = bill["legs"][:1]  # type: ignore[index]
+    return bill
+
+
+@pytest.fixture
+def trade(client: TestClient, world: World) -> dict[str, Any]:
+    """An issued bill, not yet loaded; the seller's receivable on it, shared with both banks."""
+    parties = cast(world)
+    parties["customs"] = world.party(OrgType.CUSTOMS, "Dalian Customs", customs_code=CUSTOMS)
+    forwarder, seller = parties[FORWARDER], parties[SELLER]
+    made = data(
+        gql(
+            client,
+            forwarder.token,
+            "mutation($i: BillInput!) { createBill(input: $i) { bill { id } errors { message } } }",
+            {"i": _port_to_port(parties)},
+        )
+    )["createBill"]
+    bill = made["bill"]["id"]
+    issued = gql(
+        client,
+        forwarder.token,
+        "mutation($id: ID!) { issueBill(id: $id) { errors { message } } }",
+        {"id": bill},
+    )
+    assert data(issued)["issueBill"]["errors"] == []
+    invoice = create_doc(client, seller, "HNE-INV-2026-0413", amount="186000.00", currency="USD")
+    registered = register(client, seller, [{"kind": "bill", "id": bill}, {"kind": "document", "id": invoice}])
+    assert registered["errors"] == []
+    rid = registered["receivable"]["id"]
+    _shared(client, seller, rid, parties["Bank of Dalian Trade Finance"], parties["Second Bank"])
+    return {"parties": parties, "bill": bill, "receivable": rid}
+
+
+def _send(client: TestClient, party: Party, kind: str, body: bytes) -> None:
+    sent = client.post(f"/ingest/{kind}", content=body, headers=party.headers)
+    assert sent.status_code == 200, sent.text
+
+
+def _read(client: TestClient, party: Party, rid: str) -> dict[str, Any]:
+    found: dict[str, Any] = data(gql(client, party.token, READ, {"id": rid}))["receivable"]
+    return found
+
+
+def test_the_money_waits_for_the_load_the_customs_release_and_the_gate_out(
+    client: TestClient, trade: dict[str, Any]
+) -> None:
+    parties, rid = trade["parties"], trade["receivable"]
+    seller, bank = parties[SELLER], parties["Bank of Dalian Trade Finance"]
+    terms = {"id": rid, "c": ["LOADED", "CUSTOMS_RELEASED", "GATED_OUT"], "days": 30}
+    pledged = data(gql(client, bank.token, TERMS, terms))["pledgeReceivable"]
+    assert pledged["errors"] == [], pledged["errors"]
+    receivable = pledged["receivable"]
+    assert receivable["status"] == "PLEDGED" and receivable["disbursedAt"] is None
+    assert [(c["kind"], c["met"]) for c in receivable["conditions"]] == [
+        ("LOADED", False),
+        ("CUSTOMS_RELEASED", False),
+        ("GATED_OUT", False),
+    ]
+    assert receivable["history"][-1]["detail"] == "disbursement waits for LOADED, CUSTOMS_RELEASED, GATED_OUT"
+
+    # The carrier's load at Busan (DCSA): the first condition is met, named by the event.
+    _send(client, parties["Korea Strait Shipping"], "dcsa", journey.sea_loading().body)
+    loaded = _read(client, seller, rid)
+    first = loaded["conditions"][0]
+    assert first["met"] and first["evidence"].startswith("tracking_event:"), first
+    assert "LOAD of" in first["detail"] and "at KRPUS" in first["detail"]
+    assert loaded["disbursedAt"] is None and not loaded["conditions"][1]["met"]
+    # The discharge and a gate-out at a place that is not the bill's place of delivery meet nothing more.
+    _send(client, parties["Dalian Container Terminal"], "edifact", journey.dalian_discharge().body)
+    assert _read(client, seller, rid)["version"] == loaded["version"]
+
+    # Customs releases the declaration (CUSRES): the second.
+    declare_and_submit(client, parties[FORWARDER], "IMP-22")
+    _send(client, parties["customs"], "customs", _release("IMP-22"))
+    released = _read(client, bank, rid)
+    assert released["conditions"][1]["met"], released["conditions"]
+    assert released["conditions"][1]["evidence"].startswith("customs_declaration:")
+    assert released["disbursedAt"] is None
+
+    # The terminal's CODECO gate-out at Dalian, the place of delivery: disbursed, and repayment is due 30
+    # days after that gate-out.
+    _send(client, parties["Dalian Container Terminal"], "edifact", journey.dalian_gate_out_rail().body)
+    done = _read(client, bank, rid)
+    assert all(c["met"] for c in done["conditions"]) and done["disbursedAt"] is not None
+    delivered = datetime.fromisoformat(done["deliveredAt"])
+    assert delivered.date() == (journey.T0 + timedelta(days=3)).date()
+    assert date.fromisoformat(done["repaymentDue"]) == delivered.date() + timedelta(days=30)
+    actions = [(h["action"], h["condition"]) for h in done["history"]]
+    assert actions == [
+        ("REGISTERED", None),
+        ("PLEDGED", None),
+        ("CONDITION_MET", "LOADED"),
+        ("CONDITION_MET", "CUSTOMS_RELEASED"),
+        ("CONDITION_MET", "GATED_OUT"),
+        ("DISBURSED", None),
+        ("REPAYMENT_DUE", None),
+    ]
+    # Each step is a version of the receivable, anchored like every other.
+    versions = data(
+        gql(
+            client,
+            seller.token,
+            'query($id: ID!) { recordHistory(kind: "receivable", id: $id) { version } }',
+            {"id": rid},
+        )
+    )["recordHistory"]
+    assert [v["version"] for v in versions] == list(range(1, done["version"] + 1))
+    # Events that arrive later change nothing.
+    _send(client, parties["Korea Strait Shipping"], "dcsa", journey.rail_leg().body)
+    assert _read(client, bank, rid)["version"] == done["version"]
+
+
+def test_terms_are_checked_before_the_chain_is_asked(
+    client: TestClient, trade: dict[str, Any], world: World
+) -> None:
+    parties = trade["parties"]
+    seller, bank = parties[SELLER], parties["Bank of Dalian Trade Finance"]
+    bad_days = data(gql(client, bank.token, TERMS, {"id": trade["receivable"], "days": 5000}))[
+        "pledgeReceivable"
+    ]
+    assert bad_days["errors"][0]["field"] == "repayDays" and bad_days["receivable"] is None
+    invoice = create_doc(client, seller, "HNE-INV-2026-0777", amount="50.00", currency="USD")
+    lone = register(client, seller, [{"kind": "document", "id": invoice}], "HNE-INV-2026-0777", "50.00")[
+        "receivable"
+    ]["id"]
+    data(gql(client, seller.token, SHARE, {"id": lone, "org": str(bank.id)}))
+    refused = data(gql(client, bank.token, TERMS, {"id": lone, "c": ["LOADED"]}))["pledgeReceivable"]
+    (error,) = refused["errors"]
+    assert error["code"] == "INVALID" and error["field"] == "conditions" and "bill" in error["message"]
+    # Refused before the registry: the receivable is still free, and pledges without terms disburse at once.
+    plain = data(gql(client, bank.token, TERMS, {"id": lone}))["pledgeReceivable"]["receivable"]
+    assert plain["status"] == "PLEDGED" and plain["disbursedAt"] is not None and plain["conditions"] == []
+
+
+def test_the_title_is_collateral_while_pledged_and_comes_back_on_repayment(
+    client: TestClient, trade: dict[str, Any]
+) -> None:
+    parties, rid, bill = trade["parties"], trade["receivable"], trade["bill"]
+    seller, bank, second = parties[SELLER], parties["Bank of Dalian Trade Finance"], parties["Second Bank"]
+    # The seller holds the title: the bank cannot take it as collateral until the seller endorses it over.
+    early = data(gql(client, bank.token, TERMS, {"id": rid, "title": bill}))["pledgeReceivable"]
+    (error,) = early["errors"]
+    assert error["code"] == "CONFLICT" and error["field"] == "titleBillId"
+    assert f"bill {journey.BILL_NUMBER} is held by {SELLER}" in error["message"], error
+    endorsed = data(gql(client, seller.token, ENDORSE, {"id": bill, "to": str(bank.id)}))["endorseTitle"]
+    assert endorsed["errors"] == [] and endorsed["bill"]["holder"]["name"] == "Bank of Dalian Trade Finance"
+
+    pledged = data(gql(client, bank.token, TERMS, {"id": rid, "title": bill}))["pledgeReceivable"]
+    assert pledged["errors"] == [] and pledged["receivable"]["titleCollateral"] == bill
+    (title,) = data(gql(client, bank.token, TITLES, {"id": rid}))["verifyReceivable"]["titles"]
+    assert title == {
+        "billNumber": journey.BILL_NUMBER,
+        "state": "ISSUED",
+        "heldByLender": True,
+        "collateral": True,
+        "holder": {"name": "Bank of Dalian Trade Finance"},
+    }
+    # Locked while pledged: the bank cannot endorse it on, nor ask for its surrender.
+    locked = data(gql(client, bank.token, ENDORSE, {"id": bill, "to": str(second.id)}))["endorseTitle"]
+    assert locked["errors"][0]["code"] == "CONFLICT" and "collateral" in locked["errors"][0]["message"]
+    surrender = gql(
+        client,
+        bank.token,
+        "mutation($id: ID!) { requestSurrender(id: $id) { errors { code message } } }",
+        {"id": bill},
+    )
+    assert data(surrender)["requestSurrender"]["errors"][0]["code"] == "CONFLICT"
+
+    # A transfer of the receivable moves the collateral with it; repayment endorses it back to the seller.
+    moved = gql(
+        client,
+        bank.token,
+        "mutation($id: ID!, $to: ID!) { transferReceivable(id: $id, toOrgId: $to) { errors { message } } }",
+        {"id": rid, "to": str(second.id)},
+    )
+    assert data(moved)["transferReceivable"]["errors"] == []
+    (title,) = data(gql(client, second.token, TITLES, {"id": rid}))["verifyReceivable"]["titles"]
+    assert title["holder"] == {"name": "Second Bank"} and title["collateral"] and title["heldByLender"]
+    repaid = data(gql(client, second.token, STEP % "repayReceivable", {"id": rid}))["repayReceivable"]
+    assert repaid["errors"] == []
+    (title,) = data(gql(client, second.token, TITLES, {"id": rid}))["verifyReceivable"]["titles"]
+    assert title["holder"] == {"name": SELLER} and not title["collateral"] and not title["heldByLender"]
+    chain = data(
+        gql(
+            client,
+            seller.token,
+            "query($n: String!) { bill(number: $n) { endorsementChain { action by { name } to { name } note } } }",
+            {"n": journey.BILL_NUMBER},
+        )
+    )["bill"]["endorsementChain"]
+    assert [(s["action"], s["to"]["name"] if s["to"] else None) for s in chain] == [
+        ("ISSUE", SELLER),
+        ("ENDORSE", "Bank of Dalian Trade Finance"),
+        ("ENDORSE", "Second Bank"),
+        ("ENDORSE", SELLER),
+    ]
+    assert "repayment" in chain[-1]["note"]
+    # Free again: the seller endorses it as it likes.
+    free = data(gql(client, seller.token, ENDORSE, {"id": bill, "to": str(bank.id)}))["endorseTitle"]
+    assert free["errors"] == []
+
+
+def _demo_party(world: World, session: Any, name: str) -> Party:
+    org = session.exec(select(Organisation).where(Organisation.name == name)).one()
+    return Party(org=org, token=world.key(Party(org=org, token=""), KeyRole.ADMIN))
+
+
+def test_a_rejected_inventory_list_flags_the_receivable_financed_on_its_order(
+    client: TestClient, state: HubState, world: World
+) -> None:
+    """The demo's parcels: a receivable on two declared orders is financed; customs rejects one order's
+    inventory list, so that order is worth nothing now: the receivable is flagged to creditor and lender,
+    the draw shows overdrawn, and the regulator's exposure lists it."""
+    with session_scope(state.engine) as session:
+        orgs = loader.load(session)
+        loader.commerce(session, orgs, ceb_signer(state.settings))
+    with state.session() as session:
+        seller, bank, customs, regulator, outsider = (
+            _demo_party(world, session, name)
+            for name in (
+                SELLER,
+                "Bank of Dalian Trade Finance",
+                "Dalian Customs District",
+                "Trade Facilitation Regulator",
+                "Bohai Multimodal Forwarding",
+            )
+        )
+        lists = {
+            o.order_no: (o, i)
+            for o, i in session.exec(
+                select(CommerceOrder, InventoryList).where(InventoryList.order_id == CommerceOrder.id)
+            )
+        }
+    (first, _), (second, second_list) = lists["HNL00000002"], lists["HNL00000003"]
+    paid = [Decimal(o.head["acturalPaid"]) for o in (first, second)]
+    evidence = [
+        {"kind": "ceb_order", "id": str(first.id)},
+        {"kind": "ceb_inventory", "id": str(second_list.id)},  # counts as its order
+    ]
+    made = register(client, seller, evidence, "HNL-SETTLEMENT-2026-11", str(sum(paid)), "CNY")
+    assert made["errors"] == [], made["errors"]
+    rid = made["receivable"]["id"]
+    data(gql(client, seller.token, SHARE, {"id": rid, "org": str(bank.id)}))
+    pledged = data(gql(client, bank.token, TERMS, {"id": rid}))["pledgeReceivable"]
+    assert pledged["errors"] == [], pledged["errors"]
+    before = data(gql(client, bank.token, TITLES, {"id": rid}))["verifyReceivable"]
+    assert [(d["ref"], Decimal(d["draw"]), d["overdrawn"]) for d in before["draws"]] == [
+        (f"ceb_order:{first.id}", paid[0], False),
+        (f"ceb_order:{second.id}", paid[1], False),
+    ]
+    exposure = data(gql(client, regulator.token, EXPOSURE))["financeExposure"]
+    assert exposure["overdrawn"] == []
+    assert {(e["ref"], Decimal(e["drawn"]), Decimal(e["drawnOnChain"])) for e in exposure["evidence"]} == {
+        (f"ceb_order:{first.id}", paid[0], paid[0]),
+        (f"ceb_order:{second.id}", paid[1], paid[1]),
+    }
+    assert [
+        (p["organisation"]["name"], p["currency"], Decimal(p["amount"])) for p in exposure["bySeller"]
+    ] == [(SELLER, "CNY", sum(paid))]
+    assert [(p["organisation"]["name"], p["receivables"]) for p in exposure["byBank"]] == [
+        ("Bank of Dalian Trade Finance", 1)
+    ]
+
+    rejected = gql(
+        client,
+        customs.token,
+        """mutation($i: InventoryReceiptInput!) { recordInventoryReceipt(input: $i) { errors { message } } }""",
+        {"i": {"copNo": second_list.cop_no, "returnStatus": "100", "returnInfo": "declared value refused"}},
+    )
+    assert data(rejected)["recordInventoryReceipt"]["errors"] == []
+    flagged = _read(client, bank, rid)
+    short = flagged["history"][-1]
+    assert short["action"] == "EVIDENCE_SHORT", flagged["history"]
+    assert (
+        f"order {second.order_no} (inventory list {second_list.cop_no} REJECTED) is worth 0"
+        in short["detail"]
+    )
+    assert _read(client, seller, rid)["history"][-1]["action"] == "EVIDENCE_SHORT"
+    after = data(gql(client, bank.token, TITLES, {"id": rid}))["verifyReceivable"]
+    assert not after["evidenceCovers"] and not after["financeable"]
+    assert [d["overdrawn"] for d in after["draws"]] == [False, True]
+    exposure = data(gql(client, regulator.token, EXPOSURE))["financeExposure"]
+    ((ref, value),) = [(e["ref"], Decimal(e["value"])) for e in exposure["overdrawn"]]
+    assert ref == f"ceb_order:{second.id}" and value == 0
+    # A second receipt saying the same changes nothing more; nobody but a regulator sees the exposure.
+    again = gql(
+        client,
+        customs.token,
+        """mutation($i: InventoryReceiptInput!) { recordInventoryReceipt(input: $i) { errors { message } } }""",
+        {
+            "i": {
+                "copNo": second_list.cop_no,
+                "returnStatus": "100",
+                "returnInfo": "declared value refused again",
+            }
+        },
+    )
+    assert data(again)["recordInventoryReceipt"]["errors"] == []
+    assert [h["action"] for h in _read(client, bank, rid)["history"]].count("EVIDENCE_SHORT") == 1
+    for party in (bank, seller, outsider):
+        refused = gql(client, party.token, EXPOSURE)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
