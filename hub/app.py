@@ -28,6 +28,7 @@ from hub.api.rest import dcsa, ingest, ops
 from hub.checkpoint import Checkpointer
 from hub.db import busy_refusal
 from hub.errors import HubError, Invalid, Unauthenticated
+from hub.finance.hooks import FinancePusher
 from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
 from hub.state import HubState, build_state
@@ -114,22 +115,21 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         assert state.ledger is not None
         await state.ledger.start(worker=settings.anchor_in_process)
         stop = asyncio.Event()
-        pusher = None
+        pushers = []
         if settings.push_in_process:
-            push = Pusher(
-                state.engine,
-                PushSettings(
-                    max_attempts=settings.push_max_attempts,
-                    backoff_seconds=settings.push_backoff_seconds,
-                    allow_private_networks=settings.callback_allow_private_networks,
-                ),
+            # DCSA event subscriptions and finance webhooks: one worker each, the same retries and checks.
+            push_settings = PushSettings(
+                max_attempts=settings.push_max_attempts,
+                backoff_seconds=settings.push_backoff_seconds,
+                allow_private_networks=settings.callback_allow_private_networks,
             )
-            pusher = asyncio.create_task(push.run(stop), name="event-push")
+            for kind, name in ((Pusher, "event-push"), (FinancePusher, "finance-push")):
+                pushers.append(asyncio.create_task(kind(state.engine, push_settings).run(stop), name=name))
         try:
             yield
         finally:
             stop.set()
-            if pusher is not None:
+            for pusher in pushers:
                 await pusher
             await state.ledger.stop()
             await state.bus.stop()

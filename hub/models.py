@@ -10,6 +10,7 @@ from hub.commerce import models as commerce_models
 from hub.commerce import service as _commerce_service  # noqa: F401  (registers the record kinds)
 from hub.documents import models as document_models
 from hub.documents import service as _document_service  # noqa: F401  (registers the record kind)
+from hub.finance import hooks as finance_hooks
 from hub.finance import models as finance_models
 from hub.finance import service as _finance_service  # noqa: F401  (registers the record kind)
 from hub.port import models as port_models
@@ -24,6 +25,7 @@ __all__ = [
     "bill_models",
     "commerce_models",
     "document_models",
+    "finance_hooks",
     "finance_models",
     "outbox",
     "port_models",

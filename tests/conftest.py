@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 import uuid
@@ -144,8 +145,9 @@ def state(settings: Settings, embedded_chain: EmbeddedChain) -> Iterator[HubStat
     hub_state.engine.dispose()
 
 
-@pytest.fixture
-def client(state: HubState) -> Iterator[TestClient]:
+@contextlib.contextmanager
+def running(state: HubState) -> Iterator[TestClient]:
+    """The hub on ``state``, once its ledger has connected."""
     with TestClient(create_app(state.settings, state)) as test_client:
         # The ledger connects in the background (deploying its registries on a fresh database); tests
         # start once it has, as clients of a running hub would.
@@ -153,6 +155,12 @@ def client(state: HubState) -> Iterator[TestClient]:
         while test_client.get("/ready").json()["checks"].get("chain") != "ok":
             assert time.monotonic() < deadline, "the hub's ledger never connected"
             time.sleep(0.02)
+        yield test_client
+
+
+@pytest.fixture
+def client(state: HubState) -> Iterator[TestClient]:
+    with running(state) as test_client:
         yield test_client
 
 

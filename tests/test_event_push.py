@@ -50,7 +50,7 @@ class Receiver:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return Response(status_code=503)
-            self.received.append({"body": body, "headers": dict(request.headers)})
+            self.received.append({"body": body, "headers": dict(request.headers), "path": str(request.url)})
         return Response(status_code=204)
 
     @property

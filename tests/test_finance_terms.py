@@ -6,6 +6,11 @@ release from Dalian customs, the terminal's CODECO gate-out at Dalian."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +24,8 @@ from hub.commerce.models import CommerceOrder, InventoryList
 from hub.db import session_scope
 from hub.state import HubState, ceb_signer
 from seeds import journey, loader
-from tests.conftest import Party, World, create_doc, data, gql
+from tests.conftest import Party, World, create_doc, data, gql, running
+from tests.test_event_push import SECRET, Receiver, _wait
 from tests.test_finance import FORWARDER, SELLER, SHARE, STEP, _shared, cast, declare_and_submit, register
 
 CUSTOMS = "0900"
@@ -55,6 +61,16 @@ def _port_to_port(parties: dict[str, Party]) -> dict[str, Any]:
     bill["placeOfDelivery"] = "CNDLC"
     bill["legs"] = bill["legs"][:1]  # type: ignore[index]
     return bill
+
+
+@pytest.fixture
+def client(state: HubState) -> Iterator[TestClient]:
+    """The hub, allowed to call back into the loopback network, where the webhook receiver listens."""
+    state.settings = state.settings.model_copy(
+        update={"callback_allow_private_networks": True, "push_backoff_seconds": 0.05}
+    )
+    with running(state) as test_client:
+        yield test_client
 
 
 @pytest.fixture
@@ -356,3 +372,57 @@ def test_a_rejected_inventory_list_flags_the_receivable_financed_on_its_order(
     for party in (bank, seller, outsider):
         refused = gql(client, party.token, EXPOSURE)
         assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+
+
+HOOK = """mutation($url: String!, $secret: String!) { createFinanceWebhook(callbackUrl: $url, secret: $secret) {
+  webhook { id callbackUrl } errors { code field message } } }"""
+
+
+def test_the_creditor_and_the_lender_are_called_back_at_each_step(
+    client: TestClient, trade: dict[str, Any], world: World
+) -> None:
+    with Receiver() as receiver:
+        _called_back(client, trade, world, receiver)
+
+
+def _called_back(client: TestClient, trade: dict[str, Any], world: World, receiver: Receiver) -> None:
+    parties, rid = trade["parties"], trade["receivable"]
+    seller, bank, second = parties[SELLER], parties["Bank of Dalian Trade Finance"], parties["Second Bank"]
+    paths = {}
+    for party in (seller, bank, second):
+        paths[party.org.name] = f"{receiver.url}?org={party.id}"
+        made = data(gql(client, party.token, HOOK, {"url": paths[party.org.name], "secret": SECRET}))
+        assert made["createFinanceWebhook"]["errors"] == [], made
+    outsider = world.party(OrgType.FORWARDER)
+    refused = data(gql(client, outsider.token, HOOK, {"url": receiver.url, "secret": SECRET}))
+    assert refused["createFinanceWebhook"]["errors"][0]["field"] == "callbackUrl"
+    weak = data(gql(client, bank.token, HOOK, {"url": receiver.url, "secret": "c2hvcnQ="}))
+    assert weak["createFinanceWebhook"]["errors"][0]["field"] == "secret"
+    listed = data(gql(client, bank.token, "{ financeWebhooks { callbackUrl } }"))["financeWebhooks"]
+    assert listed == [{"callbackUrl": paths[bank.org.name]}]
+
+    assert (
+        data(gql(client, bank.token, TERMS, {"id": rid, "c": ["LOADED"]}))["pledgeReceivable"]["errors"] == []
+    )
+    _send(client, parties["Korea Strait Shipping"], "dcsa", journey.sea_loading().body)
+
+    def steps(party: Party) -> list[str]:
+        with receiver.lock:
+            calls = [r for r in receiver.received if str(party.id) in r["path"]]
+        return [step["action"] for r in calls for n in json.loads(r["body"]) for step in n["steps"]]
+
+    expected = ["PLEDGED", "CONDITION_MET", "DISBURSED"]
+    _wait(lambda: steps(seller) == expected and steps(bank) == expected)
+    with receiver.lock:
+        request = next(r for r in receiver.received if str(bank.id) in r["path"])
+    signature = "sha256=" + hmac.new(base64.b64decode(SECRET), request["body"], hashlib.sha256).hexdigest()
+    assert request["headers"]["notification-signature"] == signature
+    assert request["headers"]["api-version"] == "hub-finance-1"
+    notice = json.loads(request["body"])[0]
+    assert (
+        notice["receivableId"] == rid
+        and notice["status"] == "PLEDGED"
+        and "byOrgId" not in notice["steps"][0]
+    )
+    # The second bank was shared the receivable but takes no part in this financing: told nothing.
+    assert steps(second) == []

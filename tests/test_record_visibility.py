@@ -62,6 +62,7 @@ RULES: dict[str, str] = {
     "Query.receivables": RECEIVABLE,
     "Query.verifyReceivable": RECEIVABLE,
     "Query.financeExposure": REGULATOR,
+    "Query.financeWebhooks": SELF,
     "FinanceExposure.evidence": PART,
     "FinanceExposure.bySeller": PART,
     "FinanceExposure.byBank": PART,
@@ -226,7 +227,7 @@ ELSEWHERE = {
     "undeclaredContainers",
     "dwellStatistics",
 }
-PUBLIC = {"me", "organisations", "apiKeys", "vesselCalls", "portCall"}
+PUBLIC = {"me", "organisations", "apiKeys", "financeWebhooks", "vesselCalls", "portCall"}
 
 
 def test_every_root_field_is_probed() -> None:

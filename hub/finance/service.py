@@ -41,7 +41,7 @@ from hub.auth.access import can_read, visible_clause
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
 from hub.canonical import decimal_text, org_ref
-from hub.db import keyset_page, utcnow
+from hub.db import aware, keyset_page, utcnow
 from hub.documents.service import check_amount, check_currency
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from hub.finance.models import RECEIVABLE_KIND, Receivable, ReceivableStatus
@@ -177,7 +177,14 @@ def _history(row: Receivable, action: str, principal: Principal, tx: tuple[str, 
     ]
 
 
+def _new_steps(row: Receivable) -> list[dict[str, Any]]:
+    """The history entries this save adds: those stamped after the row's last save."""
+    last = aware(row.updated_at)
+    return [h for h in row.history if datetime.fromisoformat(h["at"]) > last] or row.history[-1:]
+
+
 def saved(session: Session, row: Receivable, banks: Sequence[uuid.UUID | None] = ()) -> Receivable:
+    steps = _new_steps(row)
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
@@ -186,6 +193,9 @@ def saved(session: Session, row: Receivable, banks: Sequence[uuid.UUID | None] =
     if row.lender_org_id is not None:
         orgs.add(str(row.lender_org_id))
     emit(session, TOPIC, {"id": str(row.id), "status": row.status.value, "orgIds": sorted(orgs)})
+    from hub.finance.hooks import queue
+
+    queue(session, row, orgs, steps)  # and to their webhooks, in the same transaction
     return row
 
 

@@ -72,21 +72,38 @@ _CODE_TYPE = {
 }
 
 
-class EventSubscription(SQLModel, table=True):
-    """A subscriber's callback, its shared secret and its filters."""
-
-    __tablename__ = "event_subscription"
+class Callback(SQLModel):
+    """What every subscription table holds: whose it is, where to call, the secret it is signed with."""
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     owner_org_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     callback_url: str = Field(max_length=2000)
     secret: str = Field(max_length=500)  # base64, as DCSA sends it; needed in clear to sign
-    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
 
 
-class EventDelivery(SQLModel, table=True):
+class Owed(SQLModel):
+    """Where one delivery a pusher owes stands (every deliveries table has these, and its subscription_id)."""
+
+    state: str = Field(max_length=10)  # PENDING, DELIVERED, DEAD, SKIPPED
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class EventSubscription(Callback, table=True):
+    """A subscriber's callback, its shared secret and its filters."""
+
+    __tablename__ = "event_subscription"
+
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class EventDelivery(Owed, table=True):
     """One event owed to one subscription."""
 
     __tablename__ = "event_delivery"
@@ -98,13 +115,6 @@ class EventDelivery(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     subscription_id: uuid.UUID = Field(foreign_key="event_subscription.id", index=True)
     event_id: uuid.UUID = Field(foreign_key="tracking_event.id")
-    state: str = Field(max_length=10)  # PENDING, DELIVERED, DEAD, SKIPPED
-    attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    lease_until: datetime | None = None
-    last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-    delivered_at: datetime | None = None
 
 
 # -- subscriptions -----------------------------------------------------------------------------------
@@ -345,52 +355,62 @@ class PushSettings:
 
 
 class Pusher:
-    """Sends what is owed to subscribers. Several may run; leases keep them off each other's rows."""
+    """Sends what is owed to subscribers. Several may run; leases keep them off each other's rows.
+
+    The DCSA event subscriptions are its first use; a subclass names another pair of tables of the same
+    shape (a subscription with a callback and a secret, deliveries with state, attempts and a lease) and
+    builds its own bodies: the finance webhooks (hub.finance.hooks)."""
+
+    subscriptions: Any = EventSubscription
+    deliveries: Any = EventDelivery
+    api_version = "2.2.0"
+    name = "push"
+    skipped_because = "not visible to the subscriber, or not DCSA 2.2"
 
     def __init__(self, engine: Engine, settings: PushSettings | None = None) -> None:
         self.engine = engine
         self.settings = settings or PushSettings()
 
-    def _claim(self) -> list[tuple[EventSubscription, list[EventDelivery]]]:
+    def _claim(self) -> list[tuple[Any, list[Any]]]:
         now = utcnow()
         with Session(self.engine, expire_on_commit=False) as session:
             due = list(
                 session.exec(
-                    select(EventDelivery)
-                    .where(EventDelivery.state == "PENDING", col(EventDelivery.next_attempt_at) <= now)
+                    select(self.deliveries)
+                    .where(self.deliveries.state == "PENDING", col(self.deliveries.next_attempt_at) <= now)
                     .where(
-                        (col(EventDelivery.lease_until).is_(None)) | (col(EventDelivery.lease_until) < now)
+                        (col(self.deliveries.lease_until).is_(None))
+                        | (col(self.deliveries.lease_until) < now)
                     )
-                    .order_by(col(EventDelivery.created_at))
+                    .order_by(col(self.deliveries.created_at))
                     .limit(self.settings.batch)
                 )
             )
             claimed = []
             for delivery in due:
                 result = session.execute(
-                    update(EventDelivery)
-                    .where(col(EventDelivery.id) == delivery.id, col(EventDelivery.state) == "PENDING")
+                    update(self.deliveries)
+                    .where(col(self.deliveries.id) == delivery.id, col(self.deliveries.state) == "PENDING")
                     .where(
-                        (col(EventDelivery.lease_until).is_(None)) | (col(EventDelivery.lease_until) < now)
+                        (col(self.deliveries.lease_until).is_(None))
+                        | (col(self.deliveries.lease_until) < now)
                     )
                     .values(lease_until=now + timedelta(seconds=self.settings.lease_seconds))
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append(delivery)
             session.commit()
-            groups: dict[uuid.UUID, list[EventDelivery]] = {}
+            groups: dict[uuid.UUID, list[Any]] = {}
             for delivery in claimed:
                 groups.setdefault(delivery.subscription_id, []).append(delivery)
             return [
                 (sub, groups[sub.id])
                 for sub in session.exec(
-                    select(EventSubscription).where(col(EventSubscription.id).in_(list(groups)))
+                    select(self.subscriptions).where(col(self.subscriptions.id).in_(list(groups)))
                 )
             ]
 
-    def _body(
-        self, sub: EventSubscription, deliveries: list[EventDelivery]
-    ) -> tuple[bytes, list[uuid.UUID], list[uuid.UUID]]:
+    def _body(self, sub: Any, deliveries: list[Any]) -> tuple[bytes, list[uuid.UUID], list[uuid.UUID]]:
         from adapters.dcsa.render import render_v22, renderable
         from hub.tracking.service import events_by_ids
 
@@ -414,11 +434,13 @@ class Pusher:
             return
         with Session(self.engine) as session:
             session.execute(
-                update(EventDelivery).where(col(EventDelivery.id).in_(ids)).values(lease_until=None, **values)
+                update(self.deliveries)
+                .where(col(self.deliveries.id).in_(ids))
+                .values(lease_until=None, **values)
             )
             session.commit()
 
-    def _retry(self, deliveries: list[EventDelivery], error: str) -> None:
+    def _retry(self, deliveries: list[Any], error: str) -> None:
         now = utcnow()
         with Session(self.engine) as session:
             for d in deliveries:
@@ -428,8 +450,8 @@ class Pusher:
                     self.settings.backoff_seconds * 2 ** (attempts - 1), self.settings.backoff_max_seconds
                 )
                 session.execute(
-                    update(EventDelivery)
-                    .where(col(EventDelivery.id) == d.id)
+                    update(self.deliveries)
+                    .where(col(self.deliveries.id) == d.id)
                     .values(
                         attempts=attempts,
                         state="DEAD" if dead else "PENDING",
@@ -450,7 +472,7 @@ class Pusher:
                 self._finish,
                 skip,
                 state="SKIPPED",
-                last_error="not visible to the subscriber, or not DCSA 2.2",
+                last_error=self.skipped_because,
             )
             if not send:
                 continue
@@ -468,7 +490,7 @@ class Pusher:
                     headers={
                         **host,
                         "Content-Type": "application/json",
-                        "API-Version": "2.2.0",
+                        "API-Version": self.api_version,
                         "Subscription-ID": str(sub.id),
                         "Notification-Signature": sign(sub.secret, body),
                     },
@@ -487,7 +509,7 @@ class Pusher:
                 PUSHED.labels("delivered").inc(len(send))
                 delivered += len(send)
             else:
-                log.warning("push.failed", subscription=str(sub.id), error=error)
+                log.warning(f"{self.name}.failed", subscription=str(sub.id), error=error)
                 await asyncio.to_thread(self._retry, [by_id[i] for i in send], error)
         return delivered
 
@@ -498,7 +520,7 @@ class Pusher:
                 try:
                     done = await self.run_once(client)
                 except Exception:
-                    log.exception("push.worker_error")
+                    log.exception(f"{self.name}.worker_error")
                     done = 0
                 if done == 0:
                     with contextlib.suppress(TimeoutError):

@@ -23,7 +23,7 @@ from hub.api.graphql.common import (
 from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
 from hub.errors import NotFound
-from hub.finance import service
+from hub.finance import hooks, service
 from hub.finance.conditions import Condition
 from hub.finance.models import Receivable as ReceivableRow
 from hub.finance.models import ReceivableStatus
@@ -395,6 +395,25 @@ def _evidence_exposure(e: service.EvidenceExposure) -> EvidenceExposure:
     )
 
 
+@strawberry.type(description="A finance webhook of your organisation (its secret is never shown).")
+class FinanceWebhook:
+    id: strawberry.ID
+    callback_url: str
+    created_at: datetime
+
+    @staticmethod
+    def of(row: hooks.FinanceHook) -> FinanceWebhook:
+        return FinanceWebhook(
+            id=strawberry.ID(str(row.id)), callback_url=row.callback_url, created_at=row.created_at
+        )
+
+
+@strawberry.type
+class FinanceWebhookPayload:
+    errors: list[UserError]
+    webhook: FinanceWebhook | None = None
+
+
 @strawberry.type
 class ReceivableConnection:
     nodes: list[Receivable]
@@ -439,6 +458,11 @@ class FinanceQuery:
             blinding_key=ctx.state.settings.finance_blinding_key.get_secret_value(),
         )
         return ReceivableVerification.of(check)
+
+    @strawberry.field(description="Your organisation's finance webhooks.")
+    def finance_webhooks(self, info: Info) -> list[FinanceWebhook]:
+        ctx = info.context
+        return [FinanceWebhook.of(h) for h in hooks.list_hooks(ctx.session, ctx.principal)]
 
     @strawberry.field(
         description="Regulators: every live financing, per evidence, per seller and per bank, and any "
@@ -584,6 +608,35 @@ class FinanceMutation:
                 ledger=ctx.state.ledger,
             ),
         )
+
+    @strawberry.mutation(
+        description="Creditors and banks: be called back at `callbackUrl` at every step of your receivables "
+        "(pledged, condition met, disbursed, repayment due, evidence short, repaid, settled, transferred): a "
+        "JSON array of notices, signed in the Notification-Signature header (sha256= HMAC of the body under "
+        "`secret`, base64 of at least 32 random bytes), retried with back-off."
+    )
+    def create_finance_webhook(self, info: Info, callback_url: str, secret: str) -> FinanceWebhookPayload:
+        ctx = info.context
+        allow = ctx.state.settings.callback_allow_private_networks
+        return run_mutation(
+            FinanceWebhookPayload,
+            lambda: {
+                "webhook": FinanceWebhook.of(
+                    hooks.create_hook(ctx.session, ctx.principal, callback_url, secret, allow_private=allow)
+                )
+            },
+            ctx.session.commit,
+        )
+
+    @strawberry.mutation(description="Stop a finance webhook; what was still owed to it is dropped.")
+    def delete_finance_webhook(self, info: Info, id: strawberry.ID) -> FinanceWebhookPayload:
+        ctx = info.context
+
+        def act() -> dict[str, object]:
+            hooks.delete_hook(ctx.session, ctx.principal, parse_id(id, "id"))
+            return {}
+
+        return run_mutation(FinanceWebhookPayload, act, ctx.session.commit)
 
 
 @strawberry.type

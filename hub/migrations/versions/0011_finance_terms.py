@@ -1,4 +1,5 @@
-"""finance follows the goods: disbursement conditions, repayment after delivery, the title as collateral
+"""finance follows the goods: disbursement conditions, repayment after delivery, the title as collateral,
+finance webhooks
 
 Revision ID: 0011
 Revises: 0010
@@ -35,11 +36,42 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f('fk_receivable_title_bill_id_bill'), 'bill', ['title_bill_id'], ['id']
         )
+    op.create_table('finance_hook',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('owner_org_id', sa.Uuid(), nullable=False),
+    sa.Column('callback_url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['owner_org_id'], ['organisation.id'], name=op.f('fk_finance_hook_owner_org_id_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_hook'))
+    )
+    op.create_index(op.f('ix_finance_hook_owner_org_id'), 'finance_hook', ['owner_org_id'], unique=False)
+    op.create_table('finance_notice',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('subscription_id', sa.Uuid(), nullable=False),
+    sa.Column('receivable_id', sa.Uuid(), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['receivable_id'], ['receivable.id'], name=op.f('fk_finance_notice_receivable_id_receivable')),
+    sa.ForeignKeyConstraint(['subscription_id'], ['finance_hook.id'], name=op.f('fk_finance_notice_subscription_id_finance_hook')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_notice'))
+    )
+    op.create_index('ix_finance_notice_due', 'finance_notice', ['state', 'next_attempt_at'], unique=False)
+    op.create_index(op.f('ix_finance_notice_subscription_id'), 'finance_notice', ['subscription_id'], unique=False)
     # A pledge made before conditions existed disbursed at once.
     op.execute("UPDATE receivable SET disbursed_at = updated_at WHERE status = 'PLEDGED'")
 
 
 def downgrade() -> None:
+    op.drop_table('finance_notice')
+    op.drop_table('finance_hook')
     with op.batch_alter_table('receivable', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_receivable_title_bill_id_bill'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_receivable_title_bill_id'))
