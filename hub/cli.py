@@ -159,6 +159,29 @@ def chain_deploy() -> None:
     print(address)
 
 
+@chain_app.command("upgrade-receivables")
+def chain_upgrade_receivables() -> None:
+    """Move the receivables to this hub's version of the ReceivableRegistry: deploy it and replay every
+    registration, live pledge (with its draws on evidence) and settlement from the hub's records. Run it
+    once after upgrading a hub whose registry is older (the hub says so); it resumes where it stopped.
+    On the embedded chain, stop `hub serve` first."""
+    from hub.finance.upgrade import upgrade
+
+    settings = _settings()
+    ledger = _ledger(settings, connect=False)
+    try:
+        done = upgrade(ledger.engine, ledger.chain, settings.finance_blinding_key.get_secret_value())
+    finally:
+        ledger.chain.close()
+    err.print(
+        f"ReceivableRegistry on chain {ledger.chain.chain_id}: "
+        + (f"the older one at {done.old} is retired; " if done.old else "")
+        + f"{done.registered} receivables registered, {done.pledged} pledges and {done.settled} "
+        f"settlements replayed, {done.already} already there"
+    )
+    print(done.new)
+
+
 @app.command()
 def anchor(
     once: Annotated[bool, typer.Option(help="Anchor what is pending now, then exit.")] = False,

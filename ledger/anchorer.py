@@ -87,7 +87,15 @@ def ensure_registry(
             select(ChainContract).where(ChainContract.chain_id == chain.chain_id, ChainContract.name == name)
         ).first()
         if known is not None:
-            chain.attach(name, known.address)
+            try:
+                chain.attach(name, known.address)
+            except ChainRejected as exc:
+                if name != "ReceivableRegistry":
+                    raise
+                raise ChainError(
+                    f"{exc}: it is an older version; run 'hub chain upgrade-receivables' to move the "
+                    "receivables to this one (the old registry stays on the chain)"
+                ) from exc
             return known.address
         if not allow_deploy:
             raise ChainError(f"no {name} is known on chain {chain.chain_id}: run 'hub chain deploy'")

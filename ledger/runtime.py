@@ -62,6 +62,7 @@ class Ledger:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ready = False
+        self.problem: str | None = None  # why the last attempt to connect failed, for /ready
 
     def connect(self) -> None:
         """Find (or, outside production, deploy) the anchor and title registries."""
@@ -91,6 +92,7 @@ class Ledger:
             except Exception as exc:  # whatever it is, keep serving and try again
                 # The API keeps serving; /ready says the chain is not there yet.
                 log.error("ledger.not_connected", error=str(exc), retry_in=delay)
+                self.problem = str(exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
                 delay = min(delay * 2, 30)
@@ -149,7 +151,7 @@ class Ledger:
     def health(self) -> str:
         """For /ready: 'ok', or what is wrong."""
         if not self.ready:
-            return "error: no anchor registry connected"
+            return f"error: {self.problem or 'no anchor registry connected'}"
         try:
             self.chain.ping()
         except ChainError as exc:
