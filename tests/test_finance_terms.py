@@ -19,9 +19,12 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from hub.app import create_app
 from hub.auth.models import KeyRole, Organisation, OrgType
+from hub.bus import InProcessBus
 from hub.commerce.models import CommerceOrder, InventoryList
 from hub.db import session_scope
+from hub.finance.models import Receivable
 from hub.state import HubState, ceb_signer
 from seeds import journey, loader
 from tests.conftest import Party, World, create_doc, data, gql, running
@@ -277,15 +280,58 @@ def _demo_party(world: World, session: Any, name: str) -> Party:
     return Party(org=org, token=world.key(Party(org=org, token=""), KeyRole.ADMIN))
 
 
+def _parcels(state: HubState) -> None:
+    """The demo's organisations and cross-border parcels (five matched orders, three declared)."""
+    with session_scope(state.engine) as session:
+        orgs = loader.load(session)
+        loader.commerce(session, orgs, ceb_signer(state.settings))
+
+
+def test_an_order_its_platform_cancels_flags_the_receivable_financed_on_it(
+    client: TestClient, state: HubState, world: World
+) -> None:
+    from adapters.ceb.xml import CebRecord
+    from hub.auth.permissions import Principal
+    from hub.commerce import service as shop
+    from seeds import commerce as parcels
+
+    _parcels(state)
+    with state.session() as session:
+        seller, bank = (
+            _demo_party(world, session, name) for name in (SELLER, "Bank of Dalian Trade Finance")
+        )
+        order = session.exec(select(CommerceOrder).where(CommerceOrder.order_no == "HNL00000004")).one()
+    paid = order.head["acturalPaid"]
+    made = register(client, seller, [{"kind": "ceb_order", "id": str(order.id)}], "HNL-4", paid, "CNY")
+    rid = made["receivable"]["id"]
+    _shared(client, seller, rid, bank)
+    assert data(gql(client, bank.token, TERMS, {"id": rid}))["pledgeReceivable"]["errors"] == []
+
+    # The platform withdraws the order (CEB311 appType 3, delete).
+    withdrawn = parcels.parcel(4, bill_no=None)
+    with state.session() as session:
+        principal = Principal(seller.id, seller.org.name, seller.org.type, KeyRole.ADMIN, seller.id)
+        record = CebRecord("orders[0]", {**withdrawn.order, "appType": "3"}, withdrawn.lines)
+        assert shop.ingest_orders(session, principal, [record], source="JSON").updated == 1
+        session.commit()
+    short = _read(client, bank, rid)["history"][-1]
+    assert (
+        short["action"] == "EVIDENCE_SHORT" and "order HNL00000004 (cancelled) is worth 0" in short["detail"]
+    )
+    ((draw, overdrawn),) = [
+        (Decimal(d["value"]), d["overdrawn"])
+        for d in data(gql(client, bank.token, TITLES, {"id": rid}))["verifyReceivable"]["draws"]
+    ]
+    assert draw == 0 and overdrawn
+
+
 def test_a_rejected_inventory_list_flags_the_receivable_financed_on_its_order(
     client: TestClient, state: HubState, world: World
 ) -> None:
     """The demo's parcels: a receivable on two declared orders is financed; customs rejects one order's
     inventory list, so that order is worth nothing now: the receivable is flagged to creditor and lender,
     the draw shows overdrawn, and the regulator's exposure lists it."""
-    with session_scope(state.engine) as session:
-        orgs = loader.load(session)
-        loader.commerce(session, orgs, ceb_signer(state.settings))
+    _parcels(state)
     with state.session() as session:
         seller, bank, customs, regulator, outsider = (
             _demo_party(world, session, name)
@@ -426,3 +472,53 @@ def _called_back(client: TestClient, trade: dict[str, Any], world: World, receiv
     )
     # The second bank was shared the receivable but takes no part in this financing: told nothing.
     assert steps(second) == []
+
+
+def test_an_older_registry_is_named_and_the_receivables_move_to_this_version(
+    client: TestClient, trade: dict[str, Any], state: HubState, embedded_chain: Any
+) -> None:
+    """A hub upgraded over an older ReceivableRegistry (here: the remembered address holds other code)
+    refuses to use it, names the command, and the command replays the receivables, draws and all."""
+    from hub.anchors import ChainContract
+    from hub.finance.upgrade import upgrade
+    from ledger.chain import ChainError
+    from ledger.runtime import Ledger
+
+    parties, rid = trade["parties"], trade["receivable"]
+    bank, second = parties["Bank of Dalian Trade Finance"], parties["Second Bank"]
+    assert data(gql(client, bank.token, TERMS, {"id": rid}))["pledgeReceivable"]["errors"] == []
+    key = state.settings.finance_blinding_key.get_secret_value()
+    with state.session() as session:
+        row = session.exec(select(Receivable)).one()
+        blinded = bytes.fromhex(row.blinded_id[2:])
+        before = state.ledger.receivable_draws(blinded)  # type: ignore[union-attr]
+        contracts = {c.name: c for c in session.exec(select(ChainContract))}
+        old = contracts["TitleRegistry"].address
+        contracts["ReceivableRegistry"].address = old
+        session.add(contracts["ReceivableRegistry"])
+        session.commit()
+    fresh = Ledger(state.settings, state.engine, chain=embedded_chain)
+    with pytest.raises(ChainError, match="older version; run 'hub chain upgrade-receivables'"):
+        fresh.connect()
+    # A hub starting on it keeps serving and says so where operators look: /ready.
+    starting = HubState(settings=state.settings, engine=state.engine, bus=InProcessBus(), ledger=fresh)
+    with TestClient(create_app(state.settings, starting)) as hub:
+        _wait(lambda: "upgrade-receivables" in hub.get("/ready").json()["checks"]["chain"])
+        assert hub.get("/ready").status_code == 503
+
+    done = upgrade(state.engine, fresh.chain, key)
+    assert (done.old, done.registered, done.pledged, done.already) == (old, 1, 1, 0)
+    fresh.connect()
+    assert fresh.receivable_of(blinded).status == "PLEDGED" and fresh.receivable_draws(blinded) == before
+    again = upgrade(state.engine, fresh.chain, key)
+    assert (again.old, again.registered, again.already) == (None, 0, 1)
+    with state.session() as session:
+        names = sorted(c.name for c in session.exec(select(ChainContract)) if "Receivable" in c.name)
+    assert names == ["ReceivableRegistry", "ReceivableRegistry-retired-1"]
+    # The replayed draws guard the cargo as before: a second receivable on the bill finds nothing left.
+    other = register(
+        client, parties[SELLER], [{"kind": "bill", "id": trade["bill"]}], "HNE-INV-2026-0500", "1000"
+    )["receivable"]["id"]
+    _shared(client, parties[SELLER], other, second)
+    refused = data(gql(client, second.token, TERMS, {"id": other}))["pledgeReceivable"]
+    assert refused["errors"][0]["code"] == "CONFLICT" and "0 remains" in refused["errors"][0]["message"]

@@ -250,6 +250,7 @@ def ingest_orders(
             )
         latest[(str(head["ebpCode"]), str(head["orderNo"]))] = order
     report.duplicates = len(orders) - len(latest)
+    withdrawn: list[str] = []  # orders the platform cancelled (appType 3)
     keys = list(latest)
     existing = _existing(
         session,
@@ -317,6 +318,8 @@ def ingest_orders(
             session.add(old)
             outbox.append(outbox_values(ORDER_KIND, old.id, old.version, _order_canonical(old), now))
             report.updated += 1
+            if cancelled(head):
+                withdrawn.append(f"{ORDER_KIND}:{old.id}")
             continue
         order_id = next(ids)
         new: dict[str, Any] = {
@@ -342,7 +345,16 @@ def ingest_orders(
     session.flush()
     if rows or report.updated:
         emit(session, TOPIC, {"kind": "orders", "orgIds": [str(principal.org_id)], "count": len(latest)})
+    if withdrawn:
+        from hub.finance.service import reassess
+
+        reassess(session, withdrawn, principal.org_id)  # receivables financed on these orders are flagged
     return report
+
+
+def cancelled(head: dict[str, Any]) -> bool:
+    """An order its platform withdrew: sent again with appType 3 (delete)."""
+    return str(head.get("appType") or "") == "3"
 
 
 def _existing(session: Session, model: Any, queries: Iterable[Any]) -> dict[tuple[str, str], Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hub.db import utcnow
+from hub.db import chunks, utcnow
 from hub.errors import Invalid
 from hub.finance.models import Receivable, ReceivableStatus
 
@@ -231,13 +231,18 @@ def on_movements(session: Session, numbers: Iterable[str], by_org_id: uuid.UUID)
     if not waiting:
         return 0
     moved = set(numbers)
+    bills = {bill for row in waiting for bill in _bills(row)}
+    carried: dict[uuid.UUID, set[str]] = {}
+    for chunk in chunks(sorted(moved), 2000):
+        for c in session.exec(
+            select(BillContainer).where(
+                col(BillContainer.bill_id).in_(bills), col(BillContainer.number).in_(chunk)
+            )
+        ):
+            carried.setdefault(c.bill_id, set()).add(c.number)
     advanced = 0
     for row in waiting:
-        bills = _bills(row)
-        carried = {
-            c.number for c in session.exec(select(BillContainer).where(col(BillContainer.bill_id).in_(bills)))
-        }
-        if carried & moved and evaluate(session, row, by_org_id):
+        if any(carried.get(bill) for bill in _bills(row)) and evaluate(session, row, by_org_id):
             row.version += 1
             saved(session, row)
             advanced += 1

@@ -586,6 +586,7 @@ def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int,
     whose goods were returned, is worth nothing now."""
     from hub.bills.models import CargoLine
     from hub.commerce.models import CommerceOrder, InventoryList
+    from hub.commerce.service import cancelled
     from hub.documents.models import TradeDocument
 
     valued = []
@@ -621,7 +622,9 @@ def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int,
                 )
         elif kind == "ceb_order" and isinstance(found, CommerceOrder) and row.currency == "CNY":
             listed = session.exec(select(InventoryList).where(InventoryList.order_id == found.id)).first()
-            if listed is not None and listed.status.value in _VOIDED:
+            if cancelled(found.head):
+                valued.append((ref, "ORDERS", f"order {found.order_no} (cancelled)", index, Decimal(0)))
+            elif listed is not None and listed.status.value in _VOIDED:
                 label = f"order {found.order_no} (inventory list {listed.cop_no} {listed.status.value})"
                 valued.append((ref, "ORDERS", label, index, Decimal(0)))
             else:
