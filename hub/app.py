@@ -24,7 +24,7 @@ from hub import __version__, native
 from hub.api import graphiql
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
-from hub.api.rest import dcsa, ingest, ops
+from hub.api.rest import dcsa, dcsa3, ingest, ops
 from hub.checkpoint import Checkpointer
 from hub.db import busy_refusal
 from hub.errors import HubError, Invalid, Unauthenticated
@@ -92,6 +92,24 @@ def _json_kind(value: object) -> str:
     return kinds.get(type(value), "a number")
 
 
+def _dcsa3(request: Request, answer: JSONResponse) -> JSONResponse:
+    """A refusal on a DCSA 3.0 route also speaks 3.0: its feedbackElements and the API-Version header."""
+    if not request.url.path.startswith("/v3/"):
+        return answer
+    body = json.loads(bytes(answer.body))
+    body["feedbackElements"] = [
+        {
+            "severity": "ERROR",
+            "message": body["message"],
+            **({"propertyPath": body["field"]} if body.get("field") else {}),
+        }
+    ]
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
+    # 3.0 refuses a request it cannot take with 400 (the hub's other routes say 422 for a bad value).
+    status = 400 if answer.status_code == 422 else answer.status_code
+    return JSONResponse(body, status_code=status, headers={**headers, "API-Version": dcsa3.API_VERSION})
+
+
 def create_app(settings: Settings | None = None, state: HubState | None = None) -> FastAPI:
     """The hub's ASGI application."""
     settings = settings or get_settings()
@@ -156,16 +174,17 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     app.include_router(ops.router)
     app.include_router(ingest.router)
     app.include_router(dcsa.router)
+    app.include_router(dcsa3.router)
 
     @app.exception_handler(HubError)
-    async def hub_error(_request: Request, exc: HubError) -> JSONResponse:
+    async def hub_error(request: Request, exc: HubError) -> JSONResponse:
         body: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if exc.field:
             body["field"] = exc.field
-        return JSONResponse(body, status_code=exc.http_status)
+        return _dcsa3(request, JSONResponse(body, status_code=exc.http_status))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """Starlette's own refusals (no such route, a method the route lacks, a key refused before GraphQL
         runs) in the hub's one shape: a code and a message, as every other refusal."""
         detail = exc.detail
@@ -174,7 +193,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         else:
             code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
             body = {"code": code.get(exc.status_code, "BAD_REQUEST"), "message": str(detail)}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return _dcsa3(request, JSONResponse(body, status_code=exc.status_code, headers=exc.headers))
 
     @app.exception_handler(OperationalError)
     async def database_error(_request: Request, exc: OperationalError) -> JSONResponse:

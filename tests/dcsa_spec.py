@@ -32,3 +32,17 @@ def event_validator() -> Draft4Validator:
 def errors(validator: Draft4Validator, body: Any) -> list[str]:
     """Every schema violation, with its JSON path."""
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+
+
+def get_events_v3_validator() -> Draft4Validator:
+    """A validator for the 200 body of ``GET /v3/events`` (DCSA 3.0: a GetEventsResponse)."""
+    spec = document("3.0")
+    body = spec["paths"]["/events"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    return Draft4Validator({**body, "components": spec["components"]})
+
+
+def v3_error_validator(method: str) -> Draft4Validator:
+    """A validator for a 3.0 error body (GetEventsError or PostEventsError)."""
+    spec = document("3.0")
+    body = spec["paths"]["/events"][method]["responses"]["default"]["content"]["application/json"]["schema"]
+    return Draft4Validator({**body, "components": spec["components"]})

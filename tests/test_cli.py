@@ -13,6 +13,8 @@ import httpx
 
 from tests.servers import free_port
 
+ROOT = Path(__file__).resolve().parent.parent
+
 HUB = [sys.executable, "-m", "hub.cli"]
 
 
@@ -243,3 +245,37 @@ def test_a_user_verifies_and_exports_a_demo_record_beside_the_running_hub_and_af
         timeout=120,
     )
     assert refused.returncode == 1 and "NOT VERIFIED" in refused.stdout, refused.stdout
+
+
+def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
+    """The README's curl lines for /v3/events, run as written against `hub demo` (its port swapped in)."""
+    import re
+
+    from tests.dcsa_spec import errors, get_events_v3_validator
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("# DCSA Track & Trace 3.0 (", 1)[1].split("```", 1)[0]
+    commands = [c.strip() for c in re.split(r"\n(?=curl )", block.split("\n", 1)[1].replace("\\\n", " "))]
+    assert len(commands) == 2 and all(c.startswith("curl ") for c in commands)
+    process, keys, base, _ = _start_demo(tmp_path)
+    try:
+        answers = []
+        for command in commands:
+            done = subprocess.run(
+                ["bash", "-c", command.replace("http://127.0.0.1:8000", base)],
+                cwd=ROOT,
+                env={**os.environ, "KEY": keys["Dalian Container Terminal"]},
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+            answers.append(json.loads(done.stdout))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    found, published = answers
+    assert errors(get_events_v3_validator(), found) == [] and found["events"]
+    assert {e["equipmentDetails"]["equipmentReference"] for e in found["events"]} == {"MSCU6639870"}
+    assert published["stored"] >= 1

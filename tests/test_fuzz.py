@@ -6,7 +6,8 @@ database) on every backend:
   field with arguments of their declared types, sent by a caller drawn from the demo's organisations, a
   viewer, a regulator, an outsider and nobody;
 - the official DCSA OpenAPI documents: Track & Trace 2.2 for ``/v2/events`` and the event subscriptions
-  (values that fit the schema and values that do not), and the Track & Trace 3.0 event schema for the
+  (values that fit the schema and values that do not), Track & Trace 3.0 for ``/v3/events``, and the
+  Track & Trace 3.0 event schema for the
   bodies posted to ``/ingest/dcsa``;
 - the hub's own OpenAPI document: every POST and PUT route gets bytes, JSON values, and real messages
   with bytes edited, under each content type it might be sent with.
@@ -105,6 +106,10 @@ def _check_answer(response: Any) -> str | None:
             return f"refused {response.status_code} without saying why: {response.text[:200]}"
         if response.status_code == 422 and "code" in body and body.get("field") is None:
             return f"refused 422 without naming the place: {response.text[:200]}"
+        if response.url.path.startswith("/v3/") and not body.get("feedbackElements"):
+            return (
+                f"refused {response.status_code} on DCSA 3.0 without feedbackElements: {response.text[:200]}"
+            )
     return None
 
 
@@ -213,7 +218,11 @@ def _known_ids(client: TestClient, terminal: Party) -> dict[str, list[str]]:
 
 
 def _dcsa_probe(
-    client: TestClient, cases: st.SearchStrategy[Any], callers: list[str | None], known: dict[str, list[str]]
+    client: TestClient,
+    cases: st.SearchStrategy[Any],
+    callers: list[str | None],
+    known: dict[str, list[str]],
+    base_url: str = "http://testserver",
 ) -> Callable[[], None]:
     @BUDGET
     @given(case=cases, token=st.sampled_from(callers), real=st.booleans())
@@ -221,10 +230,21 @@ def _dcsa_probe(
         for name in case.path_parameters or {}:
             if real and known.get(name):
                 case.path_parameters[name] = known[name][0]
-        response = _send(client, case, token)
+        response = _send(client, case, token, base_url)
         _answered_well(response, f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300}")
 
     return probe  # type: ignore[no-any-return]
+
+
+def _callers(world: World, terminal: Party) -> list[str | None]:
+    """A terminal's admin and viewer keys, a regulator, an outsider and nobody."""
+    return [
+        terminal.token,
+        world.key(terminal, KeyRole.VIEWER),
+        world.party(OrgType.REGULATOR).token,
+        world.party(OrgType.FORWARDER, "Outsider").token,
+        None,
+    ]
 
 
 def test_generated_dcsa_requests_from_the_official_openapi_never_fail_inside(
@@ -232,13 +252,7 @@ def test_generated_dcsa_requests_from_the_official_openapi_never_fail_inside(
 ) -> None:
     terminal = world.party(OrgType.TERMINAL)
     known = _known_ids(client, terminal)
-    callers: list[str | None] = [
-        terminal.token,
-        world.key(terminal, KeyRole.VIEWER),
-        world.party(OrgType.REGULATOR).token,
-        world.party(OrgType.FORWARDER, "Outsider").token,
-        None,
-    ]
+    callers = _callers(world, terminal)
     failures: Failures = []
     operations = _operations(TNT22)
     assert {op.label for op in operations} >= {"GET /v2/events", "POST /v2/event-subscriptions"}
@@ -266,6 +280,14 @@ def test_tnt_30_events_generated_from_their_schema_are_read_or_refused(
             _answered_well(response, f"{body[:300]!r}")
 
         _run(f"POST /ingest/dcsa from TNT 3.0 ({mode.value})", failures, probe)
+    # And the 3.0 producer API itself, GET and POST /v3/events, as every kind of caller.
+    callers = _callers(world, terminal)
+    operations = _operations(TNT30)
+    assert {op.label for op in operations} == {"GET /events", "POST /events"}
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            probe = _dcsa_probe(client, operation.as_strategy(mode), callers, {}, "http://testserver/v3")
+            _run(f"{operation.label} on /v3 ({mode.value})", failures, probe)
     _healthy(client)
     assert not failures, "\n".join(failures)
 

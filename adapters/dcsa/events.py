@@ -243,6 +243,13 @@ def _v30(ev: _Node, scope: str) -> EventCommand:
     vessel = call.node("vesselTransport")
     imo = vessel.text("vesselIMONumber")
     shipment = ev.node("shipmentDetails").data
+    subject = shipment.get("documentReference")
+    # A shipment event is about its primary document, as a 2.2 one is about its documentTypeCode.
+    doc_type = (
+        str(subject.get("typeCode"))[:3]
+        if event_type is EventType.SHIPMENT and isinstance(subject, dict) and subject.get("typeCode")
+        else None
+    )
     more = shipment.get("additionalDocumentReferences")
     refs = _references([shipment.get("documentReference"), *(more if isinstance(more, list) else ())])
     vehicle = call.node("truckTransport").text("licensePlate") or call.node("railTransport").text(
@@ -276,6 +283,7 @@ def _v30(ev: _Node, scope: str) -> EventCommand:
         vehicle_reference=vehicle,
         booking_reference=refs.get("BKG"),
         transport_document_reference=refs.get("TRD"),
+        document_type_code=doc_type,
         seals=_seals(equipment_details, v3=True),
         flags=tuple(flags + _imo(imo)),
     )

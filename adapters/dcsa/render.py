@@ -122,3 +122,92 @@ def render_v22(event: TrackingEvent) -> dict[str, Any]:
     if refs:
         body["documentReferences"] = refs
     return body
+
+
+# -- Track & Trace 3.0 ----------------------------------------------------------------------------------
+
+_V30_CODE_FIELD = {
+    "EQUIPMENT": "equipmentEventTypeCode",
+    "TRANSPORT": "transportEventTypeCode",
+    "SHIPMENT": "shipmentEventTypeCode",
+    "IOT": "iotEventTypeCode",
+    "REEFER": "reeferEventTypeCode",
+}
+
+
+def _some(**values: Any) -> dict[str, Any]:
+    """The values that are there (3.0 leaves out what is unknown rather than sending null)."""
+    return {k: v for k, v in values.items() if v not in (None, "", [], {})}
+
+
+def _v30_call(event: TrackingEvent) -> dict[str, Any]:
+    mode = event.mode_of_transport
+    vehicle = event.vehicle_reference
+    return _some(
+        transportCallReference=event.transport_call_id,
+        modeOfTransport=mode,
+        serviceCodeOrReference=_some(carrierServiceCode=event.carrier_service_code),
+        exportVoyageNumberOrReference=_some(carrierVoyageNumber=event.export_voyage),
+        importVoyageNumberOrReference=_some(carrierVoyageNumber=event.import_voyage),
+        vesselTransport=_some(
+            vesselIMONumber=event.vessel_imo,
+            vesselName=(event.vessel_name or "")[:50],
+            vesselCallSign=(event.vessel_call_sign or "")[:10],
+            operatorCarrierCode=event.carrier_code,
+        ),
+        railTransport=_some(railServiceReference=vehicle) if mode == "RAIL" else None,
+        truckTransport=_some(tractorDetails=_some(licensePlate=(vehicle or "")[:15]))
+        if mode == "TRUCK"
+        else None,
+    )
+
+
+def render_v30(event: TrackingEvent) -> dict[str, Any]:
+    """One event in DCSA Track & Trace 3.0 form. 3.0 can express every event the hub keeps (customs,
+    IoT and reefer codes included); what 2.2 cannot, ``renderable`` leaves out of the 2.2 feed."""
+    refs = [
+        {"typeCode": code, "reference": value[:100]}
+        for code, value in (("BKG", event.booking_reference), ("TRD", event.transport_document_reference))
+        if value
+    ]
+    if event.event_type == "SHIPMENT" and event.document_type_code:
+        # The document the event is about comes first; the hub keeps the numbers of bookings and
+        # transport documents only, so another document is named by its type alone.
+        subject = next((r for r in refs if r["typeCode"] == event.document_type_code), None)
+        refs = [subject or {"typeCode": event.document_type_code}, *(r for r in refs if r is not subject)]
+    facility = (
+        _some(facilityCode=event.facility_code, facilityCodeListProvider=event.facility_provider)
+        if event.facility_code and len(event.facility_code) <= 6
+        else {}
+    )
+    body = _some(
+        eventID=str(event.id),
+        eventDateTime=_iso(event.event_datetime),
+        eventUpdatedDateTime=_iso(event.source_updated_datetime or event.event_created_datetime),
+        eventClassification={
+            "eventTypeCode": event.event_type,
+            "eventClassifierCode": event.classifier,
+            _V30_CODE_FIELD[event.event_type]: event.type_code,
+        },
+        eventLocation=_some(
+            UNLocationCode=event.un_location_code,
+            locationName=(event.location_name or "")[:100],
+            facility=facility,
+        ),
+        equipmentDetails=_some(
+            equipmentReference=event.equipment_reference,
+            ISOEquipmentCode=event.iso_equipment_code,
+            emptyIndicatorCode=event.empty_indicator,
+            movementType=event.movement_type,
+            seals=[
+                _some(number=s["number"][:15], type=s.get("type"), source=s.get("source"))
+                for s in event.seals
+            ],
+        ),
+        transportDetails=_some(transportCall=_v30_call(event)),
+        shipmentDetails=_some(
+            documentReference=refs[0] if refs else None,
+            additionalDocumentReferences=refs[1:],
+        ),
+    )
+    return body

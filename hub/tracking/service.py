@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, exists, or_, true, type_coerce
+from sqlalchemy import ColumnElement, String, and_, exists, func, or_, true, type_coerce
 from sqlmodel import Session, col, select
 
 from hub import records
@@ -414,6 +414,7 @@ class EventFilter:
     booking_reference: str | None = None
     transport_document_reference: str | None = None
     created: tuple[tuple[str, datetime], ...] = ()  # (operator, value): gte, gt, lte, lt, eq
+    updated: tuple[tuple[str, datetime], ...] = ()  # on the eventUpdatedDateTime 3.0 shows (see below)
     happened_after: datetime | None = None
     happened_before: datetime | None = None
 
@@ -467,6 +468,10 @@ def list_events(
         )
     for op, value in flt.created:
         conditions.append(getattr(col(TrackingEvent.event_created_datetime), _OPS[op])(value))
+    if flt.updated:
+        # DCSA 3.0's eventUpdatedDateTime: the source's own update time, else when the event was made.
+        stamp = func.coalesce(TrackingEvent.source_updated_datetime, TrackingEvent.event_created_datetime)
+        conditions.extend(getattr(stamp, _OPS[op])(value) for op, value in flt.updated)
     if flt.happened_after is not None:
         conditions.append(col(TrackingEvent.event_datetime) >= flt.happened_after)
     if flt.happened_before is not None:

@@ -43,7 +43,8 @@ _CODE_PARAMS = ("shipmentEventTypeCode", "transportEventTypeCode", "equipmentEve
 _IGNORED = {"limit", "cursor", "sort", "scheduleID", "documentTypeCode", "API-Version"}
 
 
-def _time(name: str, value: str) -> datetime:
+def date_time_param(name: str, value: str) -> datetime:
+    """A date-time query parameter (RFC 3339 with its offset; a '+' sent unescaped arrives as a space)."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError as exc:
@@ -77,13 +78,14 @@ def _filter(params: list[tuple[str, str]]) -> service.EventFilter:
             op = op or "eq"
             if op not in ("gte", "gt", "lte", "lt", "eq"):
                 raise Invalid(f"{name}: the operator must be one of gte, gt, lte, lt, eq", field=name)
-            created.append((op, _time(name, value)))
+            created.append((op, date_time_param(name, value)))
         elif name not in _IGNORED:
             raise Invalid(f"unknown query parameter {name!r}", field=name or "query string")
     return service.EventFilter(type_codes=tuple(codes), created=tuple(created), **values)
 
 
-def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
+def page_cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """Where a page starts: a cursor this API handed out (the last row's creation time and id)."""
     if not value:
         return None
     try:
@@ -96,6 +98,20 @@ def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
     return after
 
 
+def page_limit(request: Request, state: HubState) -> int:
+    """The ``limit`` query parameter: 1 to five GraphQL pages, 100 when not given."""
+    most = state.settings.graphql_max_page_size * 5
+    raw = request.query_params.get("limit", "100")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= most:
+        raise Invalid(f"limit must be between 1 and {most}", field="limit")
+    return int(raw)
+
+
+def page_token(row: TrackingEvent) -> str:
+    """The cursor of the page after ``row``."""
+    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
+
+
 @router.get("/events", summary="Find events (DCSA 2.2)")
 def find_events(request: Request, principal: Caller) -> JSONResponse:
     """Events the caller may see, oldest first, with DCSA 2.2 filters and cursor paging."""
@@ -103,25 +119,17 @@ def find_events(request: Request, principal: Caller) -> JSONResponse:
 
     state: HubState = request.app.state.hub
     params = list(request.query_params.multi_items())
-    raw_limit = request.query_params.get("limit", "100")
-    if (
-        not (raw_limit.isascii() and raw_limit.isdigit())
-        or not 1 <= int(raw_limit) <= state.settings.graphql_max_page_size * 5
-    ):
-        raise Invalid(
-            f"limit must be between 1 and {state.settings.graphql_max_page_size * 5}", field="limit"
-        )
-    limit = int(raw_limit)
+    limit = page_limit(request, state)
     flt = _filter(params)
     with state.session() as session:
         rows = service.list_events(
-            session, principal, flt, limit=limit + 1, after=_cursor(request.query_params.get("cursor"))
+            session, principal, flt, limit=limit + 1, after=page_cursor(request.query_params.get("cursor"))
         )
     page = rows[:limit]
     headers = {"API-Version": API_VERSION, "Current-Page": str(request.url)}
     if len(rows) > limit:
         last = page[-1]
-        token = base64.urlsafe_b64encode(f"{last.created_at.isoformat()}|{last.id}".encode()).decode()
+        token = page_token(last)
         kept = [(k, v) for k, v in params if k != "cursor"]
         headers["Next-Page"] = f"{request.url.path}?{urlencode([*kept, ('cursor', token)])}"
     body = [render_v22(e) for e in page if renderable(e)]
