@@ -46,3 +46,10 @@ def v3_error_validator(method: str) -> Draft4Validator:
     spec = document("3.0")
     body = spec["paths"]["/events"][method]["responses"]["default"]["content"]["application/json"]["schema"]
     return Draft4Validator({**body, "components": spec["components"]})
+
+
+def post_events_v3_validator() -> Draft4Validator:
+    """A validator for a DCSA 3.0 PostEventsRequest (what a 3.0 producer POSTs to its consumer)."""
+    spec = document("3.0")
+    body = spec["paths"]["/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return Draft4Validator({**body, "components": spec["components"]})

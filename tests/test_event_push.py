@@ -24,7 +24,7 @@ from hub.auth.models import OrgType
 from hub.state import HubState
 from tests.conftest import Party, World
 from tests.dcsa_spec import errors, events_response_validator
-from tests.fixtures import EDIFACT, read
+from tests.fixtures import DCSA, EDIFACT, read
 from tests.servers import free_port
 
 SECRET = base64.b64encode(b"k" * 40).decode()
@@ -230,3 +230,48 @@ def test_subscriptions_are_private_and_callbacks_into_the_network_refused(
         )
         assert client.delete(f"/v2/event-subscriptions/{sub}", headers=terminal.headers).status_code == 204
         assert client.get(f"/v2/event-subscriptions/{sub}", headers=terminal.headers).status_code == 404
+
+
+def test_a_30_subscriber_is_sent_post_events_requests_with_what_22_cannot_carry(
+    state: HubState, world: World, receiver: Receiver
+) -> None:
+    from tests.dcsa_spec import post_events_v3_validator
+
+    carrier = world.party(OrgType.CARRIER)
+    with _app(state) as client:
+        refused = client.post(
+            "/v2/event-subscriptions",
+            json={"callbackUrl": receiver.url, "secret": SECRET, "apiVersion": "4.0.0"},
+            headers=carrier.headers,
+        )
+        assert refused.status_code == 422 and refused.json()["field"] == "apiVersion"
+        v3 = client.post(
+            "/v2/event-subscriptions",
+            json={"callbackUrl": receiver.url + "?v=3", "secret": SECRET, "apiVersion": "3.0.0"},
+            headers=carrier.headers,
+        )
+        assert v3.status_code == 201 and v3.json()["apiVersion"] == "3.0.0"
+        _subscribe(client, carrier, receiver.url + "?v=2")
+        sent = client.post(
+            "/ingest/dcsa", content=read(DCSA / "tnt-300-request-iot.json"), headers=carrier.headers
+        )
+        assert sent.status_code == 200 and sent.json()["stored"] >= 1
+
+        def bodies(version: str) -> list[Any]:
+            import json
+
+            with receiver.lock:
+                return [
+                    json.loads(r["body"]) for r in receiver.received if r["path"].endswith(f"v={version}")
+                ]
+
+        _wait(lambda: len([e for b in bodies("3") for e in b["events"]]) == sent.json()["stored"])
+    for request in [r for r in receiver.received if r["path"].endswith("v=3")]:
+        assert request["headers"]["api-version"] == "3.0.0"
+        expected = "sha256=" + hmac.new(base64.b64decode(SECRET), request["body"], hashlib.sha256).hexdigest()
+        assert request["headers"]["notification-signature"] == expected
+    for body in bodies("3"):
+        assert errors(post_events_v3_validator(), body) == []
+        assert {e["eventClassification"]["eventTypeCode"] for e in body["events"]} == {"IOT"}
+    # IoT events have no 2.2 form: the 2.2 subscriber is sent none of them.
+    assert bodies("2") == []

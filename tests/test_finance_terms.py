@@ -522,3 +522,48 @@ def test_an_older_registry_is_named_and_the_receivables_move_to_this_version(
     _shared(client, parties[SELLER], other, second)
     refused = data(gql(client, second.token, TERMS, {"id": other}))["pledgeReceivable"]
     assert refused["errors"][0]["code"] == "CONFLICT" and "0 remains" in refused["errors"][0]["message"]
+
+
+def test_two_ingests_moving_the_same_bill_at_once_take_each_step_once(
+    client: TestClient, trade: dict[str, Any], state: HubState
+) -> None:
+    """Two processes store LOAD events of the bill's two containers at the same moment: the financing's
+    condition is met once, by one of them, and neither ingest fails."""
+    import threading
+    import time
+
+    from adapters.dcsa import parse as parse_dcsa
+    from hub.auth.permissions import Principal
+    from hub.tracking import service as tracking
+
+    parties, rid = trade["parties"], trade["receivable"]
+    bank, carrier = parties["Bank of Dalian Trade Finance"], parties["Korea Strait Shipping"]
+    assert (
+        data(gql(client, bank.token, TERMS, {"id": rid, "c": ["LOADED"]}))["pledgeReceivable"]["errors"] == []
+    )
+    events = json.loads(journey.sea_loading().body)["events"]
+    loads = [e for e in events if e["eventClassification"].get("equipmentEventTypeCode") == "LOAD"]
+    assert len(loads) == 2
+    principal = Principal(carrier.id, carrier.org.name, carrier.org.type, KeyRole.ADMIN, carrier.id)
+    failures: list[BaseException] = []
+
+    def ingest(event: dict[str, Any], hold: float) -> None:
+        try:
+            with state.session() as session:
+                batch = parse_dcsa(json.dumps({"events": [event]}).encode(), scope=str(carrier.id))
+                tracking.ingest(session, principal, batch)
+                time.sleep(hold)  # the first keeps its transaction open while the second arrives
+                session.commit()
+        except BaseException as exc:
+            failures.append(exc)
+
+    first = threading.Thread(target=ingest, args=(loads[0], 0.6))
+    second = threading.Thread(target=ingest, args=(loads[1], 0.0))
+    first.start()
+    time.sleep(0.2)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert failures == []
+    steps = [h["action"] for h in _read(client, bank, rid)["history"]]
+    assert steps.count("CONDITION_MET") == 1 and steps.count("DISBURSED") == 1, steps

@@ -240,9 +240,20 @@ def on_movements(session: Session, numbers: Iterable[str], by_org_id: uuid.UUID)
             )
         ):
             carried.setdefault(c.bill_id, set()).add(c.number)
+    touched = [row.id for row in waiting if any(carried.get(bill) for bill in _bills(row))]
+    if not touched:
+        return 0
+    # Two ingest processes may move the same bill's containers at once: lock the receivables they touch
+    # (only those), read them again, and decide in turn, so that no step is taken twice or lost.
     advanced = 0
-    for row in waiting:
-        if any(carried.get(bill) for bill in _bills(row)) and evaluate(session, row, by_org_id):
+    for row in session.exec(
+        select(Receivable)
+        .where(col(Receivable.id).in_(touched), col(Receivable.awaiting).is_(True))
+        .order_by(col(Receivable.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ):
+        if evaluate(session, row, by_org_id):
             row.version += 1
             saved(session, row)
             advanced += 1

@@ -717,6 +717,10 @@ def reassess(session: Session, refs: Sequence[str], by_org_id: uuid.UUID) -> lis
             for ref in sorted(wanted & set(_pledged_draws(r)))
             if ref in values and totals[ref] > values[ref][1]
         ]
+        if not short:
+            continue
+        # Locked and read again before writing: an ingest advancing its terms may write it at once.
+        session.refresh(r, with_for_update=True)
         known = {
             (s["evidence"], s["value"])
             for h in r.history

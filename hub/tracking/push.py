@@ -101,6 +101,9 @@ class EventSubscription(Callback, table=True):
     __tablename__ = "event_subscription"
 
     filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the subscriber is sent: DCSA 2.2 notifications (an array of events), or a DCSA 3.0
+    # PostEventsRequest ({"events": [...]}), as a 3.0 producer POSTs /events to its consumer.
+    api_version: str = Field(default="2.2.0", max_length=10, sa_column_kwargs={"server_default": "2.2.0"})
 
 
 class EventDelivery(Owed, table=True):
@@ -237,6 +240,7 @@ def create_subscription(
         callback_url=_check_url(body["callbackUrl"], allow_private),
         secret=secret,
         filters=_filters(body),
+        api_version=_version(body.get("apiVersion")),
     )
     session.add(sub)
     session.flush()
@@ -284,9 +288,24 @@ def rotate_secret(session: Session, principal: Principal, subscription_id: uuid.
     session.add(sub)
 
 
+VERSIONS = ("2.2.0", "3.0.0")
+
+
+def _version(value: Any) -> str:
+    """The DCSA version the subscriber is sent (a hub extension of the 2.2 subscription: ``apiVersion``)."""
+    if value in (None, ""):
+        return VERSIONS[0]
+    if value not in VERSIONS:
+        raise Invalid(f"apiVersion must be one of {', '.join(VERSIONS)}", field="apiVersion")
+    return str(value)
+
+
 def as_dcsa(sub: EventSubscription) -> dict[str, Any]:
-    """A subscription as DCSA 2.2 shows it (never its secret)."""
-    return {"subscriptionID": str(sub.id), "callbackUrl": sub.callback_url, **sub.filters}
+    """A subscription as DCSA 2.2 shows it (never its secret), with the version it is sent in."""
+    shown = {"subscriptionID": str(sub.id), "callbackUrl": sub.callback_url, **sub.filters}
+    if sub.api_version != VERSIONS[0]:
+        shown["apiVersion"] = sub.api_version
+    return shown
 
 
 # -- matching, in the ingest transaction --------------------------------------------------------------
@@ -411,7 +430,7 @@ class Pusher:
             ]
 
     def _body(self, sub: Any, deliveries: list[Any]) -> tuple[bytes, list[uuid.UUID], list[uuid.UUID]]:
-        from adapters.dcsa.render import render_v22, renderable
+        from adapters.dcsa.render import render_v22, render_v30, renderable
         from hub.tracking.service import events_by_ids
 
         with Session(self.engine) as session:
@@ -419,15 +438,17 @@ class Pusher:
             assert org is not None
             principal = Principal(org.id, org.name, org.type, KeyRole.VIEWER, org.id)
             events = {e.id: e for e in events_by_ids(session, principal, [d.event_id for d in deliveries])}
+        v3 = sub.api_version == "3.0.0"
         send, skip, body = [], [], []
         for delivery in deliveries:
             event = events.get(delivery.event_id)
-            if event is None or not renderable(event):
+            if event is None or not (v3 or renderable(event)):
                 skip.append(delivery.id)
             else:
                 send.append(delivery.id)
-                body.append(render_v22(event))
-        return json.dumps(body, separators=(",", ":")).encode(), send, skip
+                body.append(render_v30(event) if v3 else render_v22(event))
+        sent: Any = {"events": body} if v3 else body
+        return json.dumps(sent, separators=(",", ":")).encode(), send, skip
 
     def _finish(self, ids: list[uuid.UUID], **values: Any) -> None:
         if not ids:
@@ -490,7 +511,7 @@ class Pusher:
                     headers={
                         **host,
                         "Content-Type": "application/json",
-                        "API-Version": self.api_version,
+                        "API-Version": getattr(sub, "api_version", None) or self.api_version,
                         "Subscription-ID": str(sub.id),
                         "Notification-Signature": sign(sub.secret, body),
                     },

@@ -1,5 +1,5 @@
 """finance follows the goods: disbursement conditions, repayment after delivery, the title as collateral,
-finance webhooks
+finance webhooks, DCSA 3.0 event subscriptions
 
 Revision ID: 0011
 Revises: 0010
@@ -65,11 +65,17 @@ def upgrade() -> None:
     )
     op.create_index('ix_finance_notice_due', 'finance_notice', ['state', 'next_attempt_at'], unique=False)
     op.create_index(op.f('ix_finance_notice_subscription_id'), 'finance_notice', ['subscription_id'], unique=False)
+    with op.batch_alter_table('event_subscription', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('api_version', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default='2.2.0')
+        )
     # A pledge made before conditions existed disbursed at once.
     op.execute("UPDATE receivable SET disbursed_at = updated_at WHERE status = 'PLEDGED'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('event_subscription', schema=None) as batch_op:
+        batch_op.drop_column('api_version')
     op.drop_table('finance_notice')
     op.drop_table('finance_hook')
     with op.batch_alter_table('receivable', schema=None) as batch_op:
