@@ -115,6 +115,10 @@ class LedgerPort(Protocol):
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
         """Check the live record against what was anchored, and the anchor against the chain."""
 
+    def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
+        """Wrap documents as OpenAttestation v2 (one batch), issued by the hub's registry; Unavailable
+        before the chain is connected."""
+
     async def start(self, *, worker: bool) -> None:
         """Connect to the chain; run the anchoring worker in this process when ``worker``."""
 

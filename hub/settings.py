@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         True  # run the anchoring worker inside `hub serve`; production runs `hub anchor`
     )
 
+    # OpenAttestation exports: the DNS name where the issuer publishes its TXT record
+    # (openatts net=ethereum netId=<chain id> addr=<registry>), which TradeTrust checks for identity.
+    oa_identity_location: str = "hub.localhost"
+
     # GraphQL limits: hostile queries are refused before they run.
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from pathlib import Path
+from typing import Any
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -71,6 +72,19 @@ class Ledger:
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="TitleRegistry")
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="ReceivableRegistry")
         self.ready = True
+
+    def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
+        """Wrap documents as OpenAttestation v2, the anchor registry named as their document store."""
+        from ledger.openattestation import wrap
+
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        issuer = {
+            "name": "Port and trade single-window hub",
+            "documentStore": self.chain.registry.address,
+            "identityProof": {"type": "DNS-TXT", "location": identity_location},
+        }
+        return wrap([{"issuers": [issuer], **data} for data in datas])
 
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
         """Check a live record against its anchor and the chain."""

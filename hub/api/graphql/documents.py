@@ -177,6 +177,21 @@ class DocumentQuery:
     def document(self, info: Info, id: strawberry.ID) -> Document:
         return Document.of(service.get_document(info.context.session, info.context.principal, parse_id(id)))
 
+    @strawberry.field(
+        description="A document you may read as an OpenAttestation v2 wrapped document (JSON text), which "
+        "TradeTrust's verifiers check for integrity; a holder may obfuscate fields and it still verifies."
+    )
+    def export_document(self, info: Info, id: strawberry.ID) -> str:
+        import json
+
+        from hub.documents.export import export_open_attestation
+
+        ctx = info.context
+        wrapped = export_open_attestation(
+            ctx.session, ctx.principal, parse_id(id), ledger=ctx.state.ledger, settings=ctx.state.settings
+        )
+        return json.dumps(wrapped, ensure_ascii=False)
+
 
 @strawberry.type
 class DocumentMutation:

@@ -1,0 +1,131 @@
+"""Issue 23, first part: the hub's documents as OpenAttestation v2 wrapped documents, checked by
+TradeTrust's own code (the npm packages ``@govtechsg/open-attestation`` and ``@govtechsg/oa-verify``,
+installed by the project's setup), not by the hub's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from hub.auth.models import OrgType
+from ledger.openattestation import target_hash, unsalt, verify_signature, wrap
+from tests.conftest import World, create_doc, data, gql
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT = "query($id: ID!) { exportDocument(id: $id) }"
+
+
+def tradetrust(documents: list[dict[str, Any]], obfuscate: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What TradeTrust's libraries say of each document."""
+    node = shutil.which("node")
+    assert node is not None, "Node.js runs the contract build and anvil already; it runs this too"
+    done = subprocess.run(
+        [node, str(ROOT / "tests" / "oa" / "verify.cjs")],
+        input=json.dumps({"documents": documents, "obfuscate": list(obfuscate)}),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts: list[dict[str, Any]] = json.loads(done.stdout)
+    return verdicts
+
+
+def test_a_batch_the_hub_wraps_is_accepted_by_tradetrusts_code_and_a_changed_value_is_not() -> None:
+    issuer = {
+        "name": "Hub",
+        "documentStore": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+        "identityProof": {"type": "DNS-TXT", "location": "hub.example"},
+    }
+    datas = [
+        {
+            "issuers": [issuer],
+            "reference": f"INV-{n}",
+            "amount": "186000.50",
+            "lines": [{"sku": "A", "qty": n}],
+        }
+        for n in range(5)
+    ]
+    datas.append(
+        {
+            "issuers": [issuer],
+            "consignee": '辽宁跨境商城 Ünïcode "quoted" \\ tab\t',
+            "paid": True,
+            "note": None,
+        }
+    )
+    wrapped = wrap(datas)
+    assert len({w["signature"]["merkleRoot"] for w in wrapped}) == 1  # one root for the batch
+    assert all(verify_signature(w) for w in wrapped)
+    verdicts = tradetrust(wrapped)
+    assert [(v["schema"], v["signature"], v["integrity"]) for v in verdicts] == [(True, True, True)] * 6
+    assert [v["data"] for v in verdicts] == [unsalt(w["data"]) for w in wrapped]
+    # OpenAttestation trims a value when it reads it back (the hash covers the text as wrapped).
+    assert (
+        verdicts[5]["data"]["consignee"] == datas[5]["consignee"].strip()
+        and verdicts[:5]
+        and all(v["data"] == d for v, d in zip(verdicts[:5], datas[:5], strict=True))
+    )
+
+    changed = json.loads(json.dumps(wrapped[0]))
+    salt_of = changed["data"]["amount"].rsplit(":", 2)[0]
+    changed["data"]["amount"] = f"{salt_of}:string:999999.00"
+    (verdict,) = tradetrust([changed])
+    assert (verdict["signature"], verdict["integrity"]) == (False, False) and not verify_signature(changed)
+
+
+def test_a_holder_hides_fields_and_the_document_still_verifies_in_both() -> None:
+    issuer = {
+        "name": "Hub",
+        "documentStore": "0x" + "ab" * 20,
+        "identityProof": {"type": "DNS-TXT", "location": "x"},
+    }
+    buyer = {"name": "A", "idNumber": "110101199001011234"}
+    (document,) = wrap([{"issuers": [issuer], "reference": "INV-9", "amount": "12.50", "buyer": buyer}])
+    (verdict,) = tradetrust([document], obfuscate=("amount", "buyer.idNumber"))
+    hidden = verdict["obfuscated"]
+    assert "amount" not in hidden["data"] and "idNumber" not in hidden["data"]["buyer"]
+    assert len(hidden["privacy"]["obfuscatedData"]) == 2
+    assert verdict["obfuscatedSignature"] and verify_signature(hidden)
+    assert target_hash(hidden) == document["signature"]["targetHash"]
+    # Hiding every field of an object leaves an empty one behind, which OpenAttestation then hashes: its
+    # own check fails, and the hub's agrees with it.
+    (emptied,) = tradetrust([document], obfuscate=("buyer.name", "buyer.idNumber"))
+    assert emptied["obfuscated"]["data"]["buyer"] == {}
+    assert emptied["obfuscatedSignature"] is False and not verify_signature(emptied["obfuscated"])
+
+
+@pytest.mark.parametrize("value", [1.5, float("nan"), {}, []])
+def test_values_whose_text_javascript_would_write_differently_are_refused(value: Any) -> None:
+    from hub.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        wrap([{"issuers": [{"name": "Hub"}], "amount": value}])
+    assert refused.value.field == "data.amount"
+
+
+def test_export_document_gives_what_may_be_read_wrapped_for_tradetrust(
+    client: TestClient, world: World
+) -> None:
+    seller = world.party(OrgType.SELLER)
+    outsider = world.party(OrgType.BANK)
+    doc = create_doc(client, seller, "HNE-INV-2026-0412", amount="186000.00", currency="USD")
+    exported = json.loads(data(gql(client, seller.token, EXPORT, {"id": doc}))["exportDocument"])
+    (verdict,) = tradetrust([exported])
+    assert (verdict["schema"], verdict["signature"], verdict["integrity"]) == (True, True, True)
+    shown = verdict["data"]
+    assert shown["reference"] == "HNE-INV-2026-0412" and shown["amount"] == "186000"
+    assert shown["id"] == doc and shown["currency"] == "USD" and shown["owner"] == seller.org.name
+    (issuer,) = shown["issuers"]
+    assert issuer["identityProof"] == {"type": "DNS-TXT", "location": "hub.localhost"}
+    assert issuer["documentStore"].startswith("0x") and len(issuer["documentStore"]) == 42
+    refused = gql(client, outsider.token, EXPORT, {"id": doc})
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
