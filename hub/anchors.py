@@ -116,8 +116,11 @@ class LedgerPort(Protocol):
         """Check the live record against what was anchored, and the anchor against the chain."""
 
     def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
-        """Wrap documents as OpenAttestation v2 (one batch), issued by the hub's registry; Unavailable
-        before the chain is connected."""
+        """Wrap documents as OpenAttestation v2 (one batch) and issue the batch's root on the document
+        store; Unavailable before the chain is connected or without a document store."""
+
+    def revoke_attestation(self, target_hash: str) -> None:
+        """Revoke one wrapped document on the document store, by its target hash."""
 
     async def start(self, *, worker: bool) -> None:
         """Connect to the chain; run the anchoring worker in this process when ``worker``."""

@@ -144,19 +144,28 @@ def _ledger(settings: Settings, *, connect: bool = True, read_only: bool = False
 
 @chain_app.command("deploy")
 def chain_deploy() -> None:
-    """Deploy the anchor and title registries on HUB_CHAIN_URL and remember them (prints the addresses)."""
-    from hub.anchors import ChainContract
-    from ledger.anchorer import REGISTRY
+    """Deploy, on HUB_CHAIN_URL, each of the hub's contracts this chain does not have yet (the anchor,
+    title and receivable registries and the OpenAttestation document store) and remember them in the
+    database; prints each contract's address. Run it once per chain, and again after an upgrade that
+    brings a new contract."""
+    from ledger.anchorer import ensure_registry
+    from ledger.build import CONTRACT_NAMES
 
     settings = _settings()
     ledger = _ledger(settings, connect=False)
-    address = ledger.chain.deploy_registry()
-    with session_scope(ledger.engine) as session:
-        session.add(ChainContract(chain_id=ledger.chain.chain_id, name=REGISTRY, address=address))
-    err.print(
-        f"AnchorRegistry deployed on chain {ledger.chain.chain_id}; set HUB_ANCHOR_CONTRACT or rely on the database:"
-    )
-    print(address)
+    try:
+        for name in CONTRACT_NAMES:
+            address = ensure_registry(
+                ledger.engine,
+                ledger.chain,
+                address=settings.anchor_contract if name == "AnchorRegistry" else None,
+                allow_deploy=True,
+                name=name,
+            )
+            err.print(f"{name} on chain {ledger.chain.chain_id}:")
+            print(address)
+    finally:
+        ledger.chain.close()
 
 
 @chain_app.command("upgrade-receivables")

@@ -30,7 +30,7 @@ SETTINGS: dict[str, Any] = {
     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
     "metadata": {"bytecodeHash": "none"},
 }
-CONTRACT_NAMES = ["AnchorRegistry", "TitleRegistry", "ReceivableRegistry"]
+CONTRACT_NAMES = ["AnchorRegistry", "TitleRegistry", "ReceivableRegistry", "DocumentStore"]
 _IMPORT = re.compile(r'^\s*import\s+(?:[^"\']*from\s+)?["\']([^"\']+)["\']', re.MULTILINE)
 
 

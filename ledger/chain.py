@@ -145,6 +145,7 @@ class ChainClient:
             "AnchorRegistry": self._artifact,
             "TitleRegistry": load_artifact("TitleRegistry"),
             "ReceivableRegistry": load_artifact("ReceivableRegistry"),
+            "DocumentStore": load_artifact("DocumentStore"),
         }
         self.contracts: dict[str, Contract] = {}
         self._selectors = {

@@ -17,10 +17,11 @@ from hub.errors import Unavailable
 from hub.settings import Settings
 from ledger import receivables
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry
-from ledger.chain import ChainClient, ChainError, EmbeddedChain, RpcChain
+from ledger.chain import ChainClient, ChainError, ChainRejected, ChainUnavailable, EmbeddedChain, RpcChain
 from ledger.titles import OnChainTitle, TitleSyncer, read_title
 from ledger.verify import Verifier
 
+DOCUMENT_STORE = "DocumentStore"
 log = structlog.get_logger(__name__)
 
 
@@ -63,6 +64,7 @@ class Ledger:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ready = False
+        self.document_store: str | None = None
         self.problem: str | None = None  # why the last attempt to connect failed, for /ready
 
     def connect(self) -> None:
@@ -71,20 +73,49 @@ class Ledger:
         ensure_registry(self.engine, self.chain, address=self.settings.anchor_contract, allow_deploy=allow)
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="TitleRegistry")
         ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name="ReceivableRegistry")
+        try:
+            # TradeTrust's document store: optional, so that a production hub upgraded before its operator
+            # deployed one keeps anchoring; OpenAttestation exports are refused until it is there.
+            ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name=DOCUMENT_STORE)
+            self.document_store = self.chain.contracts[DOCUMENT_STORE].address
+        except ChainError as exc:
+            log.warning("ledger.no_document_store", error=str(exc))
+            self.document_store = None
         self.ready = True
 
     def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
-        """Wrap documents as OpenAttestation v2, the anchor registry named as their document store."""
+        """Wrap documents as OpenAttestation v2 in one batch and issue its Merkle root on the document
+        store, which TradeTrust's status check asks (``isIssued``)."""
         from ledger.openattestation import wrap
 
         if not self.ready:
             raise Unavailable("the hub is not connected to its chain yet")
+        if self.document_store is None:
+            raise Unavailable("no document store on this chain: run 'hub chain deploy' for one")
         issuer = {
             "name": "Port and trade single-window hub",
-            "documentStore": self.chain.registry.address,
+            "documentStore": self.document_store,
             "identityProof": {"type": "DNS-TXT", "location": identity_location},
         }
-        return wrap([{"issuers": [issuer], **data} for data in datas])
+        wrapped = wrap([{"issuers": [issuer], **data} for data in datas])
+        self._document_store("issue", wrapped[0]["signature"]["merkleRoot"])
+        return wrapped
+
+    def revoke_attestation(self, target_hash: str) -> None:
+        """Revoke one wrapped document on the document store, by its target hash."""
+        if self.document_store is None:
+            raise Unavailable("no document store on this chain")
+        self._document_store("revoke", target_hash)
+
+    def _document_store(self, function: str, digest: str) -> None:
+        try:
+            self.chain.call_and_wait(DOCUMENT_STORE, function, bytes.fromhex(digest))
+        except ChainRejected as exc:
+            if (exc.reason or "").startswith(("AlreadyIssued", "AlreadyRevoked")):
+                return  # done before: the same root or hash once is what the store promises
+            raise Unavailable(f"the document store refused: {exc}") from exc
+        except ChainUnavailable as exc:
+            raise Unavailable(f"cannot reach the chain: {exc}") from exc
 
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
         """Check a live record against its anchor and the chain."""

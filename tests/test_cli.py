@@ -279,3 +279,32 @@ def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
     assert errors(get_events_v3_validator(), found) == [] and found["events"]
     assert {e["equipmentDetails"]["equipmentReference"] for e in found["events"]} == {"MSCU6639870"}
     assert published["stored"] >= 1
+
+
+def test_chain_deploy_deploys_each_contract_once(database_url: str, tmp_path: Path) -> None:
+    """`hub chain deploy` on a node: every contract the hub uses, remembered; run again, the same ones."""
+    from tests.servers import Anvil
+
+    node = Anvil(tmp_path / "anvil").start()
+    try:
+        env = {
+            **_env(database_url),
+            "HUB_CHAIN_URL": node.url,
+            "HUB_CHAIN_PRIVATE_KEY": "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        }
+        assert _run(["db", "upgrade"], env, tmp_path).returncode == 0
+        first = _run(["chain", "deploy"], env, tmp_path)
+        assert first.returncode == 0, first.stderr
+        import re
+
+        def printed(out: str) -> list[str]:  # the address lines (the log writes to stdout too)
+            return re.findall(r"^0x[0-9a-fA-F]{40}$", out, re.MULTILINE)
+
+        addresses = printed(first.stdout)
+        assert len(addresses) == len(set(addresses)) == 4 and all(a.startswith("0x") for a in addresses)
+        for name in ("AnchorRegistry", "TitleRegistry", "ReceivableRegistry", "DocumentStore"):
+            assert name in first.stderr
+        again = _run(["chain", "deploy"], env, tmp_path)
+        assert again.returncode == 0 and printed(again.stdout) == addresses
+    finally:
+        node.stop()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from hub.auth.models import OrgType
@@ -21,13 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPORT = "query($id: ID!) { exportDocument(id: $id) }"
 
 
-def tradetrust(documents: list[dict[str, Any]], obfuscate: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """What TradeTrust's libraries say of each document."""
+def tradetrust(
+    documents: list[dict[str, Any]], obfuscate: tuple[str, ...] = (), rpc_url: str | None = None
+) -> list[dict[str, Any]]:
+    """What TradeTrust's libraries say of each document (and, given a node, of its status there)."""
     node = shutil.which("node")
     assert node is not None, "Node.js runs the contract build and anvil already; it runs this too"
     done = subprocess.run(
         [node, str(ROOT / "tests" / "oa" / "verify.cjs")],
-        input=json.dumps({"documents": documents, "obfuscate": list(obfuscate)}),
+        input=json.dumps({"documents": documents, "obfuscate": list(obfuscate), "rpcUrl": rpc_url}),
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -129,3 +133,60 @@ def test_export_document_gives_what_may_be_read_wrapped_for_tradetrust(
     assert issuer["documentStore"].startswith("0x") and len(issuer["documentStore"]) == 42
     refused = gql(client, outsider.token, EXPORT, {"id": doc})
     assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+REVOKE = """mutation($id: ID!) { revokeDocument(id: $id) { revoked errors { code message } } }"""
+
+
+@pytest.fixture
+def on_anvil(tmp_path: Path, settings: Any) -> Iterator[Any]:
+    """The hub on a real JSON-RPC node, so that TradeTrust's status check can ask the document store."""
+    from hub.bus import InProcessBus
+    from hub.db import make_engine
+    from hub.state import HubState
+    from ledger.runtime import Ledger
+    from tests.conftest import running
+    from tests.servers import Anvil
+
+    node = Anvil(tmp_path / "anvil").start()
+    chained = settings.model_copy(update={"chain_url": node.url, "chain_private_key": SecretStr(ANVIL_KEY)})
+    engine = make_engine(chained.database_url)
+    state = HubState(settings=chained, engine=engine, bus=InProcessBus(), ledger=Ledger(chained, engine))
+    try:
+        with running(state) as client:
+            yield client, state, node.url
+    finally:
+        engine.dispose()
+        node.stop()
+
+
+ANVIL_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+
+def test_tradetrust_finds_the_export_issued_on_chain_and_then_revoked(on_anvil: Any) -> None:
+    client, state, url = on_anvil
+    world = World(state)
+    seller, other = world.party(OrgType.SELLER), world.party(OrgType.SELLER)
+    doc = create_doc(client, seller, "HNE-INV-2026-0413", amount="93000.00", currency="USD")
+    first = data(gql(client, seller.token, EXPORT, {"id": doc}))["exportDocument"]
+    again = data(gql(client, seller.token, EXPORT, {"id": doc}))["exportDocument"]
+    assert first == again  # one export, issued once, per document version
+    exported = json.loads(first)
+    (verdict,) = tradetrust([exported], rpc_url=url)
+    assert (verdict["integrity"], verdict["status"]) == (True, True), verdict["fragments"]
+    # Another organisation may not revoke it; its owner does, and TradeTrust sees it revoked.
+    refused = data(gql(client, other.token, REVOKE, {"id": doc}))["revokeDocument"]
+    assert refused["errors"][0]["code"] in ("NOT_FOUND", "FORBIDDEN")
+    revoked = data(gql(client, seller.token, REVOKE, {"id": doc}))["revokeDocument"]
+    assert revoked == {"revoked": 1, "errors": []}
+    (verdict,) = tradetrust([exported], rpc_url=url)
+    assert verdict["integrity"] and verdict["status"] is False
+    status = next(f for f in verdict["fragments"] if f["type"] == "DOCUMENT_STATUS")
+    assert "revoked" in json.dumps(status["reason"]).lower(), status
+    twice = data(gql(client, seller.token, REVOKE, {"id": doc}))["revokeDocument"]
+    assert twice["errors"][0]["code"] == "CONFLICT"
+    # A root nobody issued is refused by the status check too.
+    forged = json.loads(first)
+    forged["signature"]["merkleRoot"] = forged["signature"]["targetHash"] = "ab" * 32
+    (verdict,) = tradetrust([forged], rpc_url=url)
+    assert verdict["status"] is False and verdict["integrity"] is False

@@ -1,15 +1,14 @@
 """Documents exported for verifiers outside the hub: OpenAttestation v2 wrapped documents (TradeTrust).
 
 The export carries the document's registered fields (never its file: the file's SHA-256 stands for it),
-the hub's record identity and version, and the issuer: the hub's organisation name, the registry the
-hub anchors on as ``documentStore`` and the DNS name that vouches for it (``HUB_OA_IDENTITY_LOCATION``,
+the hub's record identity and version, and the issuer: the hub's name, the hub's OpenAttestation
+document store as ``documentStore`` and the DNS name that vouches for it (``HUB_OA_IDENTITY_LOCATION``,
 where the issuer publishes ``openatts net=ethereum netId=<chain id> addr=<registry>`` as a TXT record).
 
-What it proves today: integrity. TradeTrust's own code (``@govtechsg/open-attestation`` and
-``@govtechsg/oa-verify``) recomputes the document's hash from its salted values and accepts it, a holder
-may hide fields (``obfuscateDocument``) and it still verifies, and a changed value fails. Not yet: the
-status check, which asks the document store ``isIssued(merkleRoot)``; the hub's registry does not answer
-that question yet (issue 23).
+TradeTrust's own code (``@govtechsg/open-attestation`` and ``@govtechsg/oa-verify``) recomputes the
+document's hash from its salted values (a holder may hide fields with ``obfuscateDocument``), and asks the
+document store (ledger/contracts/DocumentStore.sol) whether the root is issued and whether the document is
+revoked. Each document version is wrapped and issued once, at its first export; its owner may revoke it.
 """
 
 from __future__ import annotations
@@ -17,15 +16,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from hub.anchors import LedgerPort
 from hub.auth.models import Organisation
-from hub.auth.permissions import Principal
+from hub.auth.permissions import Action, Principal
 from hub.canonical import decimal_text
-from hub.documents.models import TradeDocument
+from hub.db import utcnow
+from hub.documents.models import DocumentExport, TradeDocument
 from hub.documents.service import get_document
-from hub.errors import Unavailable
+from hub.errors import Conflict, Forbidden, Unavailable
 from hub.settings import Settings
 
 
@@ -55,9 +56,63 @@ def export_open_attestation(
     ledger: LedgerPort | None,
     settings: Settings,
 ) -> dict[str, Any]:
-    """One document the caller may read, as an OpenAttestation v2 wrapped document."""
+    """One document the caller may read, as an OpenAttestation v2 wrapped document: wrapped and issued on
+    the document store at its first export, the same file at every later export of that version."""
     row = get_document(session, principal, document_id)
+    known = _export_of(session, row)
+    if known is not None:
+        return known.wrapped
     if ledger is None:
         raise Unavailable("the hub has no chain connection")
     (wrapped,) = ledger.open_attestation([document_data(session, row)], settings.oa_identity_location)
+    signature = wrapped["signature"]
+    made = DocumentExport(
+        document_id=row.id,
+        version=row.version,
+        wrapped=wrapped,
+        target_hash=signature["targetHash"],
+        merkle_root=signature["merkleRoot"],
+    )
+    try:
+        with session.begin_nested():
+            session.add(made)
+    except IntegrityError:  # another export of this version landed first: that one is the export
+        known = _export_of(session, row)
+        assert known is not None
+        return known.wrapped
+    session.commit()
     return wrapped
+
+
+def _export_of(session: Session, row: TradeDocument) -> DocumentExport | None:
+    return session.exec(
+        select(DocumentExport).where(
+            DocumentExport.document_id == row.id, DocumentExport.version == row.version
+        )
+    ).first()
+
+
+def revoke_exports(
+    session: Session, principal: Principal, document_id: uuid.UUID, *, ledger: LedgerPort | None
+) -> int:
+    """The document's owner revokes every export of it on the document store; how many were revoked."""
+    principal.require(Action.WRITE_RECORDS)
+    row = get_document(session, principal, document_id)
+    if row.owner_org_id != principal.org_id:
+        raise Forbidden("only the document's owner revokes its exports")
+    live = list(
+        session.exec(
+            select(DocumentExport).where(
+                DocumentExport.document_id == row.id, col(DocumentExport.revoked_at).is_(None)
+            )
+        )
+    )
+    if not live:
+        raise Conflict("the document has no export that is not revoked", field="id")
+    if ledger is None:
+        raise Unavailable("the hub has no chain connection")
+    for export in live:
+        ledger.revoke_attestation(export.target_hash)
+        export.revoked_at = utcnow()
+        session.add(export)
+    return len(live)

@@ -1,12 +1,24 @@
-// TradeTrust's own code on documents the hub wrapped: reads {"documents": [...], "obfuscate": [...]} on
+// TradeTrust's own code on documents the hub wrapped: reads {"documents": [...], "obfuscate": [...],
+// "rpcUrl": optional} on
 // stdin, writes one verdict per document on stdout. Run by tests/test_open_attestation.py.
 const oa = require("@govtechsg/open-attestation");
-const { verificationBuilder, openAttestationHash, isValid } = require("@govtechsg/oa-verify");
+const {
+  verificationBuilder,
+  openAttestationHash,
+  openAttestationEthereumDocumentStoreStatus,
+  isValid,
+} = require("@govtechsg/oa-verify");
+const { providers } = require("ethers");
 
 async function main() {
   const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  // Integrity alone: the status and identity checks need the document store and DNS, out of reach here.
-  const verify = verificationBuilder([openAttestationHash], { network: "sepolia" });
+  // Integrity, and with "rpcUrl" the document store's status on that node; the identity check needs DNS,
+  // out of reach here.
+  const verify = input.rpcUrl
+    ? verificationBuilder([openAttestationHash, openAttestationEthereumDocumentStoreStatus], {
+        provider: new providers.JsonRpcProvider(input.rpcUrl),
+      })
+    : verificationBuilder([openAttestationHash], { network: "sepolia" });
   const verdicts = [];
   for (const document of input.documents) {
     const fragments = await verify(document);
@@ -14,6 +26,8 @@ async function main() {
       schema: oa.validateSchema(document),
       signature: oa.verifySignature(document),
       integrity: isValid(fragments, ["DOCUMENT_INTEGRITY"]),
+      status: input.rpcUrl ? isValid(fragments, ["DOCUMENT_STATUS"]) : null,
+      fragments: fragments.map((f) => ({ type: f.type, name: f.name, status: f.status, reason: f.reason })),
       data: oa.getData(document),
     };
     if (input.obfuscate && input.obfuscate.length) {

@@ -194,7 +194,29 @@ class DocumentQuery:
 
 
 @strawberry.type
+class RevokePayload:
+    errors: list[UserError]
+    revoked: int = strawberry.field(default=0, description="How many exports were revoked on chain.")
+
+
+@strawberry.type
 class DocumentMutation:
+    @strawberry.mutation(
+        description="The owner: revoke the document's OpenAttestation exports on the document store, so "
+        "that TradeTrust's verifiers show them revoked."
+    )
+    def revoke_document(self, info: Info, id: strawberry.ID) -> RevokePayload:
+        from hub.documents.export import revoke_exports
+
+        ctx = info.context
+        return run_mutation(
+            RevokePayload,
+            lambda: {
+                "revoked": revoke_exports(ctx.session, ctx.principal, parse_id(id), ledger=ctx.state.ledger)
+            },
+            ctx.session.commit,
+        )
+
     @strawberry.mutation(description="Register a trade document for your organisation.")
     def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentPayload:
         ctx = info.context

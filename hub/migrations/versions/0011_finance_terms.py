@@ -1,5 +1,6 @@
 """finance follows the goods: disbursement conditions, repayment after delivery, the title as collateral,
-finance webhooks, DCSA 3.0 event subscriptions
+finance webhooks, DCSA 3.0 event subscriptions,
+OpenAttestation exports
 
 Revision ID: 0011
 Revises: 0010
@@ -69,11 +70,25 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('api_version', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default='2.2.0')
         )
+    op.create_table('document_export',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('document_id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('wrapped', sa.JSON(), nullable=False),
+    sa.Column('target_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('merkle_root', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['trade_document.id'], name=op.f('fk_document_export_document_id_trade_document')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_export')),
+    sa.UniqueConstraint('document_id', 'version', name=op.f('uq_document_export_document_id_version'))
+    )
     # A pledge made before conditions existed disbursed at once.
     op.execute("UPDATE receivable SET disbursed_at = updated_at WHERE status = 'PLEDGED'")
 
 
 def downgrade() -> None:
+    op.drop_table('document_export')
     with op.batch_alter_table('event_subscription', schema=None) as batch_op:
         batch_op.drop_column('api_version')
     op.drop_table('finance_notice')
