@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ SETTINGS: dict[str, Any] = {
     "metadata": {"bytecodeHash": "none"},
 }
 CONTRACT_NAMES = ["AnchorRegistry", "TitleRegistry", "ReceivableRegistry", "DocumentStore"]
+_COMPILE = (
+    "const fs = require('fs'); const solc = require('solc');"
+    " fs.writeFileSync(process.argv[1], solc.compile(fs.readFileSync(0, 'utf8')));"
+)
 _IMPORT = re.compile(r'^\s*import\s+(?:[^"\']*from\s+)?["\']([^"\']+)["\']', re.MULTILINE)
 
 
@@ -83,21 +88,27 @@ def compiler_version() -> str:
 def compile_contracts() -> dict[str, dict[str, Any]]:
     """Compile and return one artifact per contract."""
     sources = collect_sources()
-    solcjs = NODE_MODULES / ".bin" / "solcjs"
-    if not solcjs.exists():
-        raise BuildError("node_modules/.bin/solcjs is missing: run scripts/setup.sh")
+    if not (NODE_MODULES / "solc" / "package.json").exists():
+        raise BuildError("node_modules/solc is missing: run scripts/setup.sh")
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError("node is missing: the contracts compile with the npm solc")
     request = {"language": "Solidity", "sources": sources, "settings": SETTINGS}
-    out = subprocess.run(
-        [str(solcjs), "--standard-json"],
-        input=json.dumps(request),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise BuildError(out.stderr.strip() or "solcjs failed")
-    result = json.loads(out.stdout[out.stdout.index("{") :])
+    # The npm solc's own compile(), its answer written to a file: `solcjs --standard-json` exits before a
+    # piped stdout is flushed, which cut its answer short once the contracts grew past a pipe's buffer.
+    with tempfile.TemporaryDirectory() as scratch:
+        answer = Path(scratch) / "solc.json"
+        out = subprocess.run(
+            [node, "-e", _COMPILE, str(answer)],
+            input=json.dumps(request),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if out.returncode != 0:
+            raise BuildError(out.stderr.strip() or "solc failed")
+        result = json.loads(answer.read_text(encoding="utf-8"))
     errors = [e for e in result.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise BuildError("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors))
