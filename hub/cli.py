@@ -150,6 +150,7 @@ def chain_deploy() -> None:
     brings a new contract."""
     from ledger.anchorer import ensure_registry
     from ledger.build import CONTRACT_NAMES
+    from ledger.openattestation import oa_identity_record
 
     settings = _settings()
     ledger = _ledger(settings, connect=False)
@@ -164,6 +165,12 @@ def chain_deploy() -> None:
             )
             err.print(f"{name} on chain {ledger.chain.chain_id}:")
             print(address)
+            if name == "DocumentStore":
+                # What TradeTrust's identity check looks for at HUB_OA_IDENTITY_LOCATION.
+                err.print(
+                    f"publish at {settings.oa_identity_location} the DNS TXT record: "
+                    f"{oa_identity_record(ledger.chain.chain_id, address)}"
+                )
     finally:
         ledger.chain.close()
 

@@ -141,3 +141,8 @@ def verify_signature(document: dict[str, Any]) -> bool:
         )
     except (KeyError, TypeError, ValueError):
         return False
+
+
+def oa_identity_record(chain_id: int, document_store: str) -> str:
+    """The DNS TXT record an issuer publishes so that TradeTrust's DNS-TXT identity check names it."""
+    return f"openatts net=ethereum netId={chain_id} addr={document_store}"

@@ -304,6 +304,8 @@ def test_chain_deploy_deploys_each_contract_once(database_url: str, tmp_path: Pa
         assert len(addresses) == len(set(addresses)) == 4 and all(a.startswith("0x") for a in addresses)
         for name in ("AnchorRegistry", "TitleRegistry", "ReceivableRegistry", "DocumentStore"):
             assert name in first.stderr
+        # The identity record TradeTrust's DNS-TXT check reads, for the document store just deployed.
+        assert f"openatts net=ethereum netId=31337 addr={addresses[3]}" in " ".join(first.stderr.split())
         again = _run(["chain", "deploy"], env, tmp_path)
         assert again.returncode == 0 and printed(again.stdout) == addresses
     finally:
