@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -92,22 +92,19 @@ def _json_kind(value: object) -> str:
     return kinds.get(type(value), "a number")
 
 
-def _dcsa3(request: Request, answer: JSONResponse) -> JSONResponse:
-    """A refusal on a DCSA 3.0 route also speaks 3.0: its feedbackElements and the API-Version header."""
-    if not request.url.path.startswith("/v3/"):
-        return answer
-    body = json.loads(bytes(answer.body))
-    body["feedbackElements"] = [
-        {
-            "severity": "ERROR",
-            "message": body["message"],
-            **({"propertyPath": body["field"]} if body.get("field") else {}),
-        }
-    ]
-    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
-    # 3.0 refuses a request it cannot take with 400 (the hub's other routes say 422 for a bad value).
-    status = 400 if answer.status_code == 422 else answer.status_code
-    return JSONResponse(body, status_code=status, headers={**headers, "API-Version": dcsa3.API_VERSION})
+def _refusal(
+    request: Request, body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """A refusal in the hub's one shape; on a DCSA 3.0 route also in 3.0's, with its feedbackElements and
+    the API-Version header, and 400 where the hub's other routes say 422 for a bad value."""
+    if request.url.path.startswith("/v3/"):
+        feedback = {"severity": "ERROR", "message": body["message"]}
+        if body.get("field"):
+            feedback["propertyPath"] = body["field"]
+        body = {**body, "feedbackElements": [feedback]}
+        headers = {**(headers or {}), "API-Version": dcsa3.API_VERSION}
+        status = 400 if status == 422 else status
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None, state: HubState | None = None) -> FastAPI:
@@ -181,7 +178,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         body: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if exc.field:
             body["field"] = exc.field
-        return _dcsa3(request, JSONResponse(body, status_code=exc.http_status))
+        return _refusal(request, body, exc.http_status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -193,7 +190,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         else:
             code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
             body = {"code": code.get(exc.status_code, "BAD_REQUEST"), "message": str(detail)}
-        return _dcsa3(request, JSONResponse(body, status_code=exc.status_code, headers=exc.headers))
+        return _refusal(request, body, exc.status_code, exc.headers)
 
     @app.exception_handler(OperationalError)
     async def database_error(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -29,7 +29,17 @@ from hub.state import HubState, ceb_signer
 from seeds import journey, loader
 from tests.conftest import Party, World, create_doc, data, gql, running
 from tests.test_event_push import SECRET, Receiver, _wait
-from tests.test_finance import FORWARDER, SELLER, SHARE, STEP, _shared, cast, declare_and_submit, register
+from tests.test_finance import (
+    FORWARDER,
+    SELLER,
+    SHARE,
+    STEP,
+    _shared,
+    anchored_versions,
+    cast,
+    declare_and_submit,
+    register,
+)
 
 CUSTOMS = "0900"
 TERMS = """mutation($id: ID!, $c: [Condition!], $days: Int, $title: ID) {
@@ -171,15 +181,7 @@ def test_the_money_waits_for_the_load_the_customs_release_and_the_gate_out(
         ("REPAYMENT_DUE", None),
     ]
     # Each step is a version of the receivable, anchored like every other.
-    versions = data(
-        gql(
-            client,
-            seller.token,
-            'query($id: ID!) { recordHistory(kind: "receivable", id: $id) { version } }',
-            {"id": rid},
-        )
-    )["recordHistory"]
-    assert [v["version"] for v in versions] == list(range(1, done["version"] + 1))
+    assert anchored_versions(client, seller, rid) == list(range(1, done["version"] + 1))
     # Events that arrive later change nothing.
     _send(client, parties["Korea Strait Shipping"], "dcsa", journey.rail_leg().body)
     assert _read(client, bank, rid)["version"] == done["version"]

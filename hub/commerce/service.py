@@ -785,7 +785,7 @@ def apply_inventory_receipts(
         report.receipts += 1
     session.flush()
     _announce(session, changed)
-    fallen = [f"{ORDER_KIND}:{i.order_id}" for i in changed if i.status in _VALUE_LOST]
+    fallen = [f"{ORDER_KIND}:{i.order_id}" for i in changed if i.status in VALUE_LOST]
     if fallen:
         from hub.finance.service import reassess
 
@@ -793,7 +793,8 @@ def apply_inventory_receipts(
     return report
 
 
-_VALUE_LOST = {InventoryStatus.REJECTED, InventoryStatus.RETURNED}
+# An inventory list customs refused, or whose goods went back: its order is worth nothing to finance.
+VALUE_LOST = frozenset({InventoryStatus.REJECTED, InventoryStatus.RETURNED})
 
 
 def _announce(session: Session, lists: Sequence[InventoryList]) -> None:

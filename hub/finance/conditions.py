@@ -71,10 +71,6 @@ def terms(
     return kept
 
 
-def _bills(row: Receivable) -> list[uuid.UUID]:
-    return [uuid.UUID(e["id"]) for e in row.evidence if e["kind"] == "bill"]
-
-
 def _event(
     session: Session, numbers: Sequence[str], code: str, locations: Sequence[str] | None = None
 ) -> Met | None:
@@ -142,7 +138,7 @@ def _destinations(session: Session, bill_ids: Sequence[uuid.UUID]) -> list[str]:
 def _evidence_of(session: Session, row: Receivable) -> tuple[list[uuid.UUID], list[str]]:
     from hub.bills.models import BillContainer
 
-    bills = _bills(row)
+    bills = row.bill_ids
     numbers = sorted(
         {c.number for c in session.exec(select(BillContainer).where(col(BillContainer.bill_id).in_(bills)))}
     )
@@ -231,7 +227,7 @@ def on_movements(session: Session, numbers: Iterable[str], by_org_id: uuid.UUID)
     if not waiting:
         return 0
     moved = set(numbers)
-    bills = {bill for row in waiting for bill in _bills(row)}
+    bills = {bill for row in waiting for bill in row.bill_ids}
     carried: dict[uuid.UUID, set[str]] = {}
     for chunk in chunks(sorted(moved), 2000):
         for c in session.exec(
@@ -240,7 +236,7 @@ def on_movements(session: Session, numbers: Iterable[str], by_org_id: uuid.UUID)
             )
         ):
             carried.setdefault(c.bill_id, set()).add(c.number)
-    touched = [row.id for row in waiting if any(carried.get(bill) for bill in _bills(row))]
+    touched = [row.id for row in waiting if any(carried.get(bill) for bill in row.bill_ids)]
     if not touched:
         return 0
     # Two ingest processes may move the same bill's containers at once: lock the receivables they touch

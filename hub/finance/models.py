@@ -64,3 +64,8 @@ class Receivable(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def bill_ids(self) -> list[uuid.UUID]:
+        """The bills among the evidence, in the order cited."""
+        return [uuid.UUID(e["id"]) for e in self.evidence if e["kind"] == "bill"]

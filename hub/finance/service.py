@@ -353,8 +353,7 @@ def pledge(
         raise Conflict("the receivable is already pledged to a lender")
     if row.status == ReceivableStatus.SETTLED:
         raise Conflict("the receivable is settled")
-    bills = [uuid.UUID(e["id"]) for e in row.evidence if e["kind"] == "bill"]
-    kept = on_terms.terms(terms.conditions, terms.repay_days_after_delivery, bills)
+    kept = on_terms.terms(terms.conditions, terms.repay_days_after_delivery, row.bill_ids)
     if terms.title_bill_id is not None:
         _collateral(session, principal, row, terms.title_bill_id)
     chain = _ledger(ledger)
@@ -424,7 +423,7 @@ def _collateral(session: Session, principal: Principal, row: Receivable, bill_id
     from hub.bills.models import Bill
     from hub.bills.states import TITLE_LIVE
 
-    if str(bill_id) not in {e["id"] for e in row.evidence if e["kind"] == "bill"}:
+    if bill_id not in row.bill_ids:
         raise Invalid(
             "the title taken as collateral must be one of the receivable's bills", field="titleBillId"
         )
@@ -576,9 +575,6 @@ class EvidenceDraw:
         return self.drawn_by_others + self.draw > self.value
 
 
-_VOIDED = {"REJECTED", "RETURNED"}  # customs refused the inventory list, or the goods went back
-
-
 def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int, Decimal]]:
     """(ref, source, label, index, value) for each cited item that carries value in the receivable's
     currency: a bill's cargo lines, an invoice's amount, an order's paid amount (CNY). An inventory list
@@ -586,7 +582,7 @@ def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int,
     whose goods were returned, is worth nothing now."""
     from hub.bills.models import CargoLine
     from hub.commerce.models import CommerceOrder, InventoryList
-    from hub.commerce.service import cancelled
+    from hub.commerce.service import VALUE_LOST, cancelled
     from hub.documents.models import TradeDocument
 
     valued = []
@@ -624,7 +620,7 @@ def _valued(session: Session, row: Receivable) -> list[tuple[str, str, str, int,
             listed = session.exec(select(InventoryList).where(InventoryList.order_id == found.id)).first()
             if cancelled(found.head):
                 valued.append((ref, "ORDERS", f"order {found.order_no} (cancelled)", index, Decimal(0)))
-            elif listed is not None and listed.status.value in _VOIDED:
+            elif listed is not None and listed.status in VALUE_LOST:
                 label = f"order {found.order_no} (inventory list {listed.cop_no} {listed.status.value})"
                 valued.append((ref, "ORDERS", label, index, Decimal(0)))
             else:
@@ -696,16 +692,16 @@ def reassess(session: Session, refs: Sequence[str], by_org_id: uuid.UUID) -> lis
     receivable drawing on it beyond what it is worth now, to its creditor and lender, once per fall."""
     wanted = set(refs)
     pledged = [
-        r
+        (r, draws)
         for r in session.exec(select(Receivable).where(Receivable.status == ReceivableStatus.PLEDGED))
-        if wanted & set(_pledged_draws(r))
+        if wanted & set(draws := _pledged_draws(r))
     ]
     totals: dict[str, Decimal] = {}
-    for r in pledged:
-        for ref, amount in _pledged_draws(r).items():
+    for _r, draws in pledged:
+        for ref, amount in draws.items():
             totals[ref] = totals.get(ref, Decimal(0)) + amount
     flagged = []
-    for r in pledged:
+    for r, draws in pledged:
         values = {ref: (label, value) for ref, _source, label, _index, value in _valued(session, r)}
         short = [
             {
@@ -714,7 +710,7 @@ def reassess(session: Session, refs: Sequence[str], by_org_id: uuid.UUID) -> lis
                 "value": decimal_text(values[ref][1]),
                 "drawn": decimal_text(totals[ref]),
             }
-            for ref in sorted(wanted & set(_pledged_draws(r)))
+            for ref in sorted(wanted & set(draws))
             if ref in values and totals[ref] > values[ref][1]
         ]
         if not short:
