@@ -164,8 +164,10 @@ def test_the_contract_refuses_a_root_twice_with_the_same_error_on_every_backend(
 ) -> None:
     ensure_registry(engine, chain, address=None, allow_deploy=True)
     root = uuid.uuid4().bytes * 2
-    _, raw = chain.sign_anchor(root, 1)
+    tx_hash, raw = chain.sign_anchor(root, 1)
     chain.send_raw(raw)
+    # Mined before the second try: on a busy machine anvil may not have mined it when the estimate runs.
+    assert chain.wait_receipt(tx_hash) is not None
     with pytest.raises(ChainRejected) as refused:
         chain.sign_anchor(root, 1)  # gas estimation runs the call and meets the revert
     assert refused.value.reason == "RootAlreadyAnchored"
