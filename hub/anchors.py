@@ -115,6 +115,14 @@ class LedgerPort(Protocol):
     def verify(self, session: Session, kind: str, record_id: uuid.UUID) -> Verification:
         """Check the live record against what was anchored, and the anchor against the chain."""
 
+    def export(self, session: Session, kind: str, record_id: uuid.UUID) -> dict[str, Any]:
+        """The anchored record with its proof, as ``python -m ledger.verify`` reads it; Invalid when the
+        record's current version is not anchored yet."""
+
+    def check_export(self, exported: dict[str, Any]) -> tuple[bool, list[str]]:
+        """Check an exported record against the chain alone, as the stand-alone verifier does: whether it
+        holds, and each step checked (the last one is where it failed)."""
+
     def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
         """Wrap documents as OpenAttestation v2 (one batch) and issue the batch's root on the document
         store; Unavailable before the chain is connected or without a document store."""

@@ -21,7 +21,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from adapters import jsonio
 from hub import __version__, native
-from hub.api import graphiql
+from hub.api import console, graphiql
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
 from hub.api.rest import dcsa, dcsa3, ingest, ops
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     )
     app.include_router(graphql)
     app.include_router(graphiql.router)
+    app.include_router(console.router)
     app.include_router(ops.router)
     app.include_router(ingest.router)
     app.include_router(dcsa.router)

@@ -484,6 +484,7 @@ def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
         # Plain lines, never truncated: people copy these.
         print(f"{key.organisation:<30} {key.org_type:<14} {key.token}")
     console.print(f"GraphQL: http://{host}:{port}/graphql  (send 'Authorization: Bearer <key>')")
+    console.print(f"Console: http://{host}:{port}/  (sign in with one of the keys above)")
     _serve(settings, host, port)
 
 

@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hub.anchors import Verification
-from hub.errors import Unavailable
+from hub.errors import Invalid, Unavailable
 from hub.settings import Settings
 from ledger import receivables
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry
 from ledger.chain import ChainClient, ChainError, ChainRejected, ChainUnavailable, EmbeddedChain, RpcChain
 from ledger.titles import OnChainTitle, TitleSyncer, read_title
-from ledger.verify import Verifier
+from ledger.verify import Verifier, export_record, verify_exported
 
 DOCUMENT_STORE = "DocumentStore"
 log = structlog.get_logger(__name__)
@@ -122,6 +122,24 @@ class Ledger:
         if not self.ready:
             raise Unavailable("the hub is not connected to its chain yet")
         return self.verifier.verify(session, kind, record_id)
+
+    def export(self, session: Session, kind: str, record_id: uuid.UUID) -> dict[str, Any]:
+        """The anchored record and its proof, in the stand-alone verifier's file format."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        try:
+            return export_record(session, self.verifier, kind, record_id)
+        except ValueError as exc:
+            raise Invalid(str(exc), field="id") from exc
+
+    def check_export(self, exported: dict[str, Any]) -> tuple[bool, list[str]]:
+        """An exported record checked against this hub's chain, with nothing from its database."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        try:
+            return verify_exported(exported, self.chain)
+        except ChainUnavailable as exc:
+            raise Unavailable(f"cannot reach the chain: {exc}") from exc
 
     async def start(self, *, worker: bool) -> None:
         """Connect to the chain in the background (retrying while the node is away), then run the worker."""

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install what the hub needs into ./.venv (Python) and ./node_modules (solc, OpenZeppelin, anvil).
-# Safe to run again: it only installs what is missing or changed.
+# Install what the hub needs into ./.venv (Python) and ./node_modules (solc, OpenZeppelin, anvil, the
+# console's build tools), and build the web console. With --browser (scripts/test.sh passes it) also
+# Debian's chromium and chromium-driver for the console's browser tests, where they are missing.
+# Safe to run again: it only installs and builds what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +37,26 @@ if command -v npm >/dev/null 2>&1; then
   cp -p node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
         node_modules/react/umd/react.production.min.js node_modules/react-dom/umd/react-dom.production.min.js \
         "$assets/"
+  # The web console (console/ -> hub/api/console/dist), rebuilt when its sources or the lock file change.
+  console_hash=$(cat package-lock.json $(find console -type f -not -path '*/node_modules/*' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+  if [ ! -f "hub/api/console/dist/.built-$console_hash" ]; then
+    echo "setup: building the web console (console/ -> hub/api/console/dist)"
+    npm run -s console:build >/tmp/hub-console-build.$$ 2>&1 || { cat /tmp/hub-console-build.$$ >&2; rm -f /tmp/hub-console-build.$$; echo "setup: the console build failed (above)" >&2; exit 1; }
+    rm -f /tmp/hub-console-build.$$
+    touch "hub/api/console/dist/.built-$console_hash"
+  fi
 else
   echo "setup: npm not found; contract rebuilds and anvil tests need Node.js 20+ and npm" >&2
+fi
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  # Debian's packages, as the machine's package manager installs them; Playwright's downloads are not used.
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium and chromium-driver for the console's browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+  else
+    echo "setup: the console's browser tests need chromium: apt-get install chromium chromium-driver (as root)" >&2
+  fi
 fi
 # The per-event modules compiled with mypyc (hub/native.py): rebuilt when a source changed, skipped with
 # a note where there is no C compiler (the hub then runs them as Python).

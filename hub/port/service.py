@@ -732,6 +732,12 @@ class DwellStats:
     max_hours: float
     over_7_days: int
     by_facility: tuple[tuple[str, int, float], ...]  # (facility, containers, average hours)
+    distribution: tuple[tuple[int, int | None, int], ...] = ()  # (from hours, to hours or None, containers)
+
+
+# The dwell histogram's bands in hours: a day at a time through the free-time days most terminals give,
+# then the long tail a control room chases.
+DWELL_BANDS = (0, 24, 48, 72, 120, 168, 336)
 
 
 def dwell_stats(
@@ -775,6 +781,14 @@ def dwell_stats(
         found = session.exec(select(since).where(*where).order_by(since).offset(offset).limit(1)).first()
         return 0.0 if found is None else (now - aware(found)).total_seconds() / 3600
 
+    # One count per band, each a range on the yard's (in_yard, since) index.
+    distribution = []
+    for lower, upper in zip(DWELL_BANDS, (*DWELL_BANDS[1:], None), strict=True):
+        band = [since <= now - timedelta(hours=lower)]
+        if upper is not None:
+            band.append(since > now - timedelta(hours=upper))
+        n = session.exec(select(func.count()).where(*where, *band)).one() if count else 0
+        distribution.append((lower, upper, int(n)))
     return DwellStats(
         port=port,
         containers=int(count),
@@ -784,6 +798,7 @@ def dwell_stats(
         max_hours=(now - aware(oldest)).total_seconds() / 3600 if oldest is not None else 0.0,
         over_7_days=int(over),
         by_facility=by_facility,
+        distribution=tuple(distribution),
     )
 
 

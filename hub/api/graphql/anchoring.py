@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from hub.anchors import Verification as VerificationResult
 from hub.api.graphql.common import parse_id
 from hub.api.graphql.context import Info
 from hub.auth.access import ensure_readable
+from hub.auth.permissions import Action
 from hub.errors import Invalid, NotFound, Unavailable
 
 
@@ -82,6 +84,23 @@ class RecordVersion:
     anchored_at: datetime | None
 
 
+@strawberry.type(
+    description="An exported record checked against the chain, as `python -m ledger.verify` does."
+)
+class ExportCheck:
+    verified: bool
+    kind: str | None
+    record_id: strawberry.ID | None
+    version: int | None
+    steps: list[str] = strawberry.field(
+        description="What was checked, in order; when not verified, the last step says what failed."
+    )
+
+
+# An exported record is one record and a proof of some tens of hashes: far below this.
+MAX_EXPORT_CHARS = 1_000_000
+
+
 def _readable(info: Info, kind: str, id: strawberry.ID) -> uuid.UUID:
     """The record's id, once the caller is known to be allowed to read it."""
     ctx = info.context
@@ -110,6 +129,46 @@ class AnchoringQuery:
         if ctx.state.ledger is None:
             raise Unavailable("this hub runs without a ledger")
         return Verification.of(ctx.state.ledger.verify(ctx.session, kind, record_id))
+
+    @strawberry.field(
+        description="The record you may read with its Merkle proof, root, transaction and block, as a JSON file "
+        "that `python -m ledger.verify FILE --rpc <node>` checks without the hub."
+    )
+    def export_record(self, info: Info, kind: str, id: strawberry.ID) -> str:
+        ctx = info.context
+        record_id = _readable(info, kind, id)
+        if ctx.state.ledger is None:
+            raise Unavailable("this hub runs without a ledger")
+        return json.dumps(ctx.state.ledger.export(ctx.session, kind, record_id), indent=2, ensure_ascii=False)
+
+    @strawberry.field(
+        description="Check an exported record file (exportRecord's answer, possibly changed since) against the "
+        "chain alone: the record's hash recomputed from its content, the proof walked to its root, and the "
+        "registry asked. Nothing is read from the hub's database."
+    )
+    def check_exported_record(self, info: Info, file: str) -> ExportCheck:
+        ctx = info.context
+        ctx.principal.require(Action.READ_RECORDS)
+        if len(file) > MAX_EXPORT_CHARS:
+            raise Invalid(f"an exported record is at most {MAX_EXPORT_CHARS} characters", field="file")
+        try:
+            exported = json.loads(file)
+        except ValueError as exc:
+            raise Invalid(f"file: not JSON ({exc})", field="file") from exc
+        if not isinstance(exported, dict):
+            raise Invalid("file: an exported record is a JSON object", field="file")
+        if ctx.state.ledger is None:
+            raise Unavailable("this hub runs without a ledger")
+        verified, steps = ctx.state.ledger.check_export(exported)
+        document = exported.get("document") if isinstance(exported.get("document"), dict) else {}
+        version = document.get("version")
+        return ExportCheck(
+            verified=verified,
+            kind=str(document["kind"]) if "kind" in document else None,
+            record_id=strawberry.ID(str(document["id"])) if "id" in document else None,
+            version=version if isinstance(version, int) else None,
+            steps=steps,
+        )
 
     @strawberry.field(description="Every version of a record you may read, with its anchor.")
     def record_history(self, info: Info, kind: str, id: strawberry.ID) -> list[RecordVersion]:

@@ -172,6 +172,13 @@ class FacilityDwell:
     average_hours: float
 
 
+@strawberry.type(description="How many containers have been in the yard for a band of hours.")
+class DwellBand:
+    from_hours: int
+    to_hours: int | None = strawberry.field(description="None for the last, open-ended band.")
+    containers: int
+
+
 @strawberry.type(description="How long the containers now in the yard have been there.")
 class DwellStatistics:
     port: str | None
@@ -182,6 +189,9 @@ class DwellStatistics:
     max_hours: float
     over_7_days: int
     by_facility: list[FacilityDwell]
+    distribution: list[DwellBand] = strawberry.field(
+        description="The yard's dwell times as a histogram: day bands up to a week, then a week, then longer."
+    )
 
 
 @strawberry.type(description="A container moved by a call.")
@@ -454,6 +464,9 @@ class PortQuery:
             by_facility=[
                 FacilityDwell(facility_code=f, containers=n, average_hours=round(a, 2))
                 for f, n, a in stats.by_facility
+            ],
+            distribution=[
+                DwellBand(from_hours=lo, to_hours=hi, containers=n) for lo, hi, n in stats.distribution
             ],
         )
 
