@@ -88,7 +88,103 @@ def load(session: Session) -> dict[str, Organisation]:
             )
     session.flush()
     _journey(session, orgs)
+    _port_day(session, orgs)
     return orgs
+
+
+def _port_day(session: Session, orgs: dict[str, Organisation]) -> None:
+    """Dalian today (``seeds.yard``): this week's calls, a yard of boxes, the bill's import declaration
+    accepted by customs, and a declaration of three yard boxes with one of them on hold."""
+    from adapters import edifact
+    from adapters.customs.decisions import DecisionCommand
+    from adapters.dcsa.schedules import parse_ovs
+    from hub.port import service as port
+    from hub.port.models import Declaration, Direction
+    from hub.tracking import service as tracking
+    from seeds import journey, yard
+
+    forwarder = _principal(orgs["Bohai Multimodal Forwarding"])
+    if session.exec(
+        select(Declaration.id).where(
+            Declaration.owner_org_id == forwarder.org_id, Declaration.reference == "BMF-IMP-0001"
+        )
+    ).first():
+        return
+    now = utcnow()
+    port.ingest_calls(session, _principal(orgs["Korea Strait Shipping"]), parse_ovs(yard.schedule(now)))
+    tracking.ingest(session, _principal(orgs["Dalian Container Terminal"]), edifact.parse(yard.gate_ins(now)))
+    seller_uscc = orgs["Hanul Electronics Export"].customs_code
+    # Enter once, use many: the bill gives the containers, the vessel, the port and the cargo lines;
+    # the declarant adds the trader and each line's origin.
+    from_bill = port.create_declaration(
+        session,
+        forwarder,
+        port.DeclarationDraft(
+            reference="BMF-IMP-0001",
+            direction=Direction.IMPORT,
+            bill_number=journey.BILL_NUMBER,
+            customs_code="0900",
+            trader_uscc=seller_uscc,
+        ),
+    )
+    port.amend_declaration(
+        session,
+        forwarder,
+        from_bill.id,
+        port.DeclarationPatch(
+            trader_name="Hanul Electronics Export",
+            items=tuple({"originCountry": "KR"} for _ in from_bill.items),
+        ),
+    )
+    port.submit_declaration(session, forwarder, from_bill.id)
+    boxes = [number for number, _hours in yard.yard_containers()[:3]]
+    loose = port.create_declaration(
+        session,
+        forwarder,
+        port.DeclarationDraft(
+            reference="BMF-IMP-0002",
+            direction=Direction.IMPORT,
+            customs_code="0900",
+            trader_uscc=seller_uscc,
+            un_location_code="CNDLC",
+        ),
+    )
+    port.amend_declaration(
+        session,
+        forwarder,
+        loose.id,
+        port.DeclarationPatch(
+            trader_name="Hanul Electronics Export",
+            containers=tuple(boxes),
+            items=(
+                {
+                    "hsCode": "940360",
+                    "description": "Wooden office furniture",
+                    "quantity": "540",
+                    "unit": "CARTONS",
+                    "value": "126000",
+                    "currency": "USD",
+                    "originCountry": "KR",
+                },
+            ),
+        ),
+    )
+    port.submit_declaration(session, forwarder, loose.id)
+    customs = _principal(orgs["Dalian Customs District"])
+    port.decide(
+        session,
+        customs,
+        [
+            DecisionCommand(where="demo[0]", kind="ACCEPT", declaration_id=str(from_bill.id)),
+            DecisionCommand(
+                where="demo[1]",
+                kind="HOLD",
+                declaration_id=str(loose.id),
+                reasons=("X-ray scan: declared furniture, image shows machinery",),
+                containers=(boxes[1],),
+            ),
+        ],
+    )
 
 
 def _journey(session: Session, orgs: dict[str, Organisation]) -> None:

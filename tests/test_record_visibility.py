@@ -41,6 +41,7 @@ PAGE = "page"  # a page of records the root field's rule chose
 FILTERED = "filtered"  # reaches other records and applies their rule (tested where named)
 REGULATOR = "regulator"  # regulators only; everyone else is refused (tests/test_finance_terms.py)
 SUBSCRIPTION = "subscription"  # a live feed checked as its query is (tests/test_subscriptions.py)
+FILE = "file"  # checks a file the caller brings against the chain; reads no record of the hub's
 
 RULES: dict[str, str] = {
     "Query.me": SELF,
@@ -50,6 +51,9 @@ RULES: dict[str, str] = {
     "Query.document": OWN_SHARED,
     "Query.verifyRecord": OWN_SHARED,
     "Query.recordHistory": OWN_SHARED,
+    "Query.exportRecord": OWN_SHARED,
+    "Query.exportDocument": OWN_SHARED,
+    "Query.checkExportedRecord": FILE,
     "Query.container": TRACKING,
     "Query.trackingEvents": TRACKING,
     "Query.bill": BILL_PARTY,
@@ -156,6 +160,7 @@ RULES: dict[str, str] = {
     "YardConnection.nodes": PAGE,
     "YardConnection.pageInfo": PAGE,
     "DwellStatistics.byFacility": PART,
+    "DwellStatistics.distribution": PART,
     "Subscription.documentChanged": SUBSCRIPTION,
     "Subscription.containerEvents": SUBSCRIPTION,
     "Subscription.billEvents": SUBSCRIPTION,
@@ -174,7 +179,8 @@ def _schema() -> GraphQLSchema:
 
 
 def _record_fields() -> dict[str, GraphQLObjectType | GraphQLInterfaceType]:
-    """``Type.field`` -> the object it returns, for every field outside mutations' payloads."""
+    """``Type.field`` -> what it returns, for every field outside mutations' payloads that returns an object,
+    and for every root field whatever it returns (a root that answers a string can carry a record too)."""
     schema = _schema()
     found: dict[str, GraphQLObjectType | GraphQLInterfaceType] = {}
     for name, kind in schema.type_map.items():
@@ -184,8 +190,8 @@ def _record_fields() -> dict[str, GraphQLObjectType | GraphQLInterfaceType]:
             continue
         for field, definition in kind.fields.items():
             target = get_named_type(definition.type)
-            if isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
-                found[f"{name}.{field}"] = target
+            if isinstance(target, GraphQLObjectType | GraphQLInterfaceType) or name == "Query":
+                found[f"{name}.{field}"] = target  # type: ignore[assignment]
     return found
 
 
@@ -209,6 +215,7 @@ BY_NAME: dict[str, tuple[str, str, dict[str, str]]] = {
     "document": ("documents", "id", {}),
     "verifyRecord": ("documents", "id", {"kind": "document"}),
     "recordHistory": ("documents", "id", {"kind": "document"}),
+    "exportRecord": ("documents", "id", {"kind": "document"}),
     "container": ("trackingEvents", "number", {}),
     "bill": ("bills", "number", {}),
     "commerceOrder": ("commerceOrders", "id", {}),
@@ -216,9 +223,10 @@ BY_NAME: dict[str, tuple[str, str, dict[str, str]]] = {
     "receivable": ("receivables", "id", {}),
     "verifyReceivable": ("receivables", "id", {}),
 }
-# Declarations are probed in tests/test_port.py (the demo has none); the port view refuses outsiders
-# outright; schedules are public and their moves filtered (tests/test_port.py).
+# An OpenAttestation export is probed in tests/test_open_attestation.py; declarations in tests/test_port.py;
+# the port view refuses outsiders outright; schedules are public and their moves filtered (tests/test_port.py).
 ELSEWHERE = {
+    "exportDocument",  # needs a document store: tests/test_open_attestation.py refuses an outsider
     "financeExposure",
     "declaration",
     "declarations",
@@ -227,7 +235,15 @@ ELSEWHERE = {
     "undeclaredContainers",
     "dwellStatistics",
 }
-PUBLIC = {"me", "organisations", "apiKeys", "financeWebhooks", "vesselCalls", "portCall"}
+PUBLIC = {
+    "me",
+    "organisations",
+    "apiKeys",
+    "financeWebhooks",
+    "vesselCalls",
+    "portCall",
+    "checkExportedRecord",
+}
 
 
 def test_every_root_field_is_probed() -> None:
@@ -253,6 +269,8 @@ def _single(root: str, argument: str, extra: dict[str, str]) -> str:
     declared = ", ".join(f"${name}: {types[name]}" for name in (argument, *extra))
     passed = ", ".join(f"{name}: ${name}" for name in (argument, *extra))
     target = get_named_type(definition.type)
+    if not isinstance(target, GraphQLObjectType):  # a scalar answer (exportRecord's file) has no selection
+        return f"query({declared}) {{ {root}({passed}) }}"
     leaf = next(
         name
         for name, field in target.fields.items()  # type: ignore[union-attr]

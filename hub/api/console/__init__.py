@@ -44,7 +44,7 @@ def dist() -> Any:
 
 def built() -> bool:
     """Whether setup has built the console."""
-    return (dist() / "index.html").is_file()
+    return bool((dist() / "index.html").is_file())
 
 
 @router.get("/")

@@ -160,7 +160,8 @@ class AnchoringQuery:
         if ctx.state.ledger is None:
             raise Unavailable("this hub runs without a ledger")
         verified, steps = ctx.state.ledger.check_export(exported)
-        document = exported.get("document") if isinstance(exported.get("document"), dict) else {}
+        found = exported.get("document")
+        document: dict[str, object] = found if isinstance(found, dict) else {}
         version = document.get("version")
         return ExportCheck(
             verified=verified,
