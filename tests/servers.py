@@ -1,14 +1,18 @@
-"""Real processes for tests: the hub on a loopback port, and a Redis server we can stop and start."""
+"""Real processes for tests: the hub on a loopback port, ``hub demo`` as a user starts it, and a Redis
+server we can stop and start."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import redis
 import uvicorn
 from fastapi import FastAPI
@@ -156,3 +160,40 @@ class Anvil:
             self.process.terminate()
             self.process.wait(timeout=20)
             self.process = None
+
+
+HUB = [sys.executable, "-m", "hub.cli"]
+
+
+def start_demo(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str], str, dict[str, str]]:
+    """`hub demo` in an empty folder with no HUB_* settings, as a new user starts it: the process, the key
+    it printed per organisation, its address and the environment it ran with."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update({"HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())})
+    process = subprocess.Popen(
+        [*HUB, "demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "demo.log").open("w"),  # a file: a pipe nobody reads would stall the server
+        text=True,
+    )
+    keys: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    assert process.stdout is not None
+    while len(keys) < 11 and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.rstrip().split(" ")[-1].startswith("hub_"):
+            keys[line[:30].strip()] = line.rstrip().split(" ")[-1]
+    assert len(keys) == 11, keys
+    base = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the demo hub never answered"
+        time.sleep(0.1)
+    return process, keys, base, env

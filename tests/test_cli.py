@@ -11,11 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import free_port
+from tests.servers import HUB, start_demo
 
 ROOT = Path(__file__).resolve().parent.parent
-
-HUB = [sys.executable, "-m", "hub.cli"]
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -52,42 +50,8 @@ def test_org_and_key_commands_honour_the_database_url(database_url: str, tmp_pat
     assert not (tmp_path / "var").exists()
 
 
-def _start_demo(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str], str, dict[str, str]]:
-    """`hub demo` in an empty folder with no HUB_* settings, as a new user starts it: the process, the key
-    it printed per organisation, its address and the environment it ran with."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({"HUB_LOG_JSON": "false", "PYTHONPATH": str(Path.cwd())})
-    process = subprocess.Popen(
-        [*HUB, "demo", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=(tmp_path / "demo.log").open("w"),  # a file: a pipe nobody reads would stall the server
-        text=True,
-    )
-    keys: dict[str, str] = {}
-    deadline = time.monotonic() + 60
-    assert process.stdout is not None
-    while len(keys) < 11 and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line.rstrip().split(" ")[-1].startswith("hub_"):
-            keys[line[:30].strip()] = line.rstrip().split(" ")[-1]
-    assert len(keys) == 11, keys
-    base = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the demo hub never answered"
-        time.sleep(0.1)
-    return process, keys, base, env
-
-
 def test_hub_demo_on_a_fresh_directory_serves_the_scenario(tmp_path: Path) -> None:
-    process, keys, base, _ = _start_demo(tmp_path)
+    process, keys, base, _ = start_demo(tmp_path)
     try:
         query = "{ me { organisation { name } } documents { nodes { reference owner { name } } } }"
         bank = httpx.post(
@@ -189,7 +153,7 @@ def test_hub_ingest_detects_formats_and_reports_refusals(database_url: str, tmp_
 
 def test_a_user_verifies_and_exports_a_demo_record_beside_the_running_hub_and_after(tmp_path: Path) -> None:
     """The README's verification section on the default install: the embedded chain, `hub demo` running."""
-    process, keys, base, env = _start_demo(tmp_path)
+    process, keys, base, env = start_demo(tmp_path)
     try:
         regulator = {"Authorization": f"Bearer {keys['Trade Facilitation Regulator']}"}
         query = "{ documents(first: 1) { nodes { id } } }"
@@ -257,7 +221,7 @@ def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
     block = text.split("# DCSA Track & Trace 3.0 (", 1)[1].split("```", 1)[0]
     commands = [c.strip() for c in re.split(r"\n(?=curl )", block.split("\n", 1)[1].replace("\\\n", " "))]
     assert len(commands) == 2 and all(c.startswith("curl ") for c in commands)
-    process, keys, base, _ = _start_demo(tmp_path)
+    process, keys, base, _ = start_demo(tmp_path)
     try:
         answers = []
         for command in commands:

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from hub.auth.models import OrgType
-from seeds import journey
+from seeds import journey, yard
 from tests.conftest import JOURNEY_CAST, Party, World, data, gql
 from tests.fixtures import DCSA, jit_payload, read
 
@@ -285,6 +285,37 @@ def test_the_port_operator_sees_its_yard_and_calls_but_not_commercial_values(por
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     seller = gql(port.client, port.parties["Hanul Electronics Export"].token, YARD)
     assert seller["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_the_dwell_histogram_counts_each_box_in_its_band(client: TestClient, world: World) -> None:
+    """The demo's yard (gated in 2 h to 17 days ago): each band holds the boxes whose dwell falls in it, and
+    the bands add up to the yard."""
+    from datetime import UTC, datetime
+
+    terminal = world.party(OrgType.TERMINAL, "Dalian Container Terminal", port_locode="CNDLC")
+    operator = world.party(OrgType.PORT_OPERATOR, "Port of Dalian Operations", port_locode="CNDLC")
+    sent = client.post(
+        "/ingest/edifact",
+        content=yard.gate_ins(datetime.now(UTC)),
+        headers={"Authorization": f"Bearer {terminal.token}", "Content-Type": "application/edifact"},
+    )
+    assert sent.status_code == 200 and sent.json()["stored"] == len(yard.yard_containers()), sent.text
+    query = (
+        "{ dwellStatistics { containers p50Hours over7Days distribution { fromHours toHours containers } } }"
+    )
+    stats = data(gql(client, operator.token, query))["dwellStatistics"]
+    bands = [(b["fromHours"], b["toHours"], b["containers"]) for b in stats["distribution"]]
+    assert bands == [
+        (0, 24, 5),
+        (24, 48, 4),
+        (48, 72, 3),
+        (72, 120, 3),
+        (120, 168, 2),
+        (168, 336, 2),
+        (336, None, 1),
+    ]
+    assert sum(n for _, _, n in bands) == stats["containers"] == 20
+    assert stats["over7Days"] == 3 and 46 <= stats["p50Hours"] < 53  # the 10th and 11th boxes: 46 h and 52 h
 
 
 def test_the_dcsa_schedule_and_jit_port_call_fixtures_ingest(client: TestClient, world: World) -> None:

@@ -161,7 +161,7 @@ export function ReceivablePage({ id }: { id: string }) {
                 <Badge value={r.status} /> {money(r.amount, r.currency)} owed by {r.debtorName} to {r.creditorName}, issued {day(r.issueDate)}, due {day(r.dueDate)}
               </p>
               <p data-testid="financeable">
-                Financeable: <Yes ok={v.financeable} /> {v.pledgedElsewhere ? <Badge value="PLEDGED ELSEWHERE" tone="bad" /> : null}
+                Open to a new financing: <Yes ok={v.financeable} /> {v.pledgedElsewhere ? <Badge value="PLEDGED ELSEWHERE" tone="bad" /> : null}
               </p>
               <p class="muted">
                 On chain: {v.onChain.status.toLowerCase()}, {v.onChain.pledges} pledge(s), block {v.onChain.blockNumber}

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { ApiError, upload } from "../api";
 import { can, useMe } from "../me";
 import { ROUTES, sniff, type IngestKind } from "../ingest";
-import { ErrorBox, Section } from "../ui";
+import { ErrorBox, Section, Table } from "../ui";
 
 interface Item {
   name: string;
@@ -13,9 +13,17 @@ interface Item {
   error: ApiError | null;
 }
 
+interface Flagged {
+  where?: string;
+  equipmentReference?: string;
+  flags?: string;
+}
+
 function Report({ report }: { report: Record<string, unknown> }) {
   const notes = Array.isArray(report.notes) ? (report.notes as string[]) : [];
-  const counts = Object.entries(report).filter(([k, v]) => k !== "notes" && (typeof v === "number" || typeof v === "string"));
+  const flagged = Array.isArray(report.flagged) ? (report.flagged as Flagged[]) : [];
+  const messages = Array.isArray(report.messages) ? (report.messages as { type?: string; reference?: string }[]) : [];
+  const counts = Object.entries(report).filter(([, v]) => typeof v === "number" || typeof v === "string");
   return (
     <div class="report" data-testid="report">
       <dl class="facts">
@@ -26,6 +34,15 @@ function Report({ report }: { report: Record<string, unknown> }) {
           </>
         ))}
       </dl>
+      {messages.length ? <p class="muted">Messages: {messages.map((m) => `${m.type ?? "?"} ${m.reference ?? ""}`).join(", ")}</p> : null}
+      {flagged.length ? (
+        <Table
+          head={["Where", "Container", "Flagged"]}
+          empty=""
+          caption="Stored, with a flag to look at"
+          rows={flagged.map((f) => [f.where ?? "—", f.equipmentReference ?? "—", (f.flags ?? "").replace(/_/g, " ").toLowerCase()])}
+        />
+      ) : null}
       {notes.length ? (
         <ul class="notes">
           {notes.map((n) => (
