@@ -137,7 +137,10 @@ def page(browser: Browser, watch: Watch) -> Iterator[Page]:
 
 
 def sign_in(page: Page, demo: Demo, org: str, key: str | None = None) -> None:
-    page.goto(demo.base + "/")
+    """Sign in from the sign-in page: the one the page shows after signing out, or a fresh visit (a visit
+    while the app is loading would abort its requests, which no user's click does)."""
+    if not page.url.startswith(demo.base) or not page.get_by_label("API key").is_visible():
+        page.goto(demo.base + "/")
     page.get_by_label("API key").fill(key or demo.keys[org])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("who")).to_contain_text(org)
@@ -251,6 +254,30 @@ def test_terminal_drops_files_and_reads_each_report(
     shot(page, "terminal-ingest")
 
 
+def test_seller_creates_a_document_shares_it_with_the_bank_and_revokes_the_share(
+    page: Page, demo: Demo
+) -> None:
+    sign_in(page, demo, SELLER)
+    nav(page, "Documents")
+    new = page.locator("section", has_text="New document")
+    new.get_by_label("Kind").select_option("PACKING_LIST")
+    new.get_by_label("Reference").fill("HNE-PL-2026-0412")
+    new.get_by_label("Title").fill("Packing list, LED monitors")
+    new.get_by_role("button", name="Create").click()
+    row = page.locator("tr", has_text="HNE-PL-2026-0412")
+    expect(row).to_contain_text("Packing list")
+    row.get_by_label("Share HNE-PL-2026-0412 with").select_option(label=BANK)
+    row.get_by_role("button", name="Share").click()
+    expect(row).to_contain_text(BANK, timeout=15_000)
+    shot(page, "seller-documents")
+    query = "{ documents { nodes { reference } } }"
+    assert "HNE-PL-2026-0412" in [n["reference"] for n in demo.gql(BANK, query)["documents"]["nodes"]]
+    page.once("dialog", lambda dialog: dialog.accept())  # "Stop sharing ...?": the user confirms
+    row.get_by_role("button", name=f"Revoke {BANK}").click()
+    expect(row.get_by_role("button", name=f"Revoke {BANK}")).to_have_count(0, timeout=15_000)
+    assert "HNE-PL-2026-0412" not in [n["reference"] for n in demo.gql(BANK, query)["documents"]["nodes"]]
+
+
 def test_port_operator_sees_the_week_the_yard_its_dwell_and_the_holds(page: Page, demo: Demo) -> None:
     sign_in(page, demo, PORT)
     open_page(page, demo, "/port")
@@ -270,7 +297,9 @@ def test_port_operator_sees_the_week_the_yard_its_dwell_and_the_holds(page: Page
     shot(page, "port-call")
 
 
-def test_customs_reads_where_each_field_came_from_and_releases(page: Page, demo: Demo) -> None:
+def test_customs_reads_where_each_field_came_from_holds_a_box_and_releases(
+    page: Page, demo: Demo, browser: Browser, watch: Watch
+) -> None:
     sign_in(page, demo, CUSTOMS)
     nav(page, "Declarations")
     page.get_by_role("link", name="BMF-IMP-0001").click()
@@ -282,9 +311,30 @@ def test_customs_reads_where_each_field_came_from_and_releases(page: Page, demo:
     ).to_contain_text("entered")
     expect(page.get_by_text("Nothing is missing.")).to_be_visible()
     shot(page, "customs-declaration")
-    page.get_by_label("Decision").select_option("RELEASE")
-    page.get_by_role("button", name="Record decision").click()
-    expect(page.locator("p", has_text="version").get_by_text("released")).to_be_visible(timeout=15_000)
+    # The forwarder, the declarant, watches the box in its own browser while customs decides.
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    forwarder = other.new_page()
+    watch.attach(forwarder)
+    try:
+        sign_in(forwarder, demo, FORWARDER)
+        open_page(forwarder, demo, f"/track/{journey.CONTAINERS[0]}")
+        expect(forwarder.get_by_test_id("live")).to_contain_text("Live")
+        expect(forwarder.get_by_test_id("hold")).to_have_count(0)
+        page.get_by_label("Decision").select_option("HOLD")
+        page.get_by_label("Reason").fill("seal number differs from the bill")
+        page.get_by_label(journey.CONTAINERS[0]).check()
+        page.get_by_role("button", name="Record decision").click()
+        expect(page.locator("p", has_text="version").get_by_text("inspection")).to_be_visible(timeout=15_000)
+        held = forwarder.get_by_test_id("hold")
+        expect(held).to_contain_text("seal number differs from the bill", timeout=15_000)
+        expect(held).to_contain_text("BMF-IMP-0001")
+        shot(forwarder, "forwarder-container-on-hold")
+        page.get_by_label("Decision").select_option("RELEASE")
+        page.get_by_role("button", name="Record decision").click()
+        expect(page.locator("p", has_text="version").get_by_text("released")).to_be_visible(timeout=15_000)
+        expect(forwarder.get_by_test_id("hold")).to_have_count(0, timeout=15_000)
+    finally:
+        other.close()
     answer = demo.gql(CUSTOMS, "{ declarations { nodes { reference state } } }")
     assert {"reference": "BMF-IMP-0001", "state": "RELEASED"} in answer["declarations"]["nodes"]
 

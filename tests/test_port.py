@@ -45,6 +45,9 @@ CALLS = """query($s: DateTime!, $e: DateTime!, $p: String) { vesselCalls(start: 
 EVENTS = (
     """query($n: String!) { container(number: $n) { events(first: 50) { nodes { typeCode classifier } } } }"""
 )
+ON_BOX = (
+    """query($n: String!) { container(number: $n) { holds { kind reason declarationReference ageHours } } }"""
+)
 DALIAN_CUSTOMS = "0900"
 TRADER_USCC = "91210200MA0Y8K3Q14"
 
@@ -187,6 +190,14 @@ def test_an_inspection_hold_and_a_release_reach_tracking(port: Port) -> None:
     assert sorted(h["containerNumber"] for h in holds) == sorted(journey.CONTAINERS)
     assert holds[0]["reason"] == "X-ray anomaly in cargo description" and holds[0]["kind"] == "INSPECT"
     assert holds[0]["declarationReference"] == "BMF-IMP-0001" and holds[0]["ageHours"] > 0
+    # On the container itself: the declarant reads why; the terminal that handles the box, only that it is held.
+    mine = port.q(port.forwarder, ON_BOX, {"n": journey.CONTAINERS[0]})["container"]["holds"]
+    assert [(h["kind"], h["reason"], h["declarationReference"]) for h in mine] == [
+        ("INSPECT", "X-ray anomaly in cargo description", "BMF-IMP-0001")
+    ]
+    terminal = port.parties["Dalian Container Terminal"]
+    told = port.q(terminal, ON_BOX, {"n": journey.CONTAINERS[0]})["container"]["holds"]
+    assert [(h["kind"], h["reason"], h["declarationReference"]) for h in told] == [("INSPECT", None, None)]
     codes = [
         e["typeCode"]
         for e in port.q(port.forwarder, EVENTS, {"n": journey.CONTAINERS[0]})["container"]["events"]["nodes"]
@@ -206,6 +217,7 @@ def test_an_inspection_hold_and_a_release_reach_tracking(port: Port) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json()["holdsReleased"] == 2
     assert port.q(port.operator, HOLDS, {"p": "CNDLC"})["containersOnHold"]["nodes"] == []
+    assert port.q(port.forwarder, ON_BOX, {"n": journey.CONTAINERS[0]})["container"]["holds"] == []
     final = port.q(port.forwarder, READ, {"id": d["id"]})["declaration"]
     assert final["state"] == "RELEASED"
     events = port.q(port.forwarder, EVENTS, {"n": journey.CONTAINERS[0]})["container"]["events"]["nodes"]

@@ -11,6 +11,8 @@ export function usePath(): string {
   useEffect(() => {
     const update = () => setPath(currentPath());
     window.addEventListener("hashchange", update);
+    update(); // the hash may have changed between the first render and this effect
+
     return () => window.removeEventListener("hashchange", update);
   }, []);
   return path;

@@ -720,6 +720,30 @@ def holds(
     return [(h, d) for h, d in rows]
 
 
+def holds_on(
+    session: Session, principal: Principal, number: str
+) -> list[tuple[ContainerHold, Declaration | None]]:
+    """The active holds on one container, oldest first, each with its declaration when the caller may read
+    that declaration (None otherwise: the box's other parties learn that it is held, not why). The caller
+    has already been allowed to read the container."""
+    rows = session.exec(
+        select(ContainerHold, Declaration)
+        .join(Declaration, col(Declaration.id) == col(ContainerHold.declaration_id))
+        .where(ContainerHold.container_number == number, col(ContainerHold.released_at).is_(None))
+        .order_by(col(ContainerHold.placed_at))
+    ).all()
+    if not rows:
+        return []
+    readable = set(
+        session.exec(
+            select(Declaration.id).where(
+                col(Declaration.id).in_({d.id for _, d in rows}), visible_declarations(session, principal)
+            )
+        )
+    )
+    return [(h, d if d.id in readable else None) for h, d in rows]
+
+
 @dataclass(frozen=True)
 class DwellStats:
     """How long the containers now in a port's yard have been there (hours)."""

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { subscribe } from "../api";
-import { byTime, dateTime, delay, eventLabel } from "../format";
+import { byTime, dateTime, delay, eventLabel, hours } from "../format";
 import { journey, type JourneyEvent, type Leg } from "../journey";
 import { go, href } from "../router";
 import { Badge, ErrorBox, Section, Show, Table, useQuery } from "../ui";
@@ -14,6 +14,7 @@ const CONTAINER = `query Container($number: String!) {
     number checkDigitValid isoSizeType
     status { location modeOfTransport emptyIndicator eta billNumber currentLeg { sequence mode fromLocode toLocode }
              lastActualEvent { typeCode classifier eventDateTime unLocationCode eventType } }
+    holds { kind unLocationCode placedAt ageHours reason declarationReference }
     bills { number state legs { ${LEG} } }
     events(first: 200) { nodes { ${EVENT} } }
   }
@@ -43,6 +44,7 @@ interface ContainerData {
       currentLeg: { sequence: number; mode: string; fromLocode: string; toLocode: string } | null;
       lastActualEvent: { typeCode: string; classifier: string; eventDateTime: string; unLocationCode: string | null; eventType: string } | null;
     };
+    holds: { kind: string; unLocationCode: string | null; placedAt: string; ageHours: number; reason: string | null; declarationReference: string | null }[];
     bills: { number: string; state: string; legs: Leg[] }[];
     events: { nodes: Event[] };
   };
@@ -88,12 +90,16 @@ function Journey({ number }: { number: string }) {
   const [live, setLive] = useState<Event[]>([]);
   const [liveError, setLiveError] = useState<string | null>(null);
   const [connected, setConnected] = useState(false);
+  const { reload } = result;
   useEffect(() => {
     setConnected(true);
     const stop = subscribe<{ containerEvents: Event }>(
       LIVE,
       { number },
-      (d) => setLive((l) => [...l.filter((e) => e.id !== d.containerEvents.id), d.containerEvents]),
+      (d) => {
+        setLive((l) => [...l.filter((e) => e.id !== d.containerEvents.id), d.containerEvents]);
+        reload(); // the box's status and holds move with its events (a customs hold arrives as one)
+      },
       setLiveError,
     );
     return () => (stop(), setConnected(false));
@@ -129,6 +135,13 @@ function Journey({ number }: { number: string }) {
                 <dt>Bill</dt>
                 <dd>{c.status.billNumber ? <a href={href(`/bills/${encodeURIComponent(c.status.billNumber)}`)}>{c.status.billNumber}</a> : "—"}</dd>
               </dl>
+              {c.holds.map((h) => (
+                <p class="error" role="status" data-testid="hold">
+                  <strong>On customs {h.kind.toLowerCase()}</strong> at {h.unLocationCode ?? "?"} since {dateTime(h.placedAt)} ({hours(h.ageHours)})
+                  {h.reason ? `: ${h.reason}` : ""}
+                  {h.declarationReference ? ` (declaration ${h.declarationReference})` : ""}
+                </p>
+              ))}
               <p class="live" aria-live="polite" data-testid="live">
                 {connected && !liveError ? "Live: new events appear here as they arrive." : null}
                 {live.length ? ` ${live.length} new event${live.length > 1 ? "s" : ""} since you opened this page.` : null}

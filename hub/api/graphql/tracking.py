@@ -13,9 +13,20 @@ from hub.api.graphql.common import PageInfo, decode_cursor, encode_cursor, page_
 from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
 from hub.bills import service as bill_service
+from hub.db import aware, utcnow
 from hub.tracking import service
 from hub.tracking.models import Container as ContainerRow
 from hub.tracking.models import TrackingEvent as EventRow
+
+
+@strawberry.type(description="A customs hold on a container, as the container's parties see it.")
+class ContainerHoldNotice:
+    kind: str = strawberry.field(description="HOLD, INSPECT or SCAN.")
+    un_location_code: str | None
+    placed_at: datetime
+    age_hours: float
+    reason: str | None = strawberry.field(description="None unless you may read the declaration.")
+    declaration_reference: str | None = strawberry.field(description="None unless you may read the declaration.")
 
 
 @strawberry.type(description="A seal on a container.")
@@ -160,6 +171,27 @@ class Container:
     )
     iso_size_type: str | None
     container_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="Customs holds on the box not yet lifted. Why, and under which declaration, only for "
+        "those who may read the declaration (the declarant, its customs district, regulators)."
+    )
+    def holds(self, info: Info) -> list[ContainerHoldNotice]:
+        from hub.port import service as port
+
+        ctx = info.context
+        now = utcnow()
+        return [
+            ContainerHoldNotice(
+                kind=hold.kind.value,
+                un_location_code=hold.un_location_code,
+                placed_at=aware(hold.placed_at),
+                age_hours=round((now - aware(hold.placed_at)).total_seconds() / 3600, 2),
+                reason=None if declaration is None else hold.reason,
+                declaration_reference=None if declaration is None else declaration.reference,
+            )
+            for hold, declaration in port.holds_on(ctx.session, ctx.principal, self.number)
+        ]
 
     @strawberry.field(description="Where it is, on which mode, full or empty, what comes next.")
     def status(self, info: Info) -> ContainerStatus:
