@@ -123,6 +123,10 @@ class LedgerPort(Protocol):
         """Check an exported record against the chain alone, as the stand-alone verifier does: whether it
         holds, and each step checked (the last one is where it failed)."""
 
+    def check_attestation(self, document: dict[str, Any]) -> tuple[bool, list[str]]:
+        """Check an OpenAttestation v2 wrapped document (fields may be hidden) against the document store:
+        its hash, its proof, issued and not revoked; with each step, the last one where it failed."""
+
     def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
         """Wrap documents as OpenAttestation v2 (one batch) and issue the batch's root on the document
         store; Unavailable before the chain is connected or without a document store."""

@@ -101,6 +101,51 @@ class Ledger:
         self._document_store("issue", wrapped[0]["signature"]["merkleRoot"])
         return wrapped
 
+    def check_attestation(self, document: dict[str, Any]) -> tuple[bool, list[str]]:
+        """An OpenAttestation v2 wrapped document, whole or with fields hidden (``obfuscateDocument``),
+        checked as TradeTrust's integrity and status checks do, against this hub's document store."""
+        from ledger import merkle as tree
+        from ledger.openattestation import target_hash, unsalt
+
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        steps: list[str] = []
+        try:
+            signature = document["signature"]
+            digest, root = signature["targetHash"], signature["merkleRoot"]
+            proof = [bytes.fromhex(p) for p in signature["proof"]]
+            issuers = unsalt(document["data"]["issuers"])
+            recomputed = target_hash(document)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return False, [f"not an OpenAttestation v2 wrapped document: {exc!r} is missing or malformed"]
+        hidden = len((document.get("privacy") or {}).get("obfuscatedData") or [])
+        if recomputed != digest:
+            return False, ["the document's values do not hash to its targetHash: it was changed"]
+        steps.append(f"targetHash 0x{digest} recomputed from the values ({hidden} hidden by the holder)")
+        if not tree.verify(bytes.fromhex(digest), proof, bytes.fromhex(root)):
+            return False, [*steps, "the proof does not lead to the merkleRoot"]
+        steps.append(f"proof of {len(proof)} steps leads to merkleRoot 0x{root}")
+        stores = {str(i.get("documentStore", "")).lower() for i in issuers if isinstance(i, dict)}
+        if self.document_store is None or stores != {self.document_store.lower()}:
+            return False, [*steps, f"issued on document store {', '.join(sorted(stores))}, not this hub's"]
+        try:
+            issued = self.chain.read(DOCUMENT_STORE, "isIssued", bytes.fromhex(root))
+            revoked = [
+                h for h in (digest, root) if self.chain.read(DOCUMENT_STORE, "isRevoked", bytes.fromhex(h))
+            ]
+        except ChainError as exc:
+            raise Unavailable(f"cannot ask the document store: {exc}") from exc
+        if not issued:
+            return False, [*steps, "the document store has not issued that merkleRoot"]
+        steps.append(f"the document store {self.document_store} has issued the merkleRoot")
+        if revoked:
+            return False, [
+                *steps,
+                "the document store has revoked " + ("it" if digest in revoked else "its batch"),
+            ]
+        steps.append("the document store has not revoked it")
+        return True, steps
+
     def revoke_attestation(self, target_hash: str) -> None:
         """Revoke one wrapped document on the document store, by its target hash."""
         if self.document_store is None:

@@ -136,6 +136,47 @@ def test_export_document_gives_what_may_be_read_wrapped_for_tradetrust(
 
 
 REVOKE = """mutation($id: ID!) { revokeDocument(id: $id) { revoked errors { code message } } }"""
+CHECK = "query($file: String!) { checkExportedRecord(file: $file) { verified kind recordId version steps } }"
+
+
+def _hub_check(client: TestClient, token: str, document: dict[str, Any]) -> dict[str, Any]:
+    body = data(gql(client, token, CHECK, {"file": json.dumps(document)}))
+    return dict(body["checkExportedRecord"])
+
+
+def test_the_hub_checks_an_openattestation_file_whole_or_with_fields_hidden(
+    client: TestClient, world: World
+) -> None:
+    seller, bank = world.party(OrgType.SELLER), world.party(OrgType.BANK)
+    doc = create_doc(client, seller, "HNE-INV-2026-0414", amount="186000.00", currency="USD")
+    exported = json.loads(data(gql(client, seller.token, EXPORT, {"id": doc}))["exportDocument"])
+    whole = _hub_check(client, bank.token, exported)  # the bank was never shared it: it holds the file
+    assert whole["verified"] is True and whole["recordId"] == doc and whole["kind"] == "document", whole
+    assert [s.split(" ")[0] for s in whole["steps"]] == ["targetHash", "proof", "the", "the"]
+    # The holder hides the amount with TradeTrust's own obfuscateDocument: still the hub's, still issued.
+    (verdict,) = tradetrust([exported], obfuscate=("amount", "currency"))
+    hidden = _hub_check(client, bank.token, verdict["obfuscated"])
+    assert hidden["verified"] is True and "(2 hidden by the holder)" in hidden["steps"][0], hidden
+    changed = json.loads(json.dumps(exported))
+    changed["data"]["reference"] = changed["data"]["reference"].replace("0414", "0415")
+    refused = _hub_check(client, bank.token, changed)
+    assert refused["verified"] is False and "it was changed" in refused["steps"][-1]
+    issuer = {
+        "name": "Other",
+        "documentStore": "0x" + "12" * 20,
+        "identityProof": {"type": "DNS-TXT", "location": "x"},
+    }
+    (elsewhere,) = wrap([{"issuers": [issuer], "reference": "X-1"}])  # well signed, by another store
+    assert "not this hub's" in _hub_check(client, bank.token, elsewhere)["steps"][-1]
+    # Its owner revokes it: the hub's check says so, as TradeTrust's does (on anvil, below).
+    assert data(gql(client, seller.token, REVOKE, {"id": doc}))["revokeDocument"]["revoked"] == 1
+    gone = _hub_check(client, bank.token, exported)
+    assert gone["verified"] is False and gone["steps"][-1] == "the document store has revoked it"
+    # Not a wrapped document at all: the place is named, nothing is asked of the chain.
+    stub = _hub_check(client, bank.token, {"data": {}, "signature": {}})
+    assert stub["verified"] is False and stub["steps"][0].startswith(
+        "not an OpenAttestation v2 wrapped document"
+    )
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ export function VerifyPage() {
     <>
       <Section title="Verify an exported record">
         <p>
-          Drop a record file downloaded from the hub (the "check it yourself" download). The hub recomputes the record's hash from its content, walks its proof to the root and asks the chain's registry: nothing comes from the hub's database, so a changed file shows where it fails.
+          Drop a record file downloaded from the hub (the "check it yourself" download) or an OpenAttestation (TradeTrust) file of a document, whole or with fields its holder hid. The hub recomputes the hash from the file's content, walks its proof to the root and asks the chain: nothing comes from the hub's database, so a changed file shows where it fails.
         </p>
         <div
           class={over ? "drop over" : "drop"}
@@ -150,7 +150,7 @@ export function VerifyPage() {
         >
           <label class="field">
             <span>Record file</span>
-            <input type="file" name="record" accept=".json,application/json" onChange={(e) => void checkFile((e.target as HTMLInputElement).files?.[0])} />
+            <input type="file" name="record" accept=".json,.tt,application/json" onChange={(e) => void checkFile((e.target as HTMLInputElement).files?.[0])} />
           </label>
         </div>
         <ErrorBox error={error} />

@@ -26,7 +26,9 @@ class ContainerHoldNotice:
     placed_at: datetime
     age_hours: float
     reason: str | None = strawberry.field(description="None unless you may read the declaration.")
-    declaration_reference: str | None = strawberry.field(description="None unless you may read the declaration.")
+    declaration_reference: str | None = strawberry.field(
+        description="None unless you may read the declaration."
+    )
 
 
 @strawberry.type(description="A seal on a container.")
