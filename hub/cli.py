@@ -278,21 +278,41 @@ def export(
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="File to write (default: standard output).")
     ] = None,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="hub: the record and its proof, for `python -m ledger.verify`; oa: a document as an "
+            "OpenAttestation v2 file for TradeTrust's verifiers (issued on the document store at its first "
+            "export, which needs the chain: with the embedded chain, while no hub runs).",
+        ),
+    ] = "hub",
 ) -> None:
-    """Write a record with its proof, for `python -m ledger.verify` (beside a running hub too)."""
+    """Write a record with its proof for `python -m ledger.verify` (beside a running hub too), or a
+    document as an OpenAttestation file."""
     import json
 
     import hub.domains  # noqa: F401  (the record kinds)
     from ledger.verify import export_record
 
+    if form not in ("hub", "oa"):
+        err.print(f"[red]unknown format {form!r}:[/red] hub or oa")
+        raise typer.Exit(2)
+    if form == "oa" and kind != "document":
+        err.print(f"[red]cannot export:[/red] OpenAttestation files are of documents, not {kind}")
+        raise typer.Exit(2)
     settings = _settings()
-    ledger = _ledger(settings, read_only=True)
-    with session_scope(ledger.engine) as session:
-        try:
-            exported = export_record(session, ledger.verifier, kind, _record_id(record_id))
-        except (HubError, ValueError) as exc:
-            err.print(f"[red]cannot export:[/red] {getattr(exc, 'message', exc)}")
-            raise typer.Exit(1) from exc
+    exported: dict[str, Any]
+    if form == "oa":
+        exported = _export_oa(settings, _record_id(record_id))
+    else:
+        ledger = _ledger(settings, read_only=True)
+        with session_scope(ledger.engine) as session:
+            try:
+                exported = export_record(session, ledger.verifier, kind, _record_id(record_id))
+            except (HubError, ValueError) as exc:
+                err.print(f"[red]cannot export:[/red] {getattr(exc, 'message', exc)}")
+                raise typer.Exit(1) from exc
     text = json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
     if output:
         with open(output, "w", encoding="utf-8") as handle:
@@ -300,6 +320,34 @@ def export(
         err.print(f"wrote {output}")
     else:
         print(text, end="")
+
+
+def _export_oa(settings: Settings, document_id: Any) -> dict[str, Any]:
+    """The document's OpenAttestation export: the stored one for its version, or a new one issued now."""
+    from hub.documents.export import export_row, stored_export
+    from hub.documents.models import TradeDocument
+
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        row = session.get(TradeDocument, document_id)
+        if row is None:
+            err.print("[red]cannot export:[/red] no document with that id")
+            raise typer.Exit(1)
+        known = stored_export(session, row)
+        if known is not None:
+            return known
+    ledger = _ledger(settings)  # issuing writes to the chain
+    try:
+        with session_scope(ledger.engine) as session:
+            row = session.get(TradeDocument, document_id)
+            assert row is not None
+            try:
+                return export_row(session, row, ledger=ledger, settings=settings)
+            except HubError as exc:
+                err.print(f"[red]cannot export:[/red] {exc.message}")
+                raise typer.Exit(1) from exc
+    finally:
+        ledger.chain.close()
 
 
 @app.command()

@@ -211,6 +211,40 @@ def test_a_user_verifies_and_exports_a_demo_record_beside_the_running_hub_and_af
     assert refused.returncode == 1 and "NOT VERIFIED" in refused.stdout, refused.stdout
 
 
+def test_hub_export_writes_a_document_as_an_openattestation_file(tmp_path: Path) -> None:
+    """`hub export document ID --format oa`: the file the API gave, beside the running hub; a document never
+    exported is issued by the command once the hub has stopped (the embedded chain has one writer)."""
+    from tests.test_open_attestation import tradetrust
+
+    process, keys, base, env = start_demo(tmp_path)
+    try:
+        regulator = {"Authorization": f"Bearer {keys['Trade Facilitation Regulator']}"}
+        listed = httpx.post(
+            f"{base}/graphql", json={"query": "{ documents { nodes { id } } }"}, headers=regulator
+        )
+        first, second = (n["id"] for n in listed.json()["data"]["documents"]["nodes"][:2])
+        query = {"query": "query($id: ID!) { exportDocument(id: $id) }", "variables": {"id": first}}
+        api = json.loads(
+            httpx.post(f"{base}/graphql", json=query, headers=regulator).json()["data"]["exportDocument"]
+        )
+        written = _run(["export", "document", first, "--format", "oa", "-o", "first.tt"], env, tmp_path)
+        assert written.returncode == 0, written.stderr
+        assert json.loads((tmp_path / "first.tt").read_text()) == api
+        busy = _run(["export", "document", second, "--format", "oa"], env, tmp_path)
+        assert busy.returncode == 1 and "chain" in busy.stderr, busy.stderr
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    issued = _run(["export", "document", second, "--format", "oa", "-o", "second.tt"], env, tmp_path)
+    assert issued.returncode == 0, issued.stderr
+    again = _run(["export", "document", second, "--format", "oa"], env, tmp_path)
+    assert json.loads(again.stdout) == json.loads((tmp_path / "second.tt").read_text())  # issued once
+    verdicts = tradetrust([api, json.loads(again.stdout)])
+    assert [(v["schema"], v["signature"], v["integrity"]) for v in verdicts] == [(True, True, True)] * 2
+    wrong = _run(["export", "bill", first, "--format", "oa"], env, tmp_path)
+    assert wrong.returncode == 2 and "documents" in wrong.stderr
+
+
 def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
     """The README's curl lines for /v3/events, run as written against `hub demo` (its port swapped in)."""
     import re

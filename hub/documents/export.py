@@ -58,7 +58,16 @@ def export_open_attestation(
 ) -> dict[str, Any]:
     """One document the caller may read, as an OpenAttestation v2 wrapped document: wrapped and issued on
     the document store at its first export, the same file at every later export of that version."""
-    row = get_document(session, principal, document_id)
+    return export_row(
+        session, get_document(session, principal, document_id), ledger=ledger, settings=settings
+    )
+
+
+def export_row(
+    session: Session, row: TradeDocument, *, ledger: LedgerPort | None, settings: Settings
+) -> dict[str, Any]:
+    """The OpenAttestation export of this version of the document, issuing it first if it has none (the
+    API for a caller who may read it; ``hub export --format oa`` for the hub's operator)."""
     known = _export_of(session, row)
     if known is not None:
         return known.wrapped
@@ -82,6 +91,12 @@ def export_open_attestation(
         return known.wrapped
     session.commit()
     return wrapped
+
+
+def stored_export(session: Session, row: TradeDocument) -> dict[str, Any] | None:
+    """The wrapped document already issued for this version, if any (reading it issues nothing)."""
+    known = _export_of(session, row)
+    return None if known is None else known.wrapped
 
 
 def _export_of(session: Session, row: TradeDocument) -> DocumentExport | None:
