@@ -15,8 +15,9 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Pure, typed code run once per tracking event or per cross-border order (the CEB reader and writer,
-# platform orders, tax and the three-document match). Each must keep true annotations (compiled code
+# Pure, typed code run once per tracking event, per cross-border order (the CEB reader and writer,
+# platform orders, tax and the three-document match) or per wrapped document (OpenAttestation, and the
+# Merkle tree it and the anchoring share). Each must keep true annotations (compiled code
 # checks them when it runs), must not be monkeypatched by tests (compiled calls do not look names up),
 # and must find its data through its package, not ``__file__``.
 MODULES = (
@@ -32,6 +33,8 @@ MODULES = (
     "hub.commerce.match",
     "hub.commerce.tax",
     "hub.commerce.values",
+    "ledger.openattestation",
+    "ledger.merkle",
 )
 GROUP = "hub._native"  # the shared library the compiled modules use together: in a package, so that
 # it imports wherever hub does (a top-level one did not, outside the checkout)
