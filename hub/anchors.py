@@ -128,8 +128,11 @@ class LedgerPort(Protocol):
         its hash, its proof, issued and not revoked; with each step, the last one where it failed."""
 
     def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
-        """Wrap documents as OpenAttestation v2 (one batch) and issue the batch's root on the document
-        store; Unavailable before the chain is connected or without a document store."""
+        """Wrap documents as OpenAttestation v2 (one batch) under the hub's document store; Unavailable
+        before the chain is connected or without a document store."""
+
+    def issue_attestation_root(self, root: str) -> None:
+        """Issue a batch's root on the document store (a root issued before counts as done)."""
 
     def revoke_attestation(self, target_hash: str) -> None:
         """Revoke one wrapped document on the document store, by its target hash."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub import anchors, outbox
+from hub import anchors, attestations, outbox
 from hub.auth import models as auth_models
 from hub.bills import models as bill_models
 from hub.bills import service as _bill_service  # noqa: F401  (registers the record kind)
@@ -21,6 +21,7 @@ from hub.tracking import service as _tracking_service  # noqa: F401  (registers 
 
 __all__ = [
     "anchors",
+    "attestations",
     "auth_models",
     "bill_models",
     "commerce_models",

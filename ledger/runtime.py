@@ -84,8 +84,8 @@ class Ledger:
         self.ready = True
 
     def open_attestation(self, datas: list[dict[str, Any]], identity_location: str) -> list[dict[str, Any]]:
-        """Wrap documents as OpenAttestation v2 in one batch and issue its Merkle root on the document
-        store, which TradeTrust's status check asks (``isIssued``)."""
+        """Wrap documents as OpenAttestation v2 in one batch under this hub's document store (issuing its
+        root is ``issue_attestation_root``, once the caller has stored the files)."""
         from ledger.openattestation import wrap
 
         if not self.ready:
@@ -97,9 +97,16 @@ class Ledger:
             "documentStore": self.document_store,
             "identityProof": {"type": "DNS-TXT", "location": identity_location},
         }
-        wrapped = wrap([{"issuers": [issuer], **data} for data in datas])
-        self._document_store("issue", wrapped[0]["signature"]["merkleRoot"])
-        return wrapped
+        return wrap([{"issuers": [issuer], **data} for data in datas])
+
+    def issue_attestation_root(self, root: str) -> None:
+        """Issue a batch's Merkle root on the document store, which TradeTrust's status check asks
+        (``isIssued``); a root issued before counts as done."""
+        if not self.ready:
+            raise Unavailable("the hub is not connected to its chain yet")
+        if self.document_store is None:
+            raise Unavailable("no document store on this chain: run 'hub chain deploy' for one")
+        self._document_store("issue", root)
 
     def check_attestation(self, document: dict[str, Any]) -> tuple[bool, list[str]]:
         """An OpenAttestation v2 wrapped document, whole or with fields hidden (``obfuscateDocument``),

@@ -241,8 +241,8 @@ def test_hub_export_writes_a_document_as_an_openattestation_file(tmp_path: Path)
     assert json.loads(again.stdout) == json.loads((tmp_path / "second.tt").read_text())  # issued once
     verdicts = tradetrust([api, json.loads(again.stdout)])
     assert [(v["schema"], v["signature"], v["integrity"]) for v in verdicts] == [(True, True, True)] * 2
-    wrong = _run(["export", "bill", first, "--format", "oa"], env, tmp_path)
-    assert wrong.returncode == 2 and "documents" in wrong.stderr
+    wrong = _run(["export", "tracking_event", first, "--format", "oa"], env, tmp_path)
+    assert wrong.returncode == 2 and "receivable, not tracking_event" in " ".join(wrong.stderr.split())
 
 
 def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_export_document_gives_what_may_be_read_wrapped_for_tradetrust(
     assert (verdict["schema"], verdict["signature"], verdict["integrity"]) == (True, True, True)
     shown = verdict["data"]
     assert shown["reference"] == "HNE-INV-2026-0412" and shown["amount"] == "186000"
-    assert shown["id"] == doc and shown["currency"] == "USD" and shown["owner"] == seller.org.name
+    assert shown["recordId"] == doc and shown["recordKind"] == "document" and shown["currency"] == "USD" and shown["owner"] == seller.org.name
     (issuer,) = shown["issuers"]
     assert issuer["identityProof"] == {"type": "DNS-TXT", "location": "hub.localhost"}
     assert issuer["documentStore"].startswith("0x") and len(issuer["documentStore"]) == 42

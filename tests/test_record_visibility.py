@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "Query.recordHistory": OWN_SHARED,
     "Query.exportRecord": OWN_SHARED,
     "Query.exportDocument": OWN_SHARED,
+    "Query.exportAttestations": FILTERED,  # each kind's own read rule (tests/test_open_attestation.py)
     "Query.checkExportedRecord": FILE,
     "Query.container": TRACKING,
     "Query.trackingEvents": TRACKING,
@@ -228,6 +229,7 @@ BY_NAME: dict[str, tuple[str, str, dict[str, str]]] = {
 # the port view refuses outsiders outright; schedules are public and their moves filtered (tests/test_port.py).
 ELSEWHERE = {
     "exportDocument",  # needs a document store: tests/test_open_attestation.py refuses an outsider
+    "exportAttestations",  # likewise, for every kind it exports
     "financeExposure",
     "declaration",
     "declarations",

@@ -6,9 +6,8 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint
+from sqlalchemy import Column, Enum, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.db import Money, new_id, utcnow
@@ -51,20 +50,3 @@ class TradeDocument(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-class DocumentExport(SQLModel, table=True):
-    """One document version exported as an OpenAttestation v2 wrapped document, its root issued on the
-    document store once; a later export of the same version is this one again."""
-
-    __tablename__ = "document_export"
-    __table_args__ = (UniqueConstraint("document_id", "version"),)
-
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    document_id: uuid.UUID = Field(foreign_key="trade_document.id")
-    version: int
-    wrapped: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    target_hash: str = Field(max_length=64)
-    merkle_root: str = Field(max_length=64)
-    revoked_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)

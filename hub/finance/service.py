@@ -126,7 +126,7 @@ class ReceivableInput:
     debtor_code: str | None = None
 
 
-def _readable_evidence(session: Session, principal: Principal, kind: str, row: Any) -> bool:
+def readable_evidence(session: Session, principal: Principal, kind: str, row: Any) -> bool:
     if kind == "bill":
         from hub.bills.service import can_read_bill
 
@@ -243,7 +243,7 @@ def register(
         if kind not in EVIDENCE_KINDS:
             raise Invalid(f"{where}: {kind!r} is not evidence ({', '.join(EVIDENCE_KINDS)})", field=where)
         row = records.load(session, kind, record_id)
-        if row is None or not _readable_evidence(session, principal, kind, row):
+        if row is None or not readable_evidence(session, principal, kind, row):
             raise NotFound(f"{where}: no {kind} {record_id} that you may read", field=where)
         evidence.append({"kind": kind, "id": str(record_id)})
     if not evidence:

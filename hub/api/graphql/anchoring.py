@@ -107,10 +107,10 @@ def _attestation_check(wrapped: dict[str, Any], verified: bool, steps: list[str]
     from ledger.openattestation import unsalt
 
     data = unsalt(wrapped.get("data")) if isinstance(wrapped.get("data"), dict) else {}
-    record_id, version = data.get("id"), data.get("version")
+    record_id, version, kind = data.get("recordId"), data.get("version"), data.get("recordKind")
     return ExportCheck(
         verified=verified,
-        kind="document" if isinstance(record_id, str) else None,
+        kind=kind if isinstance(kind, str) else None,
         record_id=strawberry.ID(record_id) if isinstance(record_id, str) else None,
         version=version if isinstance(version, int) else None,
         steps=steps,

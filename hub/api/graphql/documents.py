@@ -182,21 +182,55 @@ class DocumentQuery:
         "TradeTrust's verifiers check for integrity; a holder may obfuscate fields and it still verifies."
     )
     def export_document(self, info: Info, id: strawberry.ID) -> str:
-        import json
+        (wrapped,) = _attest(info, "document", [id])
+        return wrapped
 
-        from hub.documents.export import export_open_attestation
+    @strawberry.field(
+        description="Records you may read as OpenAttestation v2 wrapped documents (JSON text each, in the "
+        "order asked), for TradeTrust's verifiers: kind document, bill, ceb_inventory, or receivable (its "
+        "evidence bundle: the receivable and the content of each evidence record you may read). Those not "
+        "exported before are wrapped together under one Merkle root, issued once on the document store."
+    )
+    def export_attestations(self, info: Info, kind: str, ids: list[strawberry.ID]) -> list[str]:
+        return _attest(info, kind, ids)
 
-        ctx = info.context
-        wrapped = export_open_attestation(
-            ctx.session, ctx.principal, parse_id(id), ledger=ctx.state.ledger, settings=ctx.state.settings
-        )
-        return json.dumps(wrapped, ensure_ascii=False)
+
+def _attest(info: Info, kind: str, ids: list[strawberry.ID]) -> list[str]:
+    import json
+
+    from hub import attestations
+
+    ctx = info.context
+    files = attestations.export(
+        ctx.session,
+        ctx.principal,
+        kind,
+        [parse_id(i) for i in ids],
+        ledger=ctx.state.ledger,
+        settings=ctx.state.settings,
+    )
+    return [json.dumps(f, ensure_ascii=False) for f in files]
 
 
 @strawberry.type
 class RevokePayload:
     errors: list[UserError]
     revoked: int = strawberry.field(default=0, description="How many exports were revoked on chain.")
+
+
+def _revoke(info: Info, kind: str, id: strawberry.ID) -> RevokePayload:
+    from hub import attestations
+
+    ctx = info.context
+    return run_mutation(
+        RevokePayload,
+        lambda: {
+            "revoked": attestations.revoke(
+                ctx.session, ctx.principal, kind, parse_id(id), ledger=ctx.state.ledger
+            )
+        },
+        ctx.session.commit,
+    )
 
 
 @strawberry.type
@@ -206,16 +240,14 @@ class DocumentMutation:
         "that TradeTrust's verifiers show them revoked."
     )
     def revoke_document(self, info: Info, id: strawberry.ID) -> RevokePayload:
-        from hub.documents.export import revoke_exports
+        return _revoke(info, "document", id)
 
-        ctx = info.context
-        return run_mutation(
-            RevokePayload,
-            lambda: {
-                "revoked": revoke_exports(ctx.session, ctx.principal, parse_id(id), ledger=ctx.state.ledger)
-            },
-            ctx.session.commit,
-        )
+    @strawberry.mutation(
+        description="The owner of a bill, inventory list, receivable or document: revoke its OpenAttestation "
+        "exports on the document store."
+    )
+    def revoke_attestations(self, info: Info, kind: str, id: strawberry.ID) -> RevokePayload:
+        return _revoke(info, kind, id)
 
     @strawberry.mutation(description="Register a trade document for your organisation.")
     def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentPayload:
