@@ -127,7 +127,12 @@ def test_export_document_gives_what_may_be_read_wrapped_for_tradetrust(
     assert (verdict["schema"], verdict["signature"], verdict["integrity"]) == (True, True, True)
     shown = verdict["data"]
     assert shown["reference"] == "HNE-INV-2026-0412" and shown["amount"] == "186000"
-    assert shown["recordId"] == doc and shown["recordKind"] == "document" and shown["currency"] == "USD" and shown["owner"] == seller.org.name
+    assert (
+        shown["recordId"] == doc
+        and shown["recordKind"] == "document"
+        and shown["currency"] == "USD"
+        and shown["owner"] == seller.org.name
+    )
     (issuer,) = shown["issuers"]
     assert issuer["identityProof"] == {"type": "DNS-TXT", "location": "hub.localhost"}
     assert issuer["documentStore"].startswith("0x") and len(issuer["documentStore"]) == 42
@@ -231,3 +236,104 @@ def test_tradetrust_finds_the_export_issued_on_chain_and_then_revoked(on_anvil: 
     forged["signature"]["merkleRoot"] = forged["signature"]["targetHash"] = "ab" * 32
     (verdict,) = tradetrust([forged], rpc_url=url)
     assert verdict["status"] is False and verdict["integrity"] is False
+
+
+EXPORTS = "query($kind: String!, $ids: [ID!]!) { exportAttestations(kind: $kind, ids: $ids) }"
+
+
+@pytest.fixture
+def demo(client: TestClient, state: Any) -> dict[str, Any]:
+    """The demo scenario: its bill, inventory lists and financed receivable, and a key per organisation."""
+    from hub.db import session_scope
+    from hub.state import ceb_signer
+    from seeds import loader
+
+    with session_scope(state.engine) as session:
+        orgs = loader.load(session)
+        loader.commerce(session, orgs, ceb_signer(state.settings))
+    with session_scope(state.engine) as session:
+        loader.finance(session, orgs, state.ledger, state.settings.finance_blinding_key.get_secret_value())
+    with session_scope(state.engine) as session:
+        keys = loader.issue_demo_keys(session, orgs, state.settings.key_pepper.get_secret_value())
+    return {k.organisation: k.token for k in keys}
+
+
+def test_bills_inventory_lists_and_evidence_bundles_export_in_one_batch_that_tradetrust_accepts(
+    client: TestClient, demo: dict[str, str]
+) -> None:
+    forwarder, platform = demo["Bohai Multimodal Forwarding"], demo["Liaoning Cross-Border Mall"]
+    bank, seller = demo["Bank of Dalian Trade Finance"], demo["Hanul Electronics Export"]
+    bill = data(gql(client, forwarder, '{ bill(number: "BMF-DLC-26-0001") { id } }'))["bill"]["id"]
+    (bill_file,) = data(gql(client, forwarder, EXPORTS, {"kind": "bill", "ids": [bill]}))[
+        "exportAttestations"
+    ]
+    lists = data(gql(client, platform, "{ inventoryLists(first: 3) { nodes { id copNo } } }"))[
+        "inventoryLists"
+    ]["nodes"]
+    files = data(gql(client, platform, EXPORTS, {"kind": "ceb_inventory", "ids": [n["id"] for n in lists]}))
+    wrapped = [json.loads(f) for f in files["exportAttestations"]]
+    assert len({w["signature"]["merkleRoot"] for w in wrapped}) == 1  # one batch, one root
+    assert [unsalt(w["data"])["inventoryList"]["copNo"] for w in wrapped] == [n["copNo"] for n in lists]
+    receivable = data(gql(client, bank, "{ receivables { nodes { id } } }"))["receivables"]["nodes"][0]["id"]
+    (bundle,) = data(gql(client, bank, EXPORTS, {"kind": "receivable", "ids": [receivable]}))[
+        "exportAttestations"
+    ]
+    verdicts = tradetrust([json.loads(bill_file), *wrapped, json.loads(bundle)])
+    assert all((v["schema"], v["signature"], v["integrity"]) == (True, True, True) for v in verdicts), (
+        verdicts
+    )
+    shown = verdicts[0]["data"]
+    assert shown["recordKind"] == "bill" and shown["bill"]["number"] == "BMF-DLC-26-0001"
+    # The bank reads the receivable and the invoice shared with it, not the seller's bill: the bundle
+    # carries what the bank may read and names the rest as withheld.
+    evidence = verdicts[-1]["data"]["evidence"]
+    assert {e["kind"] for e in evidence} >= {"document", "bill"}
+    assert all(("content" in e) != bool(e.get("withheld")) for e in evidence)
+    assert next(e for e in evidence if e["kind"] == "document")["content"]["reference"] == "HNE-INV-2026-0412"
+    assert next(e for e in evidence if e["kind"] == "bill") == {
+        "kind": "bill",
+        "id": bill,
+        "withheld": True,
+    }
+    seller_bundle = json.loads(
+        data(gql(client, seller, EXPORTS, {"kind": "receivable", "ids": [receivable]}))["exportAttestations"][
+            0
+        ]
+    )
+    assert seller_bundle == json.loads(bundle)  # one export per version, whoever asks
+    # Not a kind the hub exports, and a record the caller may not read: refused, nothing wrapped.
+    wrong = gql(client, bank, EXPORTS, {"kind": "tracking_event", "ids": [bill]})
+    assert wrong["errors"][0]["extensions"]["field"] == "kind"
+    hidden = gql(client, bank, EXPORTS, {"kind": "bill", "ids": [bill]})
+    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_batch_whose_root_did_not_reach_the_chain_is_issued_once_by_the_next_export(
+    client: TestClient, world: World, state: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.errors import Unavailable
+
+    seller = world.party(OrgType.SELLER)
+    docs = [create_doc(client, seller, f"HNE-PL-{n}") for n in range(3)]
+    sent: list[str] = []
+    real = state.ledger.issue_attestation_root
+
+    def down(root: str) -> None:
+        sent.append(root)
+        raise Unavailable("cannot reach the chain: connection refused")
+
+    monkeypatch.setattr(state.ledger, "issue_attestation_root", down)
+    failed = gql(client, seller.token, EXPORTS, {"kind": "document", "ids": docs})
+    assert failed["errors"][0]["extensions"]["code"] == "UNAVAILABLE"  # no file handed out
+    monkeypatch.setattr(
+        state.ledger, "issue_attestation_root", lambda root: (sent.append(root), real(root))[1]
+    )
+    files = data(gql(client, seller.token, EXPORTS, {"kind": "document", "ids": docs[1:]}))[
+        "exportAttestations"
+    ]
+    roots = {json.loads(f)["signature"]["merkleRoot"] for f in files}
+    assert roots == {sent[0]} and sent == [sent[0], sent[0]]  # the stored batch's root, sent again
+    first = data(gql(client, seller.token, EXPORTS, {"kind": "document", "ids": docs[:1]}))[
+        "exportAttestations"
+    ]
+    assert json.loads(first[0])["signature"]["merkleRoot"] == sent[0] and len(sent) == 2  # issued: not sent
