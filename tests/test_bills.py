@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 import pytest
@@ -250,3 +251,65 @@ def test_a_malformed_organisation_id_is_a_typed_error(client: TestClient, cast: 
     endorse = """mutation($id: ID!, $to: ID!) { endorseTitle(id: $id, toOrgId: $to) { bill { version } errors { code field } } }"""
     result = data(gql(client, seller.token, endorse, {"id": bill["id"], "to": "not-an-id"}))["endorseTitle"]
     assert result == {"bill": None, "errors": [{"code": "INVALID", "field": "toOrgId"}]}
+
+
+STEP = """query($n: String!) { bill(number: $n) { state blankEndorsed surrenderPending holder { id }
+  endorsementChain { sequence action } titleOnChain { version status holderRef blankEndorsed inStep } } }"""
+
+
+def test_the_endorsement_chain_and_the_title_on_chain_agree_after_every_step(
+    client: TestClient, cast: dict[str, Party]
+) -> None:
+    """Issue, endorse, endorse in blank, transfer, a surrender rejected, a surrender accepted: after each
+    step the chain's title has the hub's holder, step number, blank endorsement and status."""
+    import time
+
+    from hub.canonical import org_ref
+
+    forwarder, seller, buyer, bank = (
+        cast["Bohai Multimodal Forwarding"],
+        cast["Hanul Electronics Export"],
+        cast["Liaoning Cross-Border Mall"],
+        cast["Bank of Dalian Trade Finance"],
+    )
+    bill = data(gql(client, forwarder.token, CREATE, {"i": _input(cast)}))["createBill"]["bill"]
+    to = """mutation($id: ID!, $to: ID!) { %s(id: $id, toOrgId: $to) { errors { code message } } }"""
+    note = (
+        """mutation($id: ID!) { rejectSurrender(id: $id, note: "the wrong consignee") { errors { code } } }"""
+    )
+    steps: list[tuple[Party, str, dict[str, Any]]] = [
+        (forwarder, OP % "issueBill", {}),
+        (seller, to % "endorseTitle", {"to": str(buyer.id)}),
+        (buyer, OP % "blankEndorseTitle", {}),
+        (buyer, to % "transferTitle", {"to": str(bank.id)}),
+        (bank, OP % "requestSurrender", {}),
+        (forwarder, note, {}),
+        (bank, OP % "requestSurrender", {}),
+        (forwarder, OP % "acceptSurrender", {}),
+    ]
+    statuses = []
+    for number, (party, mutation, extra) in enumerate(steps, start=1):
+        done = data(gql(client, party.token, mutation, {"id": bill["id"], **extra}))
+        assert not next(iter(done.values()))["errors"], (mutation, done)
+        deadline = time.monotonic() + 20
+        while True:
+            hub = data(gql(client, forwarder.token, STEP, {"n": journey.BILL_NUMBER}))["bill"]
+            chain = hub["titleOnChain"] or {}
+            if chain.get("inStep") and chain.get("version") == number:
+                break
+            assert time.monotonic() < deadline, (number, hub)
+            time.sleep(0.05)
+        holder = hub["holder"]
+        assert chain["holderRef"] == (
+            "0x" + org_ref(uuid.UUID(holder["id"])).hex() if holder else "0x" + "00" * 32
+        )
+        assert chain["version"] == len(hub["endorsementChain"]) == number
+        assert chain["blankEndorsed"] == hub["blankEndorsed"]
+        statuses.append(chain["status"])
+        expected = (
+            "SURRENDERED"
+            if hub["state"] == "SURRENDERED"
+            else ("SURRENDER_PENDING" if hub["surrenderPending"] else "ACTIVE")
+        )
+        assert chain["status"] == expected, (number, hub)
+    assert statuses == ["ACTIVE"] * 4 + ["SURRENDER_PENDING", "ACTIVE", "SURRENDER_PENDING", "SURRENDERED"]
