@@ -31,7 +31,13 @@ SETTINGS: dict[str, Any] = {
     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
     "metadata": {"bytecodeHash": "none"},
 }
-CONTRACT_NAMES = ["AnchorRegistry", "TitleRegistry", "ReceivableRegistry", "DocumentStore"]
+CONTRACT_NAMES = [
+    "AnchorRegistry",
+    "TitleRegistry",
+    "ReceivableRegistry",
+    "DocumentStore",
+    "TradeTrustTitles",
+]
 _COMPILE = (
     "const fs = require('fs'); const solc = require('solc');"
     " fs.writeFileSync(process.argv[1], solc.compile(fs.readFileSync(0, 'utf8')));"

@@ -49,6 +49,7 @@ from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxParams
 
 from hub.canonical import keccak
+from ledger.build import CONTRACT_NAMES
 
 ARTIFACTS = Path(__file__).resolve().parent / "contracts" / "build"
 
@@ -140,13 +141,8 @@ class ChainClient:
         self.account: LocalAccount = Account.from_key(private_key)
         self.receipt_timeout = receipt_timeout
         self._registry: Contract | None = None
-        self._artifact = load_artifact("AnchorRegistry")
-        self._artifacts = {
-            "AnchorRegistry": self._artifact,
-            "TitleRegistry": load_artifact("TitleRegistry"),
-            "ReceivableRegistry": load_artifact("ReceivableRegistry"),
-            "DocumentStore": load_artifact("DocumentStore"),
-        }
+        self._artifacts = {name: load_artifact(name) for name in CONTRACT_NAMES}
+        self._artifact = self._artifacts["AnchorRegistry"]
         self.contracts: dict[str, Contract] = {}
         self._selectors = {
             k: v for a in self._artifacts.values() for k, v in _error_selectors(a["abi"]).items()
@@ -226,7 +222,10 @@ class ChainClient:
         artifact = self._artifacts[name]
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
         with self.errors(f"deploying {name}"):
-            tx = factory.constructor(self.account.address).build_transaction(self._tx_fields(gas=2_000_000))
+            constructor = factory.constructor(self.account.address)
+            # What the deployment costs, with a margin: the title registry deploys its escrow too.
+            gas = int(constructor.estimate_gas({"from": self.account.address}) * 1.2)
+            tx = constructor.build_transaction(self._tx_fields(gas=gas))
         receipt = self.transact(tx)
         if receipt.status != 1:
             raise ChainRejected(f"deploying {name} failed")

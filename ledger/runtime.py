@@ -18,7 +18,7 @@ from hub.settings import Settings
 from ledger import receivables
 from ledger.anchorer import Anchorer, AnchorSettings, ensure_registry
 from ledger.chain import ChainClient, ChainError, ChainRejected, ChainUnavailable, EmbeddedChain, RpcChain
-from ledger.titles import OnChainTitle, TitleSyncer, read_title
+from ledger.titles import TRADETRUST, OnChainTitle, TitleSyncer, read_title
 from ledger.verify import Verifier, export_record, verify_exported
 
 DOCUMENT_STORE = "DocumentStore"
@@ -80,6 +80,13 @@ class Ledger:
             self.document_store = self.chain.contracts[DOCUMENT_STORE].address
         except ChainError as exc:
             log.warning("ledger.no_document_store", error=str(exc))
+        try:
+            # The titles as a TradeTrust token registry: optional in the same way; title steps wait in
+            # the database until it is there, then go to it in order.
+            ensure_registry(self.engine, self.chain, address=None, allow_deploy=allow, name=TRADETRUST)
+            self.titles.tradetrust = True
+        except ChainError as exc:
+            log.warning("ledger.no_tradetrust_titles", error=str(exc))
             self.document_store = None
         self.ready = True
 

@@ -1,9 +1,10 @@
-"""Keep the on-chain TitleRegistry in step with the hub's endorsement chains.
+"""Keep the on-chain TitleRegistry, and TradeTrustTitles after it, in step with the hub's endorsement chains.
 
 Each title step is written (``bill_title_sync``) in the transaction that makes it. This worker sends the
 steps in order; the registry accepts step n only after step n-1 and only once, so a retry, a crash or a
 second worker can neither skip nor repeat a step: a step the registry already holds is simply marked
-done.
+done. Once TitleRegistry holds a step, the worker records the same step in TradeTrustTitles (the titles
+as a TradeTrust token registry, ledger/contracts/TradeTrustTitles.sol), under the same rule.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ledger.chain import ChainClient, ChainError, ChainRejected
 
 log = structlog.get_logger(__name__)
 NAME = "TitleRegistry"
+TRADETRUST = "TradeTrustTitles"
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,66 @@ class TitleSyncer:
 
     def __init__(self, engine: Engine, chain: ChainClient, batch: int = 50) -> None:
         self.engine, self.chain, self.batch = engine, chain, batch
+        self.tradetrust = False  # set once the ledger has found or deployed TradeTrustTitles
 
     def run_once(self) -> int:
+        """Send what is due to TitleRegistry, then on to TradeTrustTitles; how many steps were recorded."""
+        done = self._registry_pass()
+        if self.tradetrust:
+            done += self._tradetrust_pass()
+        return done
+
+    def _send(self, contract: str, *args: object) -> str | None:
+        """Record one step; None when the contract already held it (another worker, an earlier try)."""
+        try:
+            with self.chain.sending():
+                tx_hash, raw = self.chain.sign_call(contract, "record", *args, gas=600_000)
+                self.chain.send_raw(raw)
+            receipt = self.chain.wait_receipt(tx_hash)
+            if receipt is None or receipt.status != 1:
+                raise ChainRejected(f"{contract} did not record the step")
+        except ChainRejected as exc:
+            if exc.reason != "StaleVersion":  # someone else recorded it first: that is fine
+                raise
+            return None
+        return tx_hash
+
+    def _tradetrust_pass(self) -> int:
+        with Session(self.engine) as session:
+            rows = list(
+                session.exec(
+                    select(TitleSync)
+                    .where(
+                        col(TitleSync.synced_at).is_not(None), col(TitleSync.tradetrust_synced_at).is_(None)
+                    )
+                    .order_by(col(TitleSync.id))
+                    .limit(self.batch)
+                )
+            )
+        done = 0
+        blocked: set[uuid.UUID] = set()
+        for row in rows:
+            if row.bill_id in blocked:
+                continue
+            try:
+                ref = title_ref(row.bill_id)
+                have = int(self.chain.read(TRADETRUST, "versionOf", int.from_bytes(ref, "big")))
+                if have < row.version - 1:
+                    blocked.add(row.bill_id)  # an earlier step is not there yet
+                    continue
+                if have == row.version - 1:
+                    holder = org_ref(row.holder_org_id)
+                    self._send(TRADETRUST, ref, holder, row.version, row.status, row.blank_endorsed)
+                    done += 1
+                self._mark(row.id, tradetrust_synced_at=utcnow())
+            except ChainError as exc:
+                blocked.add(row.bill_id)
+                log.warning(
+                    "titles.tradetrust_failed", bill=str(row.bill_id), version=row.version, error=str(exc)
+                )
+        return done
+
+    def _registry_pass(self) -> int:
         """Send what is due; return how many steps the registry now holds that it did not before."""
         now = utcnow()
         with Session(self.engine) as session:
@@ -77,28 +137,15 @@ class TitleSyncer:
                     blocked.add(row.bill_id)
                     continue
                 if have == row.version - 1:
-                    try:
-                        with self.chain.sending():
-                            tx_hash, raw = self.chain.sign_call(
-                                NAME,
-                                "record",
-                                title_ref(row.bill_id),
-                                org_ref(row.issuer_org_id),
-                                org_ref(row.holder_org_id),
-                                row.version,
-                                row.status,
-                                row.blank_endorsed,
-                            )
-                            self.chain.send_raw(raw)
-                        receipt = self.chain.wait_receipt(tx_hash)
-                        if receipt is None or receipt.status != 1:
-                            raise ChainRejected(
-                                f"title step {row.version} of bill {row.bill_id} was not recorded"
-                            )
-                    except ChainRejected as exc:
-                        if exc.reason != "StaleVersion":  # someone else recorded it first: that is fine
-                            raise
-                        tx_hash = None
+                    tx_hash = self._send(
+                        NAME,
+                        title_ref(row.bill_id),
+                        org_ref(row.issuer_org_id),
+                        org_ref(row.holder_org_id),
+                        row.version,
+                        row.status,
+                        row.blank_endorsed,
+                    )
                     done += 1
                 self._mark(row.id, synced_at=utcnow(), tx_hash=tx_hash, last_error=None)
             except ChainError as exc:

@@ -132,6 +132,7 @@ class TitleSync(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("bill_id", "version"),
         Index("ix_bill_title_sync_pending", "synced_at", "id"),
+        Index("ix_bill_title_sync_tradetrust", "tradetrust_synced_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -147,3 +148,5 @@ class TitleSync(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = Field(default=None, max_length=500)
+    # Sent on to TradeTrustTitles, the same step as TradeTrust's token registry shows it (after TitleRegistry).
+    tradetrust_synced_at: datetime | None = None
