@@ -298,9 +298,17 @@ def test_chain_deploy_deploys_each_contract_once(database_url: str, tmp_path: Pa
         def printed(out: str) -> list[str]:  # the address lines (the log writes to stdout too)
             return re.findall(r"^0x[0-9a-fA-F]{40}$", out, re.MULTILINE)
 
+        from ledger.build import CONTRACT_NAMES
+
         addresses = printed(first.stdout)
-        assert len(addresses) == len(set(addresses)) == 4 and all(a.startswith("0x") for a in addresses)
-        for name in ("AnchorRegistry", "TitleRegistry", "ReceivableRegistry", "DocumentStore"):
+        assert len(addresses) == len(set(addresses)) == len(CONTRACT_NAMES) == 5
+        for name in (
+            "AnchorRegistry",
+            "TitleRegistry",
+            "ReceivableRegistry",
+            "DocumentStore",
+            "TradeTrustTitles",
+        ):
             assert name in first.stderr
         # The identity record TradeTrust's DNS-TXT check reads, for the document store just deployed.
         assert f"openatts net=ethereum netId=31337 addr={addresses[3]}" in " ".join(first.stderr.split())
