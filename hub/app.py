@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -24,9 +25,9 @@ from hub import __version__, native
 from hub.api import console, graphiql
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
-from hub.api.rest import dcsa, dcsa3, ingest, ops
+from hub.api.rest import dcsa, dcsa3, ebl, ingest, ops
 from hub.checkpoint import Checkpointer
-from hub.db import busy_refusal
+from hub.db import busy_refusal, utcnow
 from hub.errors import HubError, Invalid, Unauthenticated
 from hub.finance.hooks import FinancePusher
 from hub.logging import configure_logging
@@ -97,6 +98,25 @@ def _refusal(
 ) -> JSONResponse:
     """A refusal in the hub's one shape; on a DCSA 3.0 route also in 3.0's, with its feedbackElements and
     the API-Version header, and 400 where the hub's other routes say 422 for a bad value."""
+    if request.url.path.startswith(ebl.PATHS):
+        # DCSA eBL 3.0's ErrorResponse, beside the hub's own code, message and place.
+        status = 400 if status == 422 else status
+        detail = {"errorCodeText": body["code"], "errorCodeMessage": body["message"][:5000]}
+        if body.get("field"):
+            detail["property"] = body["field"]
+        body = {
+            **body,
+            "httpMethod": request.method,
+            "requestUri": request.url.path,
+            "statusCode": status,
+            "statusCodeText": HTTPStatus(status).phrase,
+            "statusCodeMessage": body["message"][:200],
+            "errorDateTime": utcnow().isoformat().replace("+00:00", "Z"),
+            "errors": [detail],
+        }
+        return JSONResponse(
+            body, status_code=status, headers={**(headers or {}), "API-Version": ebl.API_VERSION}
+        )
     if request.url.path.startswith("/v3/"):
         feedback = {"severity": "ERROR", "message": body["message"]}
         if body.get("field"):
@@ -173,6 +193,7 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     app.include_router(ingest.router)
     app.include_router(dcsa.router)
     app.include_router(dcsa3.router)
+    app.include_router(ebl.router)
 
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> JSONResponse:

@@ -87,9 +87,35 @@ def load(session: Session) -> dict[str, Organisation]:
                 grantee_org_id=orgs[grantee].id,
             )
     session.flush()
+    _issuer_profile(session, orgs["Bohai Multimodal Forwarding"])
     _journey(session, orgs)
     _port_day(session, orgs)
     return orgs
+
+
+def _issuer_profile(session: Session, forwarder: Organisation) -> None:
+    """What the forwarder's eBL 3.0 transport documents carry and its bills do not."""
+    from hub.bills import ebl
+    from hub.bills.models import IssuerProfile
+
+    if session.get(IssuerProfile, forwarder.id) is None:
+        ebl.set_profile(
+            session,
+            _principal(forwarder),
+            ebl.ProfileInput(
+                street="Gangwan Street 1",
+                city="Dalian",
+                post_code="116001",
+                email="documentation@bohai-multimodal.example",
+                carrier_code="BMFD",
+                carrier_code_list_provider="SMDG",
+                terms_and_conditions=(
+                    "Received in apparent good order and condition for carriage by sea, rail and road from the "
+                    "place of receipt to the place of delivery, subject to the terms of the multimodal transport "
+                    "document of Bohai Multimodal Forwarding (demo text, not legal terms)."
+                ),
+            ),
+        )
 
 
 def _port_day(session: Session, orgs: dict[str, Organisation]) -> None:

@@ -193,12 +193,14 @@ class World:
         role: KeyRole = KeyRole.ADMIN,
         customs_code: str | None = None,
         port_locode: str | None = None,
+        country: str | None = None,
     ) -> Party:
         with self.state.session() as session:
             org = auth.create_organisation(
                 session,
                 name or f"{org_type.value} {uuid.uuid4().hex[:6]}",
                 org_type,
+                country,
                 customs_code=customs_code,
                 port_locode=port_locode,
             )

@@ -245,8 +245,9 @@ def test_hub_export_writes_a_document_as_an_openattestation_file(tmp_path: Path)
     assert wrong.returncode == 2 and "receivable, not tracking_event" in " ".join(wrong.stderr.split())
 
 
-def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
-    """The README's curl lines for /v3/events, run as written against `hub demo` (its port swapped in)."""
+def test_the_readme_dcsa_3_examples_run(tmp_path: Path) -> None:
+    """The README's curl lines for /v3/events and /v3/transport-documents, run as written against `hub demo`
+    (its port swapped in)."""
     import re
 
     from tests.dcsa_spec import errors, get_events_v3_validator
@@ -255,14 +256,19 @@ def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
     block = text.split("# DCSA Track & Trace 3.0 (", 1)[1].split("```", 1)[0]
     commands = [c.strip() for c in re.split(r"\n(?=curl )", block.split("\n", 1)[1].replace("\\\n", " "))]
     assert len(commands) == 2 and all(c.startswith("curl ") for c in commands)
+    ebl = text.split("# DCSA eBL 3.0 (", 1)[1].split("```", 1)[0].split("\n", 1)[1].strip()
+    assert ebl.startswith("curl ") and "\n" not in ebl
     process, keys, base, _ = start_demo(tmp_path)
     try:
         answers = []
-        for command in commands:
+        for command, org in (
+            *((c, "Dalian Container Terminal") for c in commands),
+            (ebl, "Bohai Multimodal Forwarding"),
+        ):
             done = subprocess.run(
                 ["bash", "-c", command.replace("http://127.0.0.1:8000", base)],
                 cwd=ROOT,
-                env={**os.environ, "KEY": keys["Dalian Container Terminal"]},
+                env={**os.environ, "KEY": keys[org]},
                 capture_output=True,
                 text=True,
                 timeout=30,
@@ -273,7 +279,10 @@ def test_the_readme_track_and_trace_3_examples_run(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    found, published = answers
+    found, published, document = answers
+    from tests.test_ebl import _validator
+
+    assert errors(_validator("TransportDocument"), document) == [] and document["transportDocumentReference"]
     assert errors(get_events_v3_validator(), found) == [] and found["events"]
     assert {e["equipmentDetails"]["equipmentReference"] for e in found["events"]} == {"MSCU6639870"}
     assert published["stored"] >= 1

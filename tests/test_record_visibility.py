@@ -47,6 +47,7 @@ RULES: dict[str, str] = {
     "Query.me": SELF,
     "Query.organisations": DIRECTORY,
     "Query.apiKeys": SELF,
+    "Query.issuerProfile": SELF,
     "Query.documents": OWN_SHARED,
     "Query.document": OWN_SHARED,
     "Query.verifyRecord": OWN_SHARED,

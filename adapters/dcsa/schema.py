@@ -27,7 +27,7 @@ import yaml
 
 from hub.errors import Invalid
 
-DOCUMENTS = {"2.2": "TNT_v2.2.0-resolved.yaml", "3.0": "TNT_v3.0.0.yaml"}
+DOCUMENTS = {"2.2": "TNT_v2.2.0-resolved.yaml", "3.0": "TNT_v3.0.0.yaml", "ebl-3.0.4": "EBL_v3.0.4.yaml"}
 # The schema of one event: 2.2 by its eventType (the anyOf branches of GET /v2/events), 3.0 the one Event.
 _SCHEMAS = {
     ("2.2", "TRANSPORT"): "transportEvent",
@@ -77,7 +77,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 @cache
 def document(version: str) -> dict[str, Any]:
-    """DCSA's OpenAPI document for Track & Trace ``version`` ("2.2" or "3.0")."""
+    """DCSA's OpenAPI document: Track & Trace ``version`` ("2.2" or "3.0"), or eBL ("ebl-3.0.4")."""
     text = (files("hub") / "specs" / "dcsa" / DOCUMENTS[version]).read_text(encoding="utf-8")
     loaded: dict[str, Any] = yaml.load(text, Loader=_Loader)  # noqa: S506  (a safe loader)
     return loaded

@@ -150,3 +150,20 @@ class TitleSync(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     # Sent on to TradeTrustTitles, the same step as TradeTrust's token registry shows it (after TitleRegistry).
     tradetrust_synced_at: datetime | None = None
+
+
+class IssuerProfile(SQLModel, table=True):
+    """What an issuer of bills keeps for DCSA eBL 3.0 transport documents and a bill does not carry: its
+    address, its documentation desk's email, its carrier code and its terms and conditions."""
+
+    __tablename__ = "issuer_profile"
+
+    org_id: uuid.UUID = Field(foreign_key="organisation.id", primary_key=True)
+    street: str = Field(max_length=100)
+    city: str = Field(max_length=35)
+    post_code: str | None = Field(default=None, max_length=10)
+    email: str = Field(max_length=100)
+    carrier_code: str = Field(max_length=4)
+    carrier_code_list_provider: str = Field(max_length=5)  # SMDG or NMFTA
+    terms_and_conditions: str = Field(max_length=50000)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -21,6 +21,7 @@ from hub.api.graphql.common import (
 )
 from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
+from hub.auth.permissions import Action
 from hub.bills import service
 from hub.bills.models import Bill as BillRow
 from hub.bills.states import BillState, TitleAction
@@ -380,6 +381,15 @@ def _input(data: BillInput) -> service.BillInput:
 
 @strawberry.type
 class BillQuery:
+    @strawberry.field(description="Your organisation's issuer profile for eBL 3.0, if it keeps one.")
+    def issuer_profile(self, info: Info) -> IssuerProfile | None:
+        from hub.bills.models import IssuerProfile as ProfileRow
+
+        ctx = info.context
+        ctx.principal.require(Action.READ_RECORDS)
+        row = ctx.session.get(ProfileRow, ctx.principal.org_id)
+        return None if row is None else _profile(row)
+
     @strawberry.field(description="A bill you may read, by its number.")
     def bill(self, info: Info, number: str) -> Bill:
         return Bill.of(service.get_bill(info.context.session, info.context.principal, number=number))
@@ -436,8 +446,73 @@ def _title(
     return _mutate(info, act)
 
 
+@strawberry.type(description="What an issuer keeps for DCSA eBL 3.0 transport documents.")
+class IssuerProfile:
+    street: str
+    city: str
+    post_code: str | None
+    email: str
+    carrier_code: str
+    carrier_code_list_provider: str
+    terms_and_conditions: str
+    updated_at: datetime
+
+
+@strawberry.input(description="Your organisation's address, documentation email, carrier code and terms.")
+class IssuerProfileInput:
+    street: str
+    city: str
+    email: str
+    carrier_code: str = strawberry.field(description="Your SMDG or NMFTA (SCAC) code, 2 to 4 characters.")
+    carrier_code_list_provider: str = strawberry.field(description="SMDG or NMFTA.")
+    terms_and_conditions: str
+    post_code: str | None = None
+
+
+@strawberry.type
+class IssuerProfilePayload:
+    errors: list[UserError]
+    profile: IssuerProfile | None = None
+
+
+def _profile(row: Any) -> IssuerProfile:
+    return IssuerProfile(
+        street=row.street,
+        city=row.city,
+        post_code=row.post_code,
+        email=row.email,
+        carrier_code=row.carrier_code,
+        carrier_code_list_provider=row.carrier_code_list_provider,
+        terms_and_conditions=row.terms_and_conditions,
+        updated_at=row.updated_at,
+    )
+
+
 @strawberry.type
 class BillMutation:
+    @strawberry.mutation(
+        description="Issuers: record your address, documentation email, carrier code and terms, which "
+        "DCSA eBL 3.0 transport documents of your bills carry (GET /v3/transport-documents/{number})."
+    )
+    def set_issuer_profile(self, info: Info, input: IssuerProfileInput) -> IssuerProfilePayload:
+        from hub.bills import ebl
+
+        ctx = info.context
+
+        def act() -> dict[str, Any]:
+            data = ebl.ProfileInput(
+                street=input.street,
+                city=input.city,
+                email=input.email,
+                carrier_code=input.carrier_code,
+                carrier_code_list_provider=input.carrier_code_list_provider,
+                terms_and_conditions=input.terms_and_conditions,
+                post_code=input.post_code,
+            )
+            return {"profile": _profile(ebl.set_profile(ctx.session, ctx.principal, data))}
+
+        return run_mutation(IssuerProfilePayload, act, ctx.session.commit)
+
     @strawberry.mutation(description="Draft a through bill (forwarders and carriers).")
     def create_bill(self, info: Info, input: BillInput) -> BillPayload:
         return _mutate(info, lambda ctx: service.create_bill(ctx.session, ctx.principal, _input(input)))
