@@ -243,6 +243,7 @@ PUBLIC = {
     "me",
     "organisations",
     "apiKeys",
+    "issuerProfile",
     "financeWebhooks",
     "vesselCalls",
     "portCall",
