@@ -229,6 +229,36 @@ def test_the_holder_endorses_the_title_and_the_bill_shows_it(page: Page, demo: D
     assert held["bill"]["holder"]["name"] == PLATFORM
 
 
+def test_forwarder_drafts_a_declaration_from_the_bill_and_downloads_the_ebl(
+    page: Page, demo: Demo, tmp_path: Path
+) -> None:
+    from tests.dcsa_spec import errors
+    from tests.test_ebl import _validator
+
+    sign_in(page, demo, FORWARDER)
+    open_page(page, demo, f"/bills/{journey.BILL_NUMBER}")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="DCSA eBL 3.0 file").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    document = json.loads(saved.read_text())
+    assert errors(_validator("TransportDocument"), document) == []
+    assert document["transportDocumentReference"] == journey.BILL_NUMBER
+    nav(page, "Track")
+    open_page(page, demo, "/declarations")
+    draft = page.locator("section", has_text="Draft a declaration")
+    draft.get_by_label("Your reference").fill("BMF-IMP-0003")
+    draft.get_by_label("From bill (number)").fill(journey.BILL_NUMBER)
+    draft.get_by_role("button", name="Draft").click()
+    expect(page.get_by_role("heading", name="Declaration BMF-IMP-0003")).to_be_visible(timeout=15_000)
+    sources = page.locator("table", has_text="Taken from")
+    vessel = sources.locator("tr").filter(has=page.get_by_role("cell", name="Vessel", exact=True))
+    expect(vessel).to_contain_text(journey.VESSEL)
+    expect(vessel).to_contain_text(f"bill {journey.BILL_NUMBER} leg 1")
+    expect(page.get_by_role("alert")).to_contain_text("originCountry")  # what is still missing
+    shot(page, "forwarder-declaration-draft")
+
+
 def test_terminal_drops_files_and_reads_each_report(
     page: Page, demo: Demo, watch: Watch, tmp_path: Path
 ) -> None:
@@ -417,6 +447,23 @@ def test_bank_verifies_claim_by_claim_and_checks_the_record_itself(
     shot(page, "verify-tampered")
 
 
+def test_seller_registers_a_receivable_on_its_evidence(page: Page, demo: Demo) -> None:
+    sign_in(page, demo, SELLER)
+    nav(page, "Finance")
+    form = page.locator("section", has_text="Register a receivable")
+    form.get_by_label("Debtor").fill("Liaoning Cross-Border Mall")
+    form.get_by_label("Invoice number").fill("HNE-INV-2026-0499")
+    form.get_by_label("Amount").fill("12000.00")
+    form.get_by_label("Due").fill("2027-03-31")
+    form.get_by_label(f"bill {journey.BILL_NUMBER}").check()
+    form.get_by_role("button", name="Register").click()
+    expect(form.get_by_role("status")).to_contain_text("Registered", timeout=15_000)
+    row = page.locator("tr", has_text="HNE-INV-2026-0499")
+    expect(row).to_contain_text("12,000.00 USD")
+    expect(row).to_contain_text("registered", ignore_case=True)
+    shot(page, "seller-receivable-registered")
+
+
 def test_bank_does_not_find_a_bill_it_is_no_party_to(page: Page, demo: Demo) -> None:
     sign_in(page, demo, BANK)
     open_page(page, demo, f"/bills/{journey.BILL_NUMBER}")
@@ -425,7 +472,7 @@ def test_bank_does_not_find_a_bill_it_is_no_party_to(page: Page, demo: Demo) -> 
 
 
 # Buttons that only read: what a read-only key may still press.
-READS = {"Verify", "Verify on chain", "OpenAttestation file", "Find", "← Previous week", "Next week →"}
+READS = {"Verify", "Verify on chain", "OpenAttestation file", "DCSA eBL 3.0 file", "Find", "← Previous week", "Next week →"}
 
 
 def test_a_viewer_key_and_the_regulator_see_no_write_control(page: Page, demo: Demo) -> None:

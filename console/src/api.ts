@@ -64,6 +64,15 @@ export async function mutate<T>(query: string, variables: Record<string, unknown
   return payload;
 }
 
+/** GET a REST endpoint with the key; a refusal becomes an ApiError with the hub's code and place. */
+export async function rest<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { Authorization: bearer() } });
+  const body = await response.json().catch(() => null);
+  if (response.status === 401) refusedKey(body?.message ?? "unauthenticated");
+  if (!response.ok) throw new ApiError(body?.message ?? `the hub answered ${response.status}`, body?.code ?? "HTTP", body?.field ?? null);
+  return body as T;
+}
+
 let ws: Client | null = null;
 let wsKey: string | null = null;
 

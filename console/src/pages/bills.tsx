@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
-import { mutate, subscribe } from "../api";
+import { mutate, rest, subscribe } from "../api";
 import { dateTime, money, words } from "../format";
 import { can, useMe } from "../me";
 import { short } from "../proof";
 import { href } from "../router";
-import { Action, Badge, ErrorBox, Field, Section, Show, Table, useQuery } from "../ui";
+import { Action, Badge, ErrorBox, Field, Section, Show, Table, download, useQuery } from "../ui";
 
 const LIST = `query Bills { bills(first: 100) { edges { node { id number state negotiable issuedAt
   shipper { name } consignee { name } holder { name } placeOfReceipt placeOfDelivery containers { number } } } } }`;
@@ -151,6 +151,27 @@ function TitleControls({ bill, orgs, done }: { bill: Bill; orgs: Org[]; done: ()
   );
 }
 
+function EblDownload({ number }: { number: string }) {
+  const [error, setError] = useState<Error | null>(null);
+  const save = async () => {
+    setError(null);
+    try {
+      const body = await rest(`/v3/transport-documents/${encodeURIComponent(number)}`);
+      download(`${number.replace(/[^A-Za-z0-9_.-]+/g, "-")}.ebl.json`, JSON.stringify(body, null, 2));
+    } catch (e) {
+      setError(e as Error);
+    }
+  };
+  return (
+    <p>
+      <button type="button" onClick={save}>
+        DCSA eBL 3.0 file
+      </button>
+      <ErrorBox error={error} />
+    </p>
+  );
+}
+
 export function BillPage({ number }: { number: string }) {
   const result = useQuery<{ bill: Bill; organisations: Org[] }>(BILL, { number });
   const [liveError, setLiveError] = useState<string | null>(null);
@@ -183,6 +204,7 @@ export function BillPage({ number }: { number: string }) {
               </p>
             ) : null}
             <ErrorBox error={liveError} />
+            <EblDownload number={b.number} />
             <dl class="facts">
               <dt>Shipper</dt>
               <dd>{b.shipper.name ?? "—"}</dd>

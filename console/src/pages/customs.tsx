@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { mutate } from "../api";
 import { dateTime, words } from "../format";
 import { can, useMe } from "../me";
-import { href } from "../router";
+import { go, href } from "../router";
 import { Action, Badge, Field, Section, Show, Table, useQuery } from "../ui";
 import { VerifyButton } from "./verify";
 
@@ -23,9 +23,53 @@ interface Row {
   updatedAt: string;
 }
 
+function Draft() {
+  const me = useMe();
+  const [reference, setReference] = useState("");
+  const [direction, setDirection] = useState("IMPORT");
+  const [bill, setBill] = useState("");
+  const [customsCode, setCustomsCode] = useState("0900");
+  if (!can(me, "records:write") || me.organisation.type === "CUSTOMS" || me.organisation.type === "REGULATOR") return null;
+  return (
+    <Section title="Draft a declaration">
+      <p class="muted">Enter once, use many: from a bill the hub takes the containers, vessel, voyage, port and cargo lines, and says what is still missing.</p>
+      <form class="form-row" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Your reference">
+          <input name="reference" value={reference} onInput={(e) => setReference((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Direction">
+          <select name="direction" value={direction} onChange={(e) => setDirection((e.target as HTMLSelectElement).value)}>
+            <option value="IMPORT">Import</option>
+            <option value="EXPORT">Export</option>
+          </select>
+        </Field>
+        <Field label="From bill (number)">
+          <input name="billNumber" value={bill} onInput={(e) => setBill((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Customs office">
+          <input name="customsCode" value={customsCode} onInput={(e) => setCustomsCode((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Action
+          label="Draft"
+          run={async () => {
+            const done = await mutate<{ declaration: { id: string } }>(
+              `mutation D($i: DeclarationDraftInput!) { createDeclaration(input: $i) { errors { code message field } declaration { id } } }`,
+              { i: { reference, direction, billNumber: bill || null, customsCode: customsCode || null } },
+              "createDeclaration",
+            );
+            go(`/declarations/${done.declaration.id}`);
+          }}
+        />
+      </form>
+    </Section>
+  );
+}
+
 export function DeclarationsPage() {
   const result = useQuery<{ declarations: { nodes: Row[] } }>(LIST);
   return (
+    <>
+    <Draft />
     <Section title="Declarations">
       <Show result={result} what="declarations">
         {(d) => (
@@ -47,6 +91,7 @@ export function DeclarationsPage() {
         )}
       </Show>
     </Section>
+    </>
   );
 }
 

@@ -24,11 +24,84 @@ interface Row {
   repaymentDue: string | null;
 }
 
+interface Evidence {
+  documents: { nodes: { id: string; reference: string; kind: string; owner: { id: string } }[] };
+  bills: { edges: { node: { id: string; number: string } }[] };
+}
+
+function Register({ done }: { done: () => void }) {
+  const me = useMe();
+  const evidence = useQuery<Evidence>(`{ documents(first: 100) { nodes { id reference kind owner { id } } } bills(first: 100) { edges { node { id number } } } }`, {}, !can(me, "receivables:register"));
+  const [debtor, setDebtor] = useState("");
+  const [invoice, setInvoice] = useState("");
+  const [amount, setAmount] = useState("");
+  const [currency, setCurrency] = useState("USD");
+  const [issued, setIssued] = useState(new Date().toISOString().slice(0, 10));
+  const [due, setDue] = useState("");
+  const [chosen, setChosen] = useState<{ kind: string; id: string }[]>([]);
+  if (!can(me, "receivables:register")) return null;
+  const toggle = (kind: string, id: string) =>
+    setChosen((c) => (c.some((e) => e.id === id) ? c.filter((e) => e.id !== id) : [...c, { kind, id }]));
+  return (
+    <Section title="Register a receivable">
+      <form class="form-row" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Debtor">
+          <input name="debtor" value={debtor} onInput={(e) => setDebtor((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Invoice number">
+          <input name="invoice" value={invoice} onInput={(e) => setInvoice((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Amount">
+          <input name="amount" inputMode="decimal" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Currency">
+          <input name="currency" maxLength={3} value={currency} onInput={(e) => setCurrency((e.target as HTMLInputElement).value.toUpperCase())} />
+        </Field>
+        <Field label="Issued">
+          <input name="issued" type="date" value={issued} onInput={(e) => setIssued((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Due">
+          <input name="due" type="date" value={due} onInput={(e) => setDue((e.target as HTMLInputElement).value)} />
+        </Field>
+        <fieldset>
+          <legend>Evidence (your documents and bills)</legend>
+          {evidence.data?.documents.nodes
+            .filter((d) => d.owner.id === me.organisation.id)
+            .map((d) => (
+              <label class="check">
+                <input type="checkbox" checked={chosen.some((c) => c.id === d.id)} onChange={() => toggle("document", d.id)} /> {d.reference}
+              </label>
+            ))}
+          {evidence.data?.bills.edges.map(({ node: b }) => (
+            <label class="check">
+              <input type="checkbox" checked={chosen.some((c) => c.id === b.id)} onChange={() => toggle("bill", b.id)} /> bill {b.number}
+            </label>
+          ))}
+        </fieldset>
+        <Action
+          label="Register"
+          run={async () => {
+            await mutate(
+              `mutation R($i: ReceivableInput!) { registerReceivable(input: $i) { errors { code message field } receivable { id } } }`,
+              { i: { debtorName: debtor, invoiceNumber: invoice, amount, currency, issueDate: issued, dueDate: due, evidence: chosen } },
+              "registerReceivable",
+            );
+            done();
+          }}
+          done="Registered: banks you share it with can verify and finance it."
+        />
+      </form>
+    </Section>
+  );
+}
+
 export function FinancePage() {
   const result = useQuery<{ receivables: { nodes: Row[] } }>(LIST);
   const { reload } = result;
   useEffect(() => subscribe(`subscription { receivableChanged { id } }`, {}, () => reload(), () => undefined), []);
   return (
+    <>
+    <Register done={reload} />
     <Section title="Receivables">
       <Show result={result} what="receivables">
         {(d) => (
@@ -49,6 +122,7 @@ export function FinancePage() {
         )}
       </Show>
     </Section>
+    </>
   );
 }
 
