@@ -472,7 +472,15 @@ def test_bank_does_not_find_a_bill_it_is_no_party_to(page: Page, demo: Demo) -> 
 
 
 # Buttons that only read: what a read-only key may still press.
-READS = {"Verify", "Verify on chain", "OpenAttestation file", "DCSA eBL 3.0 file", "Find", "← Previous week", "Next week →"}
+READS = {
+    "Verify",
+    "Verify on chain",
+    "OpenAttestation file",
+    "DCSA eBL 3.0 file",
+    "Find",
+    "← Previous week",
+    "Next week →",
+}
 
 
 def test_a_viewer_key_and_the_regulator_see_no_write_control(page: Page, demo: Demo) -> None:

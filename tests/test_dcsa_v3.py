@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -43,6 +44,7 @@ def _all(client: TestClient, party: Party, **params: Any) -> list[dict[str, Any]
         assert answer.status_code == 200, answer.text
         assert answer.headers["API-Version"] == "3.0.0"
         assert errors(get_events_v3_validator(), answer.json()) == []
+        assert len(answer.json()["events"]) <= 7  # the limit asked
         events += answer.json()["events"]
         cursor = answer.headers.get("Next-Page-Cursor")
         if cursor is None:
@@ -287,3 +289,14 @@ def test_posting_3_0_events_needs_the_3_0_shape_and_the_right_to_send(
     assert bad.json()["feedbackElements"][0]["propertyPath"].startswith("$.events[0]")
     stored = client.post("/v3/events", content=body, headers=carrier.headers)
     assert stored.status_code == 200 and stored.json()["stored"] == len(json.loads(body)["events"])
+
+
+@pytest.mark.parametrize("kind", ["equipment", "transport", "shipment", "iot", "reefer"])
+def test_the_conformance_suites_post_samples_are_stored(client: TestClient, world: World, kind: str) -> None:
+    """DCSA's conformance scenario "POST T&T Events", the hub as consumer: each of the gateway's request
+    samples (tests/data/fixtures/dcsa/tnt-300-request-*.json) is stored, in 3.0's answer form."""
+    carrier = world.party(OrgType.CARRIER)
+    body = json.loads(read(DCSA / f"tnt-300-request-{kind}.json"))
+    stored = client.post("/v3/events", json=body, headers=carrier.headers)
+    assert stored.status_code == 200 and stored.headers["API-Version"] == "3.0.0", stored.text
+    assert stored.json()["stored"] + stored.json()["duplicates"] == len(body["events"])
