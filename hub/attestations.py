@@ -172,18 +172,16 @@ def export(
         raise Invalid("name at least one record", field="ids")
     if len(record_ids) > MAX_BATCH:
         raise Invalid(f"at most {MAX_BATCH} records per request", field="ids")
-    rows = [EXPORTERS[kind](session, principal, rid) for rid in dict.fromkeys(record_ids)]
-    known = {
-        (a.record_id, a.version): a
-        for a in _stored(session, kind, [(row.id, row.version) for row, _ in rows])
-    }
-    fresh = [(row, fields) for row, fields in rows if (row.id, row.version) not in known]
+    rows = {rid: EXPORTERS[kind](session, principal, rid) for rid in dict.fromkeys(record_ids)}
+    versions = [(row.id, row.version) for row, _ in rows.values()]
+    known = {(a.record_id, a.version): a for a in _stored(session, kind, versions)}
+    fresh = [(row, fields) for row, fields in rows.values() if (row.id, row.version) not in known]
     if fresh:
         known.update(_wrap_new(session, kind, fresh, ledger=ledger, settings=settings))
     pending = {a.merkle_root for a in known.values() if a.issued_at is None}
     for root in pending:
         _issue(session, root, ledger)
-    return [known[(row.id, row.version)].wrapped for row, _ in rows]
+    return [known[(rows[rid][0].id, rows[rid][0].version)].wrapped for rid in record_ids]
 
 
 def _stored(session: Session, kind: str, versions: Sequence[tuple[uuid.UUID, int]]) -> list[Attestation]:
@@ -226,10 +224,15 @@ def _wrap_new(
                     merkle_root=signature["merkleRoot"],
                 )
                 session.add(attestation)
-    except IntegrityError:
-        # Another request exported one of these versions first: its files are the exports; this batch's
-        # root was never sent, so nothing of it is on chain.
-        return {(a.record_id, a.version): a for a in _stored(session, kind, list(made))}
+    except IntegrityError as exc:
+        # Another request exported some of these versions first: its files are their exports, and this
+        # batch's root was never sent, so nothing of it is on chain. The others are wrapped by asking again.
+        landed = {(a.record_id, a.version): a for a in _stored(session, kind, list(made))}
+        if len(landed) < len(made):
+            raise Conflict(
+                "another export of some of these records was under way: ask again", field="ids"
+            ) from exc
+        return landed
     session.commit()  # stored before the root leaves: a retry sends this root, never a second one
     return made
 

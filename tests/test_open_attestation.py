@@ -337,3 +337,7 @@ def test_a_batch_whose_root_did_not_reach_the_chain_is_issued_once_by_the_next_e
         "exportAttestations"
     ]
     assert json.loads(first[0])["signature"]["merkleRoot"] == sent[0] and len(sent) == 2  # issued: not sent
+    # One file per id asked, in the order asked, a repeated id answered twice.
+    asked = [docs[2], docs[0], docs[2]]
+    files = data(gql(client, seller.token, EXPORTS, {"kind": "document", "ids": asked}))["exportAttestations"]
+    assert [unsalt(json.loads(f)["data"])["recordId"] for f in files] == asked
