@@ -144,6 +144,11 @@ def test_a_straight_bill_names_its_consignee_and_refusals_take_ebls_error_form(
         td["isToOrder"] is False
         and td["documentParties"]["consignee"]["partyName"] == "Liaoning Cross-Border Mall"
     )
+    # A straight bill to a consignee the hub does not know cannot name it by a code: refused, with the place.
+    unknown = {**spec, "number": "BMF-STRAIGHT-2", "consignee": {"name": "Somebody Elsewhere"}}
+    data(gql(client, forwarder.token, CREATE, {"i": unknown}))
+    refused = _get(client, forwarder, "BMF-STRAIGHT-2")
+    assert refused.status_code == 409 and refused.json()["field"] == "consignee", refused.text
     # A bank that is no party to the bill finds no such document; the refusal is eBL 3.0's ErrorResponse.
     outsider = world.party(OrgType.BANK)
     hidden = _get(client, outsider, "BMF-STRAIGHT-1")

@@ -11,7 +11,7 @@ conditions. The mapping:
 - the sea leg gives the ports of loading and discharge, the vessel and voyage and the planned dates; a
   rail or road leg before it is the pre-carriage, after it the on-carriage; delivery by road to the
   consignee's door is ``SD``, otherwise the container yard (``CY``); every container travels full (``FCL``);
-- parties: the shipper; the consignee of a straight bill; the current holder of an endorsed to-order
+- parties: the shipper; the consignee of a straight bill (an organisation on the hub: DCSA names it by a code); the current holder of an endorsed to-order
   bill as the ``endorsee``; the notify party; hub organisations are identified by their hub id
   (``codeListProvider`` ``ZZZ``, mutually defined), since DCSA's code lists do not know them;
 - each cargo line is a consignment item with one cargo item in its container; each container is a
@@ -140,7 +140,12 @@ def transport_document(
     if not to_order:
         if not consignee.get("name"):
             raise NotRepresentable("consignee: a straight bill names its consignee", "consignee")
-        parties["consignee"] = _party(consignee["name"], consignee.get("orgId") or "unregistered")
+        if not consignee.get("orgId"):
+            raise NotRepresentable(
+                "consignee: an eBL names its consignee by an identifying code; name an organisation on the hub",
+                "consignee",
+            )
+        parties["consignee"] = _party(consignee["name"], consignee["orgId"])
     elif holder is not None and holder[1] != bill["shipper"].get("orgId"):
         parties["endorsee"] = _party(holder[0], holder[1])
     notify = bill.get("notify") or {}
