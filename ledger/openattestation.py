@@ -181,19 +181,33 @@ def wrap(datas: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return documents
 
 
-def verify_signature(document: dict[str, Any]) -> bool:
-    """Whether the data hashes to ``targetHash`` and the proof leads from it to ``merkleRoot``."""
+def check_signature(document: dict[str, Any]) -> tuple[bool, list[str]]:
+    """TradeTrust's integrity check, step by step: the values (hidden ones by their hashes) hash to the
+    ``targetHash``, and the proof leads from it to the ``merkleRoot``. When it fails, the last step says
+    where."""
     try:
         signature = document["signature"]
-        if target_hash(document) != signature["targetHash"]:
-            return False
-        return tree.verify(
-            bytes.fromhex(signature["targetHash"]),
-            [bytes.fromhex(p) for p in signature["proof"]],
-            bytes.fromhex(signature["merkleRoot"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return False
+        digest, root = signature["targetHash"], signature["merkleRoot"]
+        proof = [bytes.fromhex(p) for p in signature["proof"]]
+        recomputed = target_hash(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return False, [f"not an OpenAttestation v2 wrapped document: {exc!r} is missing or malformed"]
+    if recomputed != digest:
+        return False, ["the document's values do not hash to its targetHash: it was changed"]
+    hidden = len((document.get("privacy") or {}).get("obfuscatedData") or [])
+    steps = [f"targetHash 0x{digest} recomputed from the values ({hidden} hidden by the holder)"]
+    try:
+        leads = tree.verify(bytes.fromhex(digest), proof, bytes.fromhex(root))
+    except ValueError:
+        leads = False
+    if not leads:
+        return False, [*steps, "the proof does not lead to the merkleRoot"]
+    return True, [*steps, f"proof of {len(proof)} steps leads to merkleRoot 0x{root}"]
+
+
+def verify_signature(document: dict[str, Any]) -> bool:
+    """Whether the data hashes to ``targetHash`` and the proof leads from it to ``merkleRoot``."""
+    return check_signature(document)[0]
 
 
 def oa_identity_record(chain_id: int, document_store: str) -> str:
