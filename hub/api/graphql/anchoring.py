@@ -102,18 +102,29 @@ class ExportCheck:
 MAX_EXPORT_CHARS = 1_000_000
 
 
+def _named(verified: bool, steps: list[str], kind: Any, record_id: Any, version: Any) -> ExportCheck:
+    """A file's check, named by the hub record it says it carries (what the file does not say is None)."""
+    return ExportCheck(
+        verified=verified,
+        kind=None if kind is None else str(kind),
+        record_id=None if record_id is None else strawberry.ID(str(record_id)),
+        version=version if isinstance(version, int) else None,
+        steps=steps,
+    )
+
+
 def _attestation_check(wrapped: dict[str, Any], verified: bool, steps: list[str]) -> ExportCheck:
     """An OpenAttestation file's check, named by the hub record it carries where the holder did not hide it."""
     from ledger.openattestation import unsalt
 
     data = unsalt(wrapped.get("data")) if isinstance(wrapped.get("data"), dict) else {}
-    record_id, version, kind = data.get("recordId"), data.get("version"), data.get("recordKind")
-    return ExportCheck(
-        verified=verified,
-        kind=kind if isinstance(kind, str) else None,
-        record_id=strawberry.ID(record_id) if isinstance(record_id, str) else None,
-        version=version if isinstance(version, int) else None,
-        steps=steps,
+    kind, record_id = data.get("recordKind"), data.get("recordId")
+    return _named(
+        verified,
+        steps,
+        kind if isinstance(kind, str) else None,
+        record_id if isinstance(record_id, str) else None,
+        data.get("version"),
     )
 
 
@@ -181,14 +192,7 @@ class AnchoringQuery:
         verified, steps = ctx.state.ledger.check_export(exported)
         found = exported.get("document")
         document: dict[str, object] = found if isinstance(found, dict) else {}
-        version = document.get("version")
-        return ExportCheck(
-            verified=verified,
-            kind=str(document["kind"]) if "kind" in document else None,
-            record_id=strawberry.ID(str(document["id"])) if "id" in document else None,
-            version=version if isinstance(version, int) else None,
-            steps=steps,
-        )
+        return _named(verified, steps, document.get("kind"), document.get("id"), document.get("version"))
 
     @strawberry.field(description="Every version of a record you may read, with its anchor.")
     def record_history(self, info: Info, kind: str, id: strawberry.ID) -> list[RecordVersion]:
