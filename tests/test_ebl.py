@@ -120,6 +120,10 @@ def test_the_bill_is_an_ebl_3_transport_document_in_each_state_of_its_title(
     assert td["documentParties"]["endorsee"]["partyName"] == buyer.org.name
     assert td["documentParties"]["issuingParty"]["address"]["city"] == "Dalian"
     assert td["carrierCode"] == "BMFD" and td["termsAndConditions"] == GOOD["termsAndConditions"]
+    # The issuer replaces its profile; the next document carries the new one.
+    changed = data(gql(client, forwarder.token, PROFILE, {"i": {**GOOD, "carrierCode": "BMF2"}}))
+    assert changed["setIssuerProfile"]["profile"] == {"carrierCode": "BMF2"}
+    assert _get(client, forwarder, journey.BILL_NUMBER).json()["carrierCode"] == "BMF2"
 
 
 def test_a_straight_bill_names_its_consignee_and_refusals_take_ebls_error_form(

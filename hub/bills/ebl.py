@@ -56,23 +56,20 @@ def set_profile(session: Session, principal: Principal, data: ProfileInput) -> I
         raise Invalid("carrierCodeListProvider: SMDG or NMFTA", field="carrierCodeListProvider")
     if data.post_code is not None and len(data.post_code) > 10:
         raise Invalid("postCode: at most 10 characters", field="postCode")
-    row = session.get(IssuerProfile, principal.org_id) or IssuerProfile(
-        org_id=principal.org_id,
-        street="",
-        city="",
-        email="",
-        carrier_code="",
-        carrier_code_list_provider="",
-        terms_and_conditions="",
+    # One row per issuer: merge inserts the first profile and replaces it afterwards.
+    row = session.merge(
+        IssuerProfile(
+            org_id=principal.org_id,
+            street=data.street.strip(),
+            city=data.city.strip(),
+            post_code=data.post_code,
+            email=data.email,
+            carrier_code=data.carrier_code,
+            carrier_code_list_provider=data.carrier_code_list_provider,
+            terms_and_conditions=data.terms_and_conditions,
+            updated_at=utcnow(),
+        )
     )
-    row.street, row.city, row.post_code = data.street.strip(), data.city.strip(), data.post_code
-    row.email, row.carrier_code = data.email, data.carrier_code
-    row.carrier_code_list_provider, row.terms_and_conditions = (
-        data.carrier_code_list_provider,
-        data.terms_and_conditions,
-    )
-    row.updated_at = utcnow()
-    session.add(row)
     session.flush()
     return row
 
