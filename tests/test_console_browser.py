@@ -281,6 +281,15 @@ def test_terminal_drops_files_and_reads_each_report(
     refused = uploads.filter(has_text="broken-codeco.edi")
     expect(refused.get_by_role("alert")).to_contain_text("segment", timeout=15_000)
     expect(refused.get_by_role("alert")).to_contain_text("(at segment")
+    # A file neither its name nor its start tells apart: the user says what it is, and it is sent as that.
+    unknown = tmp_path / "batch.txt"
+    unknown.write_bytes(
+        FIXTURES.joinpath("edifact", "CODECO_D95B_huelva.edi").read_bytes().replace(b"UNB", b"XXX", 1)
+    )
+    page.get_by_label("Files to send").set_input_files(str(unknown))
+    asked = uploads.filter(has_text="batch.txt")
+    asked.get_by_label("What is this file?").select_option("edifact")
+    expect(asked.get_by_role("alert")).to_contain_text("(at segment", timeout=15_000)
     shot(page, "terminal-ingest")
 
 

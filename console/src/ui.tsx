@@ -170,3 +170,37 @@ export function download(name: string, text: string, type = "application/json"):
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** A file input that also takes files dropped on it; ``onFiles`` gets what was chosen or dropped. */
+export function DropZone({ label, name, onFiles, multiple, accept, hint }: { label: string; name: string; onFiles: (files: File[]) => void; multiple?: boolean; accept?: string; hint?: string }) {
+  const [over, setOver] = useState(false);
+  return (
+    <div
+      class={over ? "drop over" : "drop"}
+      onDragOver={(e) => (e.preventDefault(), setOver(true))}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        const files = Array.from(e.dataTransfer?.files ?? []);
+        if (files.length) onFiles(files);
+      }}
+    >
+      <label class="field">
+        <span>{label}</span>
+        <input
+          type="file"
+          name={name}
+          multiple={multiple}
+          accept={accept}
+          onChange={(e) => {
+            const files = Array.from((e.target as HTMLInputElement).files ?? []);
+            if (files.length) onFiles(files);
+          }}
+        />
+      </label>
+      {hint ? <p class="muted">{hint}</p> : null}
+    </div>
+  );
+}
+

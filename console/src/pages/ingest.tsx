@@ -2,11 +2,10 @@ import { useState } from "preact/hooks";
 import { ApiError, upload } from "../api";
 import { can, useMe } from "../me";
 import { ROUTES, sniff, type IngestKind } from "../ingest";
-import { ErrorBox, Section, Table } from "../ui";
+import { DropZone, ErrorBox, Section, Table } from "../ui";
 
 interface Item {
-  name: string;
-  size: number;
+  file: File;
   kind: IngestKind | null;
   progress: number;
   report: Record<string, unknown> | null;
@@ -57,7 +56,6 @@ function Report({ report }: { report: Record<string, unknown> }) {
 export function IngestPage() {
   const me = useMe();
   const [items, setItems] = useState<Item[]>([]);
-  const [over, setOver] = useState(false);
   const allowed = can(me, "events:ingest") || can(me, "commerce:trade") || can(me, "customs:decide");
   if (!allowed) {
     return (
@@ -77,46 +75,28 @@ export function IngestPage() {
       update(i, { error: e instanceof ApiError ? e : new ApiError(String(e), "ERROR") });
     }
   };
-  const add = async (files: FileList | null) => {
-    if (!files) return;
+  const add = async (files: File[]) => {
     const start = items.length;
-    const list = Array.from(files);
     const fresh: Item[] = [];
-    for (const f of list) {
-      const head = await f.slice(0, 4096).text();
-      fresh.push({ name: f.name, size: f.size, kind: sniff(f.name, head), progress: 0, report: null, error: null });
+    for (const file of files) {
+      const head = await file.slice(0, 4096).text();
+      fresh.push({ file, kind: sniff(file.name, head), progress: 0, report: null, error: null });
     }
     setItems((all) => [...all, ...fresh]);
     fresh.forEach((it, k) => {
-      if (it.kind) void send(start + k, list[k], it.kind);
+      if (it.kind) void send(start + k, it.file, it.kind);
     });
-    pending.current = { ...pending.current, ...Object.fromEntries(list.map((f, k) => [start + k, f])) };
   };
   return (
     <Section title="Ingest messages">
       <p>
         Drop EDIFACT (CODECO, COARRI, IFTSTA, BAPLIE), DCSA Track &amp; Trace JSON, CEB XML or platform order CSV files. Each file is stored whole or refused whole; the report says what was stored, what was a duplicate, what was flagged and where a refused file is wrong.
       </p>
-      <div
-        class={over ? "drop over" : "drop"}
-        onDragOver={(e) => (e.preventDefault(), setOver(true))}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          void add(e.dataTransfer?.files ?? null);
-        }}
-      >
-        <label class="field">
-          <span>Files to send</span>
-          <input type="file" name="files" multiple onChange={(e) => void add((e.target as HTMLInputElement).files)} />
-        </label>
-        <p class="muted">or drop them here</p>
-      </div>
+      <DropZone label="Files to send" name="files" multiple onFiles={(files) => void add(files)} hint="or drop them here" />
       <ul class="uploads">
         {items.map((it, i) => (
           <li data-testid="upload">
-            <strong>{it.name}</strong> <span class="muted">({Math.ceil(it.size / 1024)} KB)</span>
+            <strong>{it.file.name}</strong> <span class="muted">({Math.ceil(it.file.size / 1024)} KB)</span>
             {it.kind === null ? (
               <span class="form-row">
                 <label class="field">
@@ -124,8 +104,7 @@ export function IngestPage() {
                   <select
                     onChange={(e) => {
                       const kind = (e.target as HTMLSelectElement).value as IngestKind;
-                      const file = pending.current[i];
-                      if (kind && file) void send(i, file, kind);
+                      if (kind) void send(i, it.file, kind);
                     }}
                   >
                     <option value="">Choose…</option>
@@ -138,7 +117,7 @@ export function IngestPage() {
             ) : (
               <span class="muted"> · {ROUTES[it.kind].label}</span>
             )}
-            <progress max={1} value={it.progress} aria-label={`Upload of ${it.name}`} />
+            <progress max={1} value={it.progress} aria-label={`Upload of ${it.file.name}`} />
             {it.report ? <Report report={it.report} /> : null}
             <ErrorBox error={it.error} />
           </li>
@@ -147,6 +126,3 @@ export function IngestPage() {
     </Section>
   );
 }
-
-// Files waiting for the user to say what they are, by their place in the list.
-const pending: { current: Record<number, File> } = { current: {} };

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { ApiError, gql } from "../api";
 import { dateTime } from "../format";
 import { exportName, meaning, short, steps, verifyCommand, type VerificationView } from "../proof";
-import { Badge, ErrorBox, Field, Section, download } from "../ui";
+import { Badge, DropZone, ErrorBox, Field, Section, download } from "../ui";
 
 const VERIFY = `query V($kind: String!, $id: ID!) { verifyRecord(kind: $kind, id: $id) {
   status kind recordId version recordHash leaf leafIndex proof merkleRoot chainId contract transactionHash blockNumber anchoredAt detail } }`;
@@ -120,7 +120,6 @@ export function VerifyPage() {
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [kind, setKind] = useState("document");
   const [id, setId] = useState("");
-  const [over, setOver] = useState(false);
   const checkFile = async (file: File | undefined) => {
     if (!file) return;
     setError(null);
@@ -138,21 +137,7 @@ export function VerifyPage() {
         <p>
           Drop a record file downloaded from the hub (the "check it yourself" download) or an OpenAttestation (TradeTrust) file of a document, whole or with fields its holder hid. The hub recomputes the hash from the file's content, walks its proof to the root and asks the chain: nothing comes from the hub's database, so a changed file shows where it fails.
         </p>
-        <div
-          class={over ? "drop over" : "drop"}
-          onDragOver={(e) => (e.preventDefault(), setOver(true))}
-          onDragLeave={() => setOver(false)}
-          onDrop={(e) => {
-            e.preventDefault();
-            setOver(false);
-            void checkFile(e.dataTransfer?.files[0]);
-          }}
-        >
-          <label class="field">
-            <span>Record file</span>
-            <input type="file" name="record" accept=".json,.tt,application/json" onChange={(e) => void checkFile((e.target as HTMLInputElement).files?.[0])} />
-          </label>
-        </div>
+        <DropZone label="Record file" name="record" accept=".json,.tt,application/json" onFiles={(files) => void checkFile(files[0])} />
         <ErrorBox error={error} />
         {check ? (
           <div data-testid="check">
