@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # changes every blinded id, so keep it for the life of the registry.
     finance_blinding_key: SecretStr = SecretStr(DEV_BLINDING_KEY)
 
+    # DCSA PINT: this hub as an eBL platform (hub.bills.platforms). The code names it in envelope transfer
+    # chains (DCSA assigns platform codes; 1 to 4 characters); the key signs what it sends; the peers file
+    # lists the platforms it exchanges titles with. Unset key: a development key under var/.
+    pint_platform: str = Field(default="HUB", min_length=1, max_length=4, pattern=r"^\S+$")
+    pint_platform_name: str = "Port and trade hub"
+    pint_signing_key_file: str | None = None
+    pint_peers_file: str | None = None
+    pint_request_timeout: float = Field(default=30.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -105,6 +114,8 @@ class Settings(BaseSettings):
                 problems.append(
                     "HUB_CEB_SIGNING_KEY_FILE must name the declarant's signing key and certificate (PEM)"
                 )
+            if not self.pint_signing_key_file:
+                problems.append("HUB_PINT_SIGNING_KEY_FILE must name the platform's PINT signing key (PEM)")
             if self.database_url.startswith("sqlite"):
                 problems.append("HUB_DATABASE_URL must be PostgreSQL in production")
             if problems:

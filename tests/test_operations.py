@@ -63,6 +63,7 @@ def test_production_refuses_development_secrets_and_the_embedded_chain() -> None
     message = str(refused.value)
     assert "HUB_KEY_PEPPER" in message and "HUB_CHAIN_URL" in message
     assert "HUB_CEB_SIGNING_KEY_FILE" in message and "HUB_FINANCE_BLINDING_KEY" in message
+    assert "HUB_PINT_SIGNING_KEY_FILE" in message
     with pytest.raises(ValidationError, match="PostgreSQL"):
         Settings(
             env="production", database_url="sqlite:///x.db", key_pepper="p" * 40, chain_url="http://besu:8545"
@@ -74,6 +75,7 @@ def test_production_refuses_development_secrets_and_the_embedded_chain() -> None
         chain_url="http://besu:8545",
         chain_private_key="0x" + "42" * 32,
         ceb_signing_key_file="/run/secrets/ceb-signing.pem",
+        pint_signing_key_file="/run/secrets/pint-signing.pem",
         finance_blinding_key="b" * 40,
     )
     assert ok.key_pepper.get_secret_value() not in repr(ok)

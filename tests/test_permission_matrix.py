@@ -37,6 +37,7 @@ EXPECTED: dict[OrgType, set[Action]] = {
     OrgType.CUSTOMS: TRADER | {A.DECIDE_CUSTOMS},
     OrgType.REGULATOR: {A.READ_DIRECTORY, A.READ_RECORDS, A.AUDIT_ALL},
     OrgType.ADMIN: {A.READ_DIRECTORY, A.MANAGE_ORGANISATIONS, A.MANAGE_KEYS},
+    OrgType.EBL_PLATFORM: {A.TRANSFER_ENVELOPES},  # a peer platform: PINT envelopes, nothing else
 }
 # What each key role keeps of that.
 ROLE_KEEPS: dict[KeyRole, set[Action]] = {

@@ -27,7 +27,13 @@ import yaml
 
 from hub.errors import Invalid
 
-DOCUMENTS = {"2.2": "TNT_v2.2.0-resolved.yaml", "3.0": "TNT_v3.0.0.yaml", "ebl-3.0.4": "EBL_v3.0.4.yaml"}
+DOCUMENTS = {
+    "2.2": "TNT_v2.2.0-resolved.yaml",
+    "3.0": "TNT_v3.0.0.yaml",
+    "ebl-3.0.4": "EBL_v3.0.4.yaml",
+    "pint-3.0.0": "EBL_PINT_v3.0.0.yaml",
+}
+_TITLES = {"2.2": "Track & Trace 2.2", "3.0": "Track & Trace 3.0", "pint-3.0.0": "eBL PINT 3.0.0"}
 # The schema of one event: 2.2 by its eventType (the anyOf branches of GET /v2/events), 3.0 the one Event.
 _SCHEMAS = {
     ("2.2", "TRANSPORT"): "transportEvent",
@@ -77,7 +83,8 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 @cache
 def document(version: str) -> dict[str, Any]:
-    """DCSA's OpenAPI document: Track & Trace ``version`` ("2.2" or "3.0"), or eBL ("ebl-3.0.4")."""
+    """DCSA's OpenAPI document: Track & Trace ``version`` ("2.2" or "3.0"), eBL ("ebl-3.0.4") or PINT
+    ("pint-3.0.0")."""
     text = (files("hub") / "specs" / "dcsa" / DOCUMENTS[version]).read_text(encoding="utf-8")
     loaded: dict[str, Any] = yaml.load(text, Loader=_Loader)  # noqa: S506  (a safe loader)
     return loaded
@@ -90,11 +97,25 @@ def event_schema(version: str, event_type: str | None = None) -> dict[str, Any]:
 
 
 @cache
-def _validator(version: str, event_type: str | None) -> Callable[[Any], Any]:
-    validate: Callable[[Any], Any] = fastjsonschema.compile(
-        event_schema(version, event_type), formats=FORMATS
-    )
+def _compiled(version: str, name: str) -> Callable[[Any], Any]:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document(version)["components"]}
+    validate: Callable[[Any], Any] = fastjsonschema.compile(schema, formats=FORMATS)
     return validate
+
+
+def check_schema(value: Any, path: str, version: str, name: str) -> None:
+    """Refuse ``value`` (at JSON path ``path``) unless it is valid under schema ``name`` of DCSA's
+    ``version`` document, naming the place that is wrong and what the schema asks there."""
+    try:
+        _compiled(version, name)(value)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path[1:])
+        said = exc.message
+        if exc.name and said.startswith(exc.name):
+            said = said[len(exc.name) :].strip()
+        if len(said) > 300:
+            said = said[:300] + "..."
+        raise Invalid(f"{where} {said} (DCSA {_TITLES.get(version, version)} schema)", field=where) from None
 
 
 def check_event(event: dict[str, Any], path: str, version: str) -> None:
@@ -104,12 +125,4 @@ def check_event(event: dict[str, Any], path: str, version: str) -> None:
     if version == "2.2" and (version, event_type) not in _SCHEMAS:
         where = f"{path}.eventType"
         raise Invalid(f"{where}: {event_type!r} is not one of EQUIPMENT, SHIPMENT, TRANSPORT", field=where)
-    try:
-        _validator(version, event_type)(event)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        where = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path[1:])
-        name = exc.name or ""
-        said = exc.message[len(name) :].strip() if name and exc.message.startswith(name) else exc.message
-        if len(said) > 300:
-            said = said[:300] + "..."
-        raise Invalid(f"{where} {said} (DCSA Track & Trace {version} schema)", field=where) from None
+    check_schema(event, path, version, _SCHEMAS[(version, event_type)])

@@ -25,6 +25,9 @@ class OrgType(enum.StrEnum):
     CUSTOMS = "customs"
     REGULATOR = "regulator"
     ADMIN = "admin"
+    # Another eBL platform (DCSA PINT) this hub exchanges titles with: it calls the PINT endpoints with its
+    # key, and holds on this hub the titles sent to parties on it (hub.bills.platforms).
+    EBL_PLATFORM = "ebl_platform"
 
 
 class KeyRole(enum.StrEnum):

@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     DECIDE_CUSTOMS = "customs:decide"  # answer declarations: receipts, holds, releases (customs offices)
     REGISTER_RECEIVABLES = "receivables:register"  # creditors put receivables up for financing
     FINANCE_RECEIVABLES = "receivables:finance"  # banks pledge, release, settle and transfer them
+    TRANSFER_ENVELOPES = "envelopes:transfer"  # peer eBL platforms send title envelopes (DCSA PINT)
 
 
 _READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
@@ -68,6 +69,8 @@ ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
     OrgType.REGULATOR: _READ_ONLY | {Action.AUDIT_ALL},
     # The hub's own operator runs the directory and keys; it sees no trade data it does not own.
     OrgType.ADMIN: frozenset({Action.READ_DIRECTORY, Action.MANAGE_ORGANISATIONS, Action.MANAGE_KEYS}),
+    # A peer eBL platform sends envelopes and looks up receivers; it reads no records through the API.
+    OrgType.EBL_PLATFORM: frozenset({Action.TRANSFER_ENVELOPES}),
 }
 
 # What each key role may use of its organisation's capabilities.

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.bills.states import BillState, TitleAction
@@ -41,6 +41,10 @@ class Bill(SQLModel, table=True):
     holder_org_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
     blank_endorsed: bool = False
     surrender_pending: bool = False
+    # DCSA PINT: the platform that issued a bill received from another platform (None: issued here), and
+    # the platform the title is on while it is away from this hub (None: it is here).
+    origin_platform: str | None = Field(default=None, max_length=4)
+    title_platform: str | None = Field(default=None, max_length=4)
     version: int = 1
     issued_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
@@ -167,3 +171,64 @@ class IssuerProfile(SQLModel, table=True):
     carrier_code_list_provider: str = Field(max_length=5)  # SMDG or NMFTA
     terms_and_conditions: str = Field(max_length=50000)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PintTitle(SQLModel, table=True):
+    """A bill as DCSA PINT knows it: the transport document, unchanged for its life once it first crossed
+    platforms, and the envelope transfer chain as far as this hub knows it."""
+
+    __tablename__ = "pint_title"
+    __table_args__ = (UniqueConstraint("document_checksum"),)
+
+    bill_id: uuid.UUID = Field(foreign_key="bill.id", primary_key=True)
+    document_checksum: str = Field(max_length=64)
+    transport_document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    chain: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The last step of the endorsement chain (TitleEntry.sequence) the transfer chain already carries.
+    steps_in_chain: int = 0
+    # The party on the other platform who holds the title while it is away, or who sent it here.
+    remote_party: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PintTransfer(SQLModel, table=True):
+    """One envelope transfer, sent (``out``) or received (``in``): the envelope as it went, the answer."""
+
+    __tablename__ = "pint_transfer"
+    __table_args__ = (
+        UniqueConstraint("direction", "last_entry_checksum"),
+        Index("ix_pint_transfer_bill", "bill_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    direction: str = Field(max_length=3)  # in or out
+    envelope_reference: str = Field(max_length=100, unique=True)
+    peer: str = Field(max_length=4)  # the other platform's code
+    bill_id: uuid.UUID | None = Field(default=None, foreign_key="bill.id")
+    document_checksum: str = Field(max_length=64)
+    last_entry_checksum: str = Field(max_length=64)
+    envelope: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    documents: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(max_length=10)  # STARTED, ACCEPTED, REJECTED
+    response_code: str | None = Field(default=None, max_length=4)
+    reason: str | None = Field(default=None, max_length=255)
+    signed_response: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class PintDocument(SQLModel, table=True):
+    """An additional document of an envelope transfer (supporting documents, the carrier's visualisation),
+    by its SHA-256 checksum: what was sent, or what arrived."""
+
+    __tablename__ = "pint_document"
+    __table_args__ = (UniqueConstraint("transfer_id", "checksum"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    transfer_id: uuid.UUID = Field(foreign_key="pint_transfer.id", index=True)
+    checksum: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    media_type: str = Field(max_length=100)
+    size: int
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    received_at: datetime | None = None

@@ -53,6 +53,10 @@ class TitleAction(enum.StrEnum):
     SURRENDER_ACCEPTED = "SURRENDER_ACCEPTED"  # the issuer accepts: the title is spent
     SURRENDER_REJECTED = "SURRENDER_REJECTED"  # the issuer refuses: the title returns to the holder
     VOID = "VOID"  # the issuer voids the bill: the title is dead
+    # DCSA PINT: the title left for another eBL platform (held there, by the party named in the transfer),
+    # or arrived from one (the holder is the party on this hub the envelope was addressed to).
+    PLATFORM_SENT = "PLATFORM_SENT"
+    PLATFORM_RECEIVED = "PLATFORM_RECEIVED"
 
 
 # The state of a title after each step, as the on-chain TitleRegistry records it (its Status enum).
@@ -65,4 +69,6 @@ TITLE_STATUS: dict[TitleAction, int] = {
     TitleAction.SURRENDER_REQUESTED: 2,
     TitleAction.SURRENDER_ACCEPTED: 3,
     TitleAction.VOID: 4,
+    TitleAction.PLATFORM_SENT: 1,  # on this hub's registry the title is then held by the peer platform
+    TitleAction.PLATFORM_RECEIVED: 1,
 }
