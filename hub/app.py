@@ -25,7 +25,7 @@ from hub import __version__, native
 from hub.api import console, graphiql
 from hub.api.graphql.context import Context, get_context, principal_for
 from hub.api.graphql.schema import build_schema
-from hub.api.rest import dcsa, dcsa3, ebl, ingest, ops
+from hub.api.rest import dcsa, dcsa3, ebl, ingest, ops, pint
 from hub.checkpoint import Checkpointer
 from hub.db import busy_refusal, utcnow
 from hub.errors import HubError, Invalid, Unauthenticated
@@ -98,8 +98,9 @@ def _refusal(
 ) -> JSONResponse:
     """A refusal in the hub's one shape; on a DCSA 3.0 route also in 3.0's, with its feedbackElements and
     the API-Version header, and 400 where the hub's other routes say 422 for a bad value."""
-    if request.url.path.startswith(ebl.PATHS):
-        # DCSA eBL 3.0's ErrorResponse, beside the hub's own code, message and place.
+    if request.url.path.startswith(ebl.PATHS + pint.PATHS):
+        # DCSA eBL 3.0's (and PINT's) ErrorResponse, beside the hub's own code, message and place.
+        version = pint.API_VERSION if request.url.path.startswith(pint.PATHS) else ebl.API_VERSION
         status = 400 if status == 422 else status
         detail = {"errorCodeText": body["code"], "errorCodeMessage": body["message"][:5000]}
         if body.get("field"):
@@ -114,9 +115,7 @@ def _refusal(
             "errorDateTime": utcnow().isoformat().replace("+00:00", "Z"),
             "errors": [detail],
         }
-        return JSONResponse(
-            body, status_code=status, headers={**(headers or {}), "API-Version": ebl.API_VERSION}
-        )
+        return JSONResponse(body, status_code=status, headers={**(headers or {}), "API-Version": version})
     if request.url.path.startswith("/v3/"):
         feedback = {"severity": "ERROR", "message": body["message"]}
         if body.get("field"):
@@ -194,6 +193,8 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
     app.include_router(dcsa.router)
     app.include_router(dcsa3.router)
     app.include_router(ebl.router)
+    app.include_router(pint.router)
+    app.include_router(pint.keys_router)
 
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> JSONResponse:

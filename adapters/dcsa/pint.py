@@ -154,7 +154,8 @@ def recipient_here(entries: list[dict[str, Any]], platform: str) -> dict[str, An
         raise Refused("BENV", f"the last transaction ({last['actionCode']}) names no recipient")
     if recipient.get("eblPlatform") != platform:
         raise Refused(
-            "BENV", f"the last transaction is addressed to platform {recipient.get('eblPlatform')!r}, not this one"
+            "BENV",
+            f"the last transaction is addressed to platform {recipient.get('eblPlatform')!r}, not this one",
         )
     return dict(recipient)
 

@@ -16,7 +16,7 @@ from adapters.dcsa.ebl import Issuer, NotRepresentable, transport_document
 from hub.auth.models import Organisation
 from hub.auth.permissions import Action, Principal
 from hub.bills import service as bills
-from hub.bills.models import IssuerProfile
+from hub.bills.models import IssuerProfile, PintTitle
 from hub.db import utcnow
 from hub.errors import Conflict, Invalid
 
@@ -77,6 +77,14 @@ def set_profile(session: Session, principal: Principal, data: ProfileInput) -> I
 def as_transport_document(session: Session, principal: Principal, number: str) -> dict[str, Any]:
     """The bill the caller may read, by number, as a DCSA eBL 3.0 TransportDocument."""
     view = bills.get_bill(session, principal, number=number)
+    title = session.get(PintTitle, view.bill.id)
+    if title is not None:
+        return dict(title.transport_document)  # crossed platforms: unchanged for the rest of its life
+    return document_of(session, view)
+
+
+def document_of(session: Session, view: bills.BillView, *, with_holder: bool = True) -> dict[str, Any]:
+    """A bill (as loaded) as a DCSA eBL 3.0 TransportDocument, with its issuer's profile."""
     bill = view.bill
     issuer_org = session.get(Organisation, bill.owner_org_id)
     profile = session.get(IssuerProfile, bill.owner_org_id)
@@ -103,7 +111,7 @@ def as_transport_document(session: Session, principal: Principal, number: str) -
         terms_and_conditions=profile.terms_and_conditions,
     )
     holder = None
-    if bill.holder_org_id is not None:
+    if with_holder and bill.holder_org_id is not None:
         org = session.get(Organisation, bill.holder_org_id)
         holder = (org.name if org else str(bill.holder_org_id), str(bill.holder_org_id))
     try:

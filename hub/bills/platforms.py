@@ -80,7 +80,9 @@ class Platform:
         """The payload of ``signed`` if platform ``code`` signed it; ``Refused`` BSIG otherwise."""
         keys = self.keys_of(code)
         if keys is None:
-            raise Refused("BSIG", f"{where} is signed by platform {code!r}, whose keys this platform does not know")
+            raise Refused(
+                "BSIG", f"{where} is signed by platform {code!r}, whose keys this platform does not know"
+            )
         unverified_payload(signed, where)
         try:
             return json.loads(jws.deserialize_compact(signed, keys, algorithms=[ALGORITHM]).payload)  # type: ignore[no-any-return]

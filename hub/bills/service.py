@@ -366,9 +366,14 @@ def canonical_view(view: BillView) -> dict[str, Any]:
                 "action": t.action.value,
                 "byOrgId": str(t.by_org_id),
                 "toOrgId": str(t.to_org_id) if t.to_org_id else None,
+                # A step across platforms names the PINT transfer chain entry it was (only those steps).
+                **({"pintEntry": t.extra["pintEntry"]} if t.extra.get("pintEntry") else {}),
             }
             for t in view.title
         ],
+        # Only bills that crossed platforms carry these, so older bills' anchored forms stay as they were.
+        **({"originPlatform": b.origin_platform} if b.origin_platform else {}),
+        **({"titlePlatform": b.title_platform} if b.title_platform else {}),
     }
 
 
@@ -512,7 +517,8 @@ def _title(
     by: uuid.UUID,
     to: uuid.UUID | None,
     note: str | None = None,
-) -> None:
+    extra: dict[str, Any] | None = None,
+) -> int:
     """Add a step to the endorsement chain, and owe it to the on-chain title registry (same transaction).
 
     Call after the bill's holder, status and blank flag reflect the step."""
@@ -523,7 +529,15 @@ def _title(
     ).first()
     sequence = (last or 0) + 1
     session.add(
-        TitleEntry(bill_id=bill.id, sequence=sequence, action=action, by_org_id=by, to_org_id=to, note=note)
+        TitleEntry(
+            bill_id=bill.id,
+            sequence=sequence,
+            action=action,
+            by_org_id=by,
+            to_org_id=to,
+            note=note,
+            extra=extra or {},
+        )
     )
     session.add(
         TitleSync(
@@ -535,6 +549,7 @@ def _title(
             blank_endorsed=bill.blank_endorsed,
         )
     )
+    return sequence
 
 
 def change_state(session: Session, principal: Principal, bill_id: uuid.UUID, target: BillState) -> BillView:
@@ -585,6 +600,14 @@ def title_action(
         raise Conflict("a straight bill has no title to endorse or surrender", field="id")
     if bill.state not in TITLE_LIVE:
         raise Conflict(f"the title of a {bill.state.value} bill does not move", field="id")
+    if bill.title_platform is not None:
+        raise Conflict(f"the title is on eBL platform {bill.title_platform}; it moves there", field="id")
+    if action == TitleAction.SURRENDER_REQUESTED and bill.origin_platform is not None:
+        raise Conflict(
+            f"the bill was issued on eBL platform {bill.origin_platform}: it is surrendered there, "
+            "through surrenderToPlatform",
+            field="id",
+        )
     pledged = title_collateral(session, bill.id)
     if pledged is not None and pledged.id != for_receivable:
         raise Conflict(

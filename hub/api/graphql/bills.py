@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+import structlog
 
 from hub.api.graphql.common import (
     PageInfo,
@@ -26,6 +27,9 @@ from hub.bills import service
 from hub.bills.models import Bill as BillRow
 from hub.bills.states import BillState, TitleAction
 from hub.canonical import org_ref, title_ref
+from hub.errors import HubError
+
+log = structlog.get_logger(__name__)
 
 strawberry.enum(BillState, description="Where a bill is in its life.")
 strawberry.enum(TitleAction, description="A step of a negotiable title's endorsement chain.")
@@ -154,6 +158,12 @@ class Bill:
     containers: list[BillContainer]
     cargo: list[CargoLine]
     endorsement_chain: list[TitleEntry]
+    origin_platform: str | None = strawberry.field(
+        description="The eBL platform (DCSA PINT code) that issued a bill received from another platform."
+    )
+    title_platform: str | None = strawberry.field(
+        description="The eBL platform the title is on while it is away from this hub."
+    )
     owner_org_id: strawberry.Private[uuid.UUID]
     holder_org_id: strawberry.Private[uuid.UUID | None]
 
@@ -239,9 +249,72 @@ class Bill:
                 )
                 for t in view.title
             ],
+            origin_platform=b.origin_platform,
+            title_platform=b.title_platform,
             owner_org_id=b.owner_org_id,
             holder_org_id=b.holder_org_id,
         )
+
+    @strawberry.field(
+        description="Envelope transfers of this bill to and from other eBL platforms (DCSA PINT)."
+    )
+    def platform_transfers(self, info: Info) -> list[PlatformTransfer]:
+        from hub.bills import pint
+
+        return [PlatformTransfer.of(t) for t in pint.transfers_of(info.context.session, uuid.UUID(self.id))]
+
+
+@strawberry.type(description="One DCSA PINT envelope transfer of a bill, sent or received, and its answer.")
+class PlatformTransfer:
+    id: strawberry.ID
+    direction: str = strawberry.field(description="out (this hub sent it) or in (it arrived here).")
+    platform: str = strawberry.field(description="The other platform's code.")
+    state: str = strawberry.field(description="STARTED (no signed answer yet), ACCEPTED or REJECTED.")
+    response_code: str | None = strawberry.field(
+        description="The receiving platform's signed answer: RECE, DUPE, BENV, BSIG, DISE, MDOC or INCD."
+    )
+    reason: str | None
+    envelope_reference: str
+    last_entry_checksum: str = strawberry.field(
+        description="SHA-256 of the transfer chain entry this envelope added (as anchored with the step)."
+    )
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def of(row: Any) -> PlatformTransfer:
+        return PlatformTransfer(
+            id=strawberry.ID(str(row.id)),
+            direction=row.direction,
+            platform=row.peer,
+            state=row.state,
+            response_code=row.response_code,
+            reason=row.reason,
+            envelope_reference=row.envelope_reference,
+            last_entry_checksum=row.last_entry_checksum,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+        )
+
+
+@strawberry.type
+class PlatformTransferPayload:
+    errors: list[UserError]
+    transfer: PlatformTransfer | None = None
+    bill: Bill | None = None
+
+
+def _platform(info: Info, bill_id: strawberry.ID, act: Any) -> PlatformTransferPayload:
+    """Run a PINT round (which commits on its own, around the call to the peer), then read the bill."""
+    ctx = info.context
+
+    def run() -> dict[str, Any]:
+        transfer = act(ctx, parse_id(bill_id))
+        ctx.session.expire_all()
+        view = service.get_bill(ctx.session, ctx.principal, bill_id=parse_id(bill_id))
+        return {"transfer": PlatformTransfer.of(transfer) if transfer else None, "bill": Bill.of(view)}
+
+    return run_mutation(PlatformTransferPayload, run, ctx.session.commit)
 
 
 @strawberry.type
@@ -431,6 +504,20 @@ def _state(info: Info, id: strawberry.ID, target: BillState) -> BillPayload:
     return _mutate(info, lambda ctx: service.change_state(ctx.session, ctx.principal, parse_id(id), target))
 
 
+def _answered(info: Info, payload: BillPayload) -> BillPayload:
+    """After the issuer answered a surrender: a surrender from another platform hears the answer there.
+    The answer stands here whatever the peer does; an undelivered one is sent again by
+    retryPlatformTransfer."""
+    from hub.bills import pint
+
+    if payload.bill is not None and payload.bill.origin_platform is None:
+        try:
+            pint.answer_platform(info.context.state, uuid.UUID(payload.bill.id))
+        except HubError as exc:
+            log.warning("pint.answer_undelivered", bill=payload.bill.number, reason=exc.message)
+    return payload
+
+
 def _title(
     info: Info,
     id: strawberry.ID,
@@ -561,13 +648,66 @@ class BillMutation:
     def request_surrender(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
         return _title(info, id, TitleAction.SURRENDER_REQUESTED, None, note)
 
-    @strawberry.mutation(description="Issuer only: accept a surrender; the title is spent.")
+    @strawberry.mutation(
+        description="Issuer only: accept a surrender; the title is spent. A surrender that came from another "
+        "eBL platform is answered there too (SACC)."
+    )
     def accept_surrender(self, info: Info, id: strawberry.ID, note: str | None = None) -> BillPayload:
-        return _title(info, id, TitleAction.SURRENDER_ACCEPTED, None, note)
+        return _answered(info, _title(info, id, TitleAction.SURRENDER_ACCEPTED, None, note))
 
-    @strawberry.mutation(description="Issuer only: refuse a surrender; the title returns to its holder.")
+    @strawberry.mutation(
+        description="Issuer only: refuse a surrender; the title returns to its holder (on another eBL "
+        "platform, through an SREJ envelope)."
+    )
     def reject_surrender(self, info: Info, id: strawberry.ID, note: str) -> BillPayload:
-        return _title(info, id, TitleAction.SURRENDER_REJECTED, None, note)
+        return _answered(info, _title(info, id, TitleAction.SURRENDER_REJECTED, None, note))
+
+    @strawberry.mutation(
+        description="Holder only: send the title to a party on another eBL platform (DCSA PINT). The title "
+        "moves when that platform's signed answer accepts the envelope; the answer is in `transfer`."
+    )
+    def send_title_to_platform(
+        self, info: Info, id: strawberry.ID, platform: str, party_code: str, note: str | None = None
+    ) -> PlatformTransferPayload:
+        from hub.bills import pint
+
+        return _platform(
+            info,
+            id,
+            lambda ctx, bill_id: pint.send_title(
+                ctx.state, ctx.principal, bill_id, platform, party_code, note
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Holder only: surrender a bill issued on another eBL platform to its carrier there."
+    )
+    def surrender_to_platform(
+        self, info: Info, id: strawberry.ID, note: str | None = None
+    ) -> PlatformTransferPayload:
+        from hub.bills import pint
+
+        return _platform(
+            info, id, lambda ctx, bill_id: pint.surrender_to_platform(ctx.state, ctx.principal, bill_id, note)
+        )
+
+    @strawberry.mutation(
+        description="Send again an envelope that got no signed answer (the peer was unreachable): the same "
+        "envelope, which the peer answers DUPE if it had taken it."
+    )
+    def retry_platform_transfer(self, info: Info, id: strawberry.ID) -> PlatformTransferPayload:
+        from hub.bills import pint
+
+        ctx = info.context
+
+        def run() -> dict[str, Any]:
+            transfer = pint.retry(ctx.state, ctx.principal, parse_id(id))
+            ctx.session.expire_all()
+            assert transfer.bill_id is not None
+            view = service.get_bill(ctx.session, ctx.principal, bill_id=transfer.bill_id)
+            return {"transfer": PlatformTransfer.of(transfer), "bill": Bill.of(view)}
+
+        return run_mutation(PlatformTransferPayload, run, ctx.session.commit)
 
 
 @strawberry.type(description="Something happened to a bill or to one of its containers.")

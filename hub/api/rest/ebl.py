@@ -15,8 +15,9 @@ from hub.auth.permissions import Principal
 from hub.state import HubState
 
 from .auth import require_principal
+from .pint import api_version_major
 
-router = APIRouter(prefix="/v3", tags=["DCSA eBL 3.0"])
+router = APIRouter(prefix="/v3", tags=["DCSA eBL 3.0"], dependencies=[Depends(api_version_major)])
 Caller = Annotated[Principal, Depends(require_principal)]
 API_VERSION = "3.0.4"
 PATHS = ("/v3/transport-documents",)  # where refusals take eBL 3.0's error form
