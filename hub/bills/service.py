@@ -404,7 +404,13 @@ def load_view(session: Session, bill: Bill) -> BillView:
     )
 
 
-records.register(BILL_KIND, Bill, lambda bill: canonical_view(load_view(_session_of(bill), bill)))
+records.register(
+    BILL_KIND,
+    Bill,
+    lambda bill: canonical_view(load_view(_session_of(bill), bill)),
+    # Whoever may read the bill may check it against its anchor: holders, parties, leg carriers.
+    lambda session, principal, bill: can_read_bill(session, principal, bill),
+)
 
 
 def _session_of(row: Any) -> Session:
