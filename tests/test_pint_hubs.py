@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from joserfc.jwk import RSAKey
+from joserfc import jws
+from joserfc.jwk import KeySet, RSAKey
 
 from hub import migrate
 from hub.auth import service as auth
@@ -29,7 +30,7 @@ from hub.settings import Settings
 from hub.state import HubState
 from seeds import journey
 from tests.conftest import JOURNEY_CAST, PEPPER
-from tests.servers import HUB, free_port
+from tests.servers import HUB, ROOT, free_port
 from tests.test_ebl import GOOD as PROFILE_INPUT
 
 
@@ -171,6 +172,28 @@ SURRENDER = """mutation($id: ID!) { surrenderToPlatform(id: $id, note: "for deli
 VERIFY = """query($id: ID!) { verifyRecord(kind: "bill", id: $id) { status version } }"""
 
 
+def _readme_lines(hub: Hub, env: dict[str, str]) -> list[Any]:
+    """The README's DCSA PINT curl lines, run as written in ``hub``'s folder (its port swapped in)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("# DCSA PINT 3.0 (", 1)[1].split("```", 1)[0].split("\n", 1)[1]
+    lines = [line.strip() for line in block.strip().splitlines()]
+    assert len(lines) == 4 and all(line.startswith("curl ") for line in lines)
+    out = []
+    for line in lines:
+        done = subprocess.run(
+            ["bash", "-c", line.replace("http://127.0.0.1:8000", hub.url)],
+            cwd=hub.folder,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        out.append(json.loads(done.stdout))
+    return out
+
+
 def _anchored(hub: Hub, who: str, bill_id: str, version: int) -> None:
     deadline = time.monotonic() + 30
     while True:
@@ -217,7 +240,7 @@ def test_a_title_goes_to_another_hub_and_comes_back_to_be_surrendered(hubs: tupl
         id=bill_id,
         to=dalian.ids["Liaoning Cross-Border Mall"],
     )["endorseTitle"]["errors"]
-    assert endorse and "BUSN" in endorse[0]["message"] or "holder" in endorse[0]["message"]
+    assert "eBL platform BUSN" in endorse[0]["message"]
     # On Busan the importer holds it, of the bill Dalian issued.
     there = busan.gql("Busan Importer", BILL, n=number)["bill"]
     assert there["holder"] == {"name": "Busan Importer"} and there["originPlatform"] == "DLHB"
@@ -237,15 +260,21 @@ def test_a_title_goes_to_another_hub_and_comes_back_to_be_surrendered(hubs: tupl
     _anchored(dalian, forwarder, bill_id, here["version"])
     _anchored(busan, "Busan Importer", there["id"], there["version"])
 
-    # Dalian's envelope sent again (a replay): Busan answers DUPE and changes nothing.
+    # The README's PINT lines, as written, against Busan with Dalian's key there: Busan's keys, receiver
+    # validation, Dalian's envelope sent again (a replay: DUPE, nothing changes) and its finish again.
     with sqlite3.connect(dalian.database) as db:
         (envelope,) = db.execute("select envelope from pint_transfer where direction = 'out'").fetchone()
-    replay = httpx.post(
-        f"{busan.url}/v3/envelopes",
-        content=envelope,
-        headers={"Authorization": f"Bearer {busan.keys['DLHB hub']}", "Content-Type": "application/json"},
+    with sqlite3.connect(busan.database) as db:
+        (reference,) = db.execute("select envelope_reference from pint_transfer").fetchone()
+    (busan.folder / "envelope.json").write_text(envelope)
+    answers = _readme_lines(
+        busan, {"KEY": busan.keys["DLHB hub"], "PARTY": busan.ids["Busan Importer"], "REF": reference}
     )
-    assert replay.status_code == 200 and isinstance(replay.json(), str)
+    assert [k["kty"] for k in answers[0]["keys"]] == ["RSA"]
+    assert answers[1] == {"partyName": "Busan Importer"}
+    keys = KeySet.import_key_set(answers[0])
+    said = [json.loads(jws.deserialize_compact(a, keys, algorithms=["RS256"]).payload) for a in answers[2:]]
+    assert [s["responseCode"] for s in said] == ["DUPE", "RECE"]
     assert busan.gql("Busan Importer", BILL, n=number)["bill"]["version"] == there["version"]
 
     # The importer surrenders it to the carrier, whose platform is Dalian's.
