@@ -106,7 +106,10 @@ def _check_answer(response: Any) -> str | None:
             return f"refused {response.status_code} without saying why: {response.text[:200]}"
         if response.status_code == 422 and "code" in body and body.get("field") is None:
             return f"refused 422 without naming the place: {response.text[:200]}"
-        if response.url.path.startswith("/v3/") and not body.get("feedbackElements"):
+        if response.url.path.startswith(("/v3/envelopes", "/v3/receiver-validation")):
+            if not body.get("errors"):  # eBL PINT's ErrorResponse form
+                return f"refused {response.status_code} on DCSA PINT without errors: {response.text[:200]}"
+        elif response.url.path.startswith("/v3/") and not body.get("feedbackElements"):
             return (
                 f"refused {response.status_code} on DCSA 3.0 without feedbackElements: {response.text[:200]}"
             )

@@ -109,6 +109,7 @@ RULES: dict[str, str] = {
     "Bill.containers": PART,
     "Bill.cargo": PART,
     "Bill.endorsementChain": PART,
+    "Bill.platformTransfers": PART,
     "Bill.issuer": DIRECTORY,
     "Bill.holder": DIRECTORY,
     "Bill.titleOnChain": PART,
