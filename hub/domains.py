@@ -8,7 +8,8 @@ from hub.bills import service as bills
 from hub.commerce import service as commerce
 from hub.documents import service as documents
 from hub.finance import service as finance
+from hub.governance import service as governance
 from hub.port import service as port
 from hub.tracking import service as tracking
 
-SERVICES = (bills, commerce, documents, finance, port, tracking)
+SERVICES = (bills, commerce, documents, finance, governance, port, tracking)

@@ -13,6 +13,8 @@ from hub.documents import service as _document_service  # noqa: F401  (registers
 from hub.finance import hooks as finance_hooks
 from hub.finance import models as finance_models
 from hub.finance import service as _finance_service  # noqa: F401  (registers the record kind)
+from hub.governance import models as governance_models
+from hub.governance import service as _governance_service  # noqa: F401  (registers the record kind)
 from hub.port import models as port_models
 from hub.port import service as _port_service  # noqa: F401  (registers the record kinds)
 from hub.tracking import models as tracking_models
@@ -28,6 +30,7 @@ __all__ = [
     "document_models",
     "finance_hooks",
     "finance_models",
+    "governance_models",
     "outbox",
     "port_models",
     "tracking_models",

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     pint_peers_file: str | None = None
     pint_request_timeout: float = Field(default=30.0, gt=0)
 
+    # The hub's own country (ISO 3166 alpha-2): organisations registered without a country are here, and
+    # sending important or personal data to one in another country needs a transfer rule (hub.governance).
+    hub_country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from hub.anchors import LedgerPort
 from hub.bus import Bus, make_bus
 from hub.db import make_engine
+from hub.governance import HOME_KEY
 from hub.outbox import BUS_KEY
 from hub.settings import Settings
 
@@ -30,6 +31,7 @@ class HubState:
         """A new session whose commits publish on this hub's bus."""
         session = Session(self.engine, expire_on_commit=False)
         session.info[BUS_KEY] = self.bus
+        session.info[HOME_KEY] = self.settings.hub_country
         return session
 
     def ceb_signer(self) -> Any:

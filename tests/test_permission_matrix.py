@@ -35,7 +35,8 @@ EXPECTED: dict[OrgType, set[Action]] = {
     OrgType.PLATFORM: ECOMMERCE,
     OrgType.BANK: ECOMMERCE | {A.FINANCE_RECEIVABLES},  # payment records (CEB411); financing
     OrgType.CUSTOMS: TRADER | {A.DECIDE_CUSTOMS},
-    OrgType.REGULATOR: {A.READ_DIRECTORY, A.READ_RECORDS, A.AUDIT_ALL},
+    # Regulators also approve the rules under which important and personal data cross the border.
+    OrgType.REGULATOR: {A.READ_DIRECTORY, A.READ_RECORDS, A.AUDIT_ALL, A.APPROVE_TRANSFERS},
     OrgType.ADMIN: {A.READ_DIRECTORY, A.MANAGE_ORGANISATIONS, A.MANAGE_KEYS},
     OrgType.EBL_PLATFORM: {A.TRANSFER_ENVELOPES},  # a peer platform: PINT envelopes, nothing else
 }

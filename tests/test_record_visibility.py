@@ -42,6 +42,10 @@ FILTERED = "filtered"  # reaches other records and applies their rule (tested wh
 REGULATOR = "regulator"  # regulators only; everyone else is refused (tests/test_finance_terms.py)
 SUBSCRIPTION = "subscription"  # a live feed checked as its query is (tests/test_subscriptions.py)
 FILE = "file"  # checks a file the caller brings against the chain; reads no record of the hub's
+TRANSFERS = "transfers"  # the sender's own transfer log, every one for regulators (tests/test_governance.py)
+RULEBOOK = "rulebook"  # transfer rules: every one for regulators, those one may send under for others
+OWNER_AUDIT = "owner-audit"  # the record's owner and regulators only (tests/test_governance.py)
+PUBLIC_TABLE = "public-table"  # the hub's class table: the same for every key
 
 RULES: dict[str, str] = {
     "Query.me": SELF,
@@ -173,6 +177,10 @@ RULES: dict[str, str] = {
     "Subscription.containerHolds": SUBSCRIPTION,
     "Subscription.portCallChanged": SUBSCRIPTION,
     "DocumentChange.document": PART,
+    "Query.dataClasses": PUBLIC_TABLE,
+    "Query.transferRules": RULEBOOK,
+    "Query.dataTransfers": TRANSFERS,
+    "Query.accessLog": OWNER_AUDIT,
 }
 
 
@@ -239,6 +247,9 @@ ELSEWHERE = {
     "yard",
     "undeclaredContainers",
     "dwellStatistics",
+    "dataTransfers",  # tests/test_governance.py: the sender's own, everyone's for regulators
+    "transferRules",  # likewise
+    "accessLog",  # likewise: the owner and regulators only
 }
 PUBLIC = {
     "me",
@@ -249,6 +260,7 @@ PUBLIC = {
     "vesselCalls",
     "portCall",
     "checkExportedRecord",
+    "dataClasses",
 }
 
 

@@ -83,5 +83,11 @@ class Share(SQLModel, table=True):
     grantee_org_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     record_kind: str = Field(max_length=40)
     record_id: uuid.UUID = Field(index=True)
+    # The highest class of field the grantee sees (hub.governance.classes): GENERAL, IMPORTANT or CORE.
+    data_class: str = Field(default="CORE", max_length=10, sa_column_kwargs={"server_default": "CORE"})
+    # Personal information is seen only when the share names why; None: masked.
+    personal_purpose: str | None = Field(default=None, max_length=500)
+    # The transfer rule a cross-border share was granted under (None at home, or for general data).
+    rule_id: uuid.UUID | None = Field(default=None, foreign_key="transfer_rule.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None

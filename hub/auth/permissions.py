@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     REGISTER_RECEIVABLES = "receivables:register"  # creditors put receivables up for financing
     FINANCE_RECEIVABLES = "receivables:finance"  # banks pledge, release, settle and transfer them
     TRANSFER_ENVELOPES = "envelopes:transfer"  # peer eBL platforms send title envelopes (DCSA PINT)
+    APPROVE_TRANSFERS = "transfers:approve"  # regulators approve and revoke cross-border transfer rules
 
 
 _READ_ONLY = frozenset({Action.READ_DIRECTORY, Action.READ_RECORDS})
@@ -65,8 +66,9 @@ ORG_CAPABILITIES: dict[OrgType, frozenset[Action]] = {
     # Banks and payment institutions send the payment records (CEB411).
     OrgType.BANK: _ECOMMERCE | {Action.FINANCE_RECEIVABLES},
     OrgType.CUSTOMS: _TRADER | {Action.DECIDE_CUSTOMS},
-    # Regulators read everything and write nothing; their keys are issued by the hub's operator.
-    OrgType.REGULATOR: _READ_ONLY | {Action.AUDIT_ALL},
+    # Regulators read everything and write no trade records; their keys are issued by the hub's operator.
+    # They approve the rules under which important and personal data may cross the border.
+    OrgType.REGULATOR: _READ_ONLY | {Action.AUDIT_ALL, Action.APPROVE_TRANSFERS},
     # The hub's own operator runs the directory and keys; it sees no trade data it does not own.
     OrgType.ADMIN: frozenset({Action.READ_DIRECTORY, Action.MANAGE_ORGANISATIONS, Action.MANAGE_KEYS}),
     # A peer eBL platform sends envelopes and looks up receivers; it reads no records through the API.

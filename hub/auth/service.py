@@ -249,9 +249,26 @@ def share_record(
     record_id: uuid.UUID,
     owner_org_id: uuid.UUID,
     grantee_org_id: uuid.UUID,
+    data_class: str = "CORE",
+    personal_purpose: str | None = None,
 ) -> Share:
-    """Let another organisation read one of the caller's records (idempotent; re-opens a revoked share)."""
+    """Let another organisation read one of the caller's records up to ``data_class``, and its personal
+    information only with ``personal_purpose`` (idempotent; re-opens a revoked share, with the new
+    class). A share abroad is a cross-border transfer: checked and logged (hub.governance)."""
+    from hub.governance import service as governance
+    from hub.governance.classes import DataClass
+
     principal.require(Action.SHARE_RECORDS)
+    if data_class not in {c.value for c in governance.SHARE_CLASSES}:
+        raise Invalid("a share's class is GENERAL, IMPORTANT or CORE", field="dataClass")
+    if personal_purpose is not None:
+        personal_purpose = personal_purpose.strip()
+        if not personal_purpose or len(personal_purpose) > 500:
+            raise Invalid(
+                "the purpose of sharing personal information: 1 to 500 characters",
+                field="personalDataPurpose",
+            )
+    assert DataClass(data_class)
     if owner_org_id != principal.org_id:
         raise NotFound(f"no {kind} of yours with that id", field="recordId")
     if grantee_org_id == principal.org_id:
@@ -271,6 +288,9 @@ def share_record(
             record_id=record_id,
         )
     share.revoked_at = None
+    share.data_class = data_class
+    share.personal_purpose = personal_purpose
+    governance.check_share(session, principal, share)
     session.add(share)
     session.flush()
     return share

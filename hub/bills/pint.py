@@ -43,11 +43,13 @@ from adapters.dcsa.schema import check_schema
 from hub.auth.models import Organisation, OrgType
 from hub.auth.permissions import Action, Principal
 from hub.bills import service as bills
-from hub.bills.models import Bill, PintDocument, PintTitle, PintTransfer, TitleEntry
+from hub.bills.models import BILL_KIND, Bill, PintDocument, PintTitle, PintTransfer, TitleEntry
 from hub.bills.platforms import Peer, Platform, platform
 from hub.bills.states import TITLE_LIVE, BillState, TitleAction
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
+from hub.governance import service as governance
+from hub.governance.classes import classes_in
 from hub.state import HubState
 
 log = structlog.get_logger(__name__)
@@ -232,7 +234,19 @@ def _envelope(
     chain = [*title.chain, signed_entry]
     # The hub's own record of the bill goes along as a supporting document: a hub on the other side
     # keeps it beside the transport document (legs, cargo values, the endorsement chain as anchored here).
-    record = json.dumps(bills.canonical_view(bills.load_view(session, bill)), sort_keys=True).encode()
+    content = bills.canonical_view(bills.load_view(session, bill))
+    # A platform abroad is a cross-border transfer: the bill's important fields (cargo, values) need a
+    # transfer rule for the peer's country; refused here, before anything is stored or sent.
+    governance.outbound(
+        session,
+        sender_org_id=bill.holder_org_id or bill.owner_org_id,
+        to_org_id=_peer_org(session, peer).id,
+        channel="pint",
+        kind=BILL_KIND,
+        record_ids=[bill.id],
+        carried=classes_in(BILL_KIND, content),
+    )
+    record = json.dumps(content, sort_keys=True).encode()
     documents: list[dict[str, Any]] = [
         {
             "name": f"{bill.number}-hub-record.json",

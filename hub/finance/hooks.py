@@ -21,11 +21,15 @@ from sqlmodel import Field, Session, col, select
 from hub.auth.models import KeyRole, Organisation
 from hub.auth.permissions import Action, Principal
 from hub.db import new_id, utcnow
-from hub.errors import Invalid, NotFound
-from hub.finance.models import Receivable
+from hub.errors import Forbidden, Invalid, NotFound
+from hub.finance.models import RECEIVABLE_KIND, Receivable
+from hub.governance import service as governance
+from hub.governance.classes import DataClass
 from hub.tracking.push import Callback, Owed, Pusher, _check_secret, _check_url
 
 MAX_HOOKS = 10  # per organisation
+# What a notice carries (see notice_body): the invoice number and status, and the amount and conditions.
+NOTICE_CLASSES = {DataClass.GENERAL, DataClass.IMPORTANT}
 
 
 class FinanceHook(Callback, table=True):
@@ -157,12 +161,46 @@ class FinancePusher(Pusher):
             assert org is not None
             principal = Principal(org.id, org.name, org.type, KeyRole.VIEWER, org.id)
             ids = {d.receivable_id for d in deliveries}
-            readable = set(
+            owners = dict(
                 session.exec(
-                    select(Receivable.id).where(col(Receivable.id).in_(ids), visible_receivables(principal))
-                )
+                    select(Receivable.id, Receivable.owner_org_id).where(
+                        col(Receivable.id).in_(ids), visible_receivables(principal)
+                    )
+                ).all()
             )
+            refused = self._abroad(session, org, deliveries, owners)
+            session.commit()  # the transfers logged for what goes abroad
+        readable = {i for i in owners if i not in refused}
+        if refused:
+            held = [d.id for d in deliveries if d.receivable_id in refused]
+            self._finish(held, state="SKIPPED", last_error=next(iter(refused.values()))[:500])
         send = [d.id for d in deliveries if d.receivable_id in readable]
-        skip = [d.id for d in deliveries if d.receivable_id not in readable]
+        skip = [d.id for d in deliveries if d.receivable_id not in owners]
         body = [d.body for d in deliveries if d.receivable_id in readable]
         return json.dumps(body, separators=(",", ":")).encode(), send, skip
+
+    @staticmethod
+    def _abroad(
+        session: Session, org: Organisation, deliveries: list[Any], owners: dict[uuid.UUID, uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """A notice carries the receivable's amount (important data): to a webhook abroad it goes only
+        under a transfer rule in force, and is logged; the receivables held back, with the reason."""
+        refused: dict[uuid.UUID, str] = {}
+        by_owner: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for receivable_id, owner_id in owners.items():
+            if owner_id != org.id:
+                by_owner.setdefault(owner_id, []).append(receivable_id)
+        for owner_id, receivable_ids in by_owner.items():
+            try:
+                governance.outbound(
+                    session,
+                    sender_org_id=owner_id,
+                    to_org_id=org.id,
+                    channel="webhook",
+                    kind=RECEIVABLE_KIND,
+                    record_ids=receivable_ids,
+                    carried=NOTICE_CLASSES,
+                )
+            except Forbidden as exc:
+                refused.update(dict.fromkeys(receivable_ids, exc.message))
+        return refused

@@ -354,6 +354,28 @@ def queue_deliveries(session: Session, events: Iterable[Mapping[str, Any]]) -> i
 # -- the delivery worker -----------------------------------------------------------------------------
 
 
+def _log_abroad(session: Session, org: Organisation, events: list[Any]) -> None:
+    """Events sent to a subscriber abroad are a cross-border transfer: public and general data (see
+    hub.governance.classes), so never held back, and logged per owner of the events."""
+    from hub.governance import service as governance
+    from hub.governance.classes import DataClass
+
+    by_owner: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for event in events:
+        if event.owner_org_id != org.id:
+            by_owner.setdefault(event.owner_org_id, []).append(event.id)
+    for owner_id, ids in by_owner.items():
+        governance.outbound(
+            session,
+            sender_org_id=owner_id,
+            to_org_id=org.id,
+            channel="subscription",
+            kind="tracking_event",
+            record_ids=ids,
+            carried={DataClass.PUBLIC, DataClass.GENERAL},
+        )
+
+
 def sign(secret: str, body: bytes) -> str:
     """The Notification-Signature header value for ``body``."""
     return "sha256=" + hmac.new(base64.b64decode(secret), body, hashlib.sha256).hexdigest()
@@ -438,6 +460,8 @@ class Pusher:
             assert org is not None
             principal = Principal(org.id, org.name, org.type, KeyRole.VIEWER, org.id)
             events = {e.id: e for e in events_by_ids(session, principal, [d.event_id for d in deliveries])}
+            _log_abroad(session, org, list(events.values()))
+            session.commit()
         v3 = sub.api_version == "3.0.0"
         send, skip, body = [], [], []
         for delivery in deliveries:

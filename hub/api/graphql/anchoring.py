@@ -166,7 +166,12 @@ class AnchoringQuery:
         record_id = _readable(info, kind, id)
         if ctx.state.ledger is None:
             raise Unavailable("this hub runs without a ledger")
-        return json.dumps(ctx.state.ledger.export(ctx.session, kind, record_id), indent=2, ensure_ascii=False)
+        from hub.governance import service as governance
+
+        governance.check_export(ctx.session, ctx.principal, kind, records.load(ctx.session, kind, record_id))
+        exported = ctx.state.ledger.export(ctx.session, kind, record_id)
+        ctx.session.commit()  # the transfer log of an export abroad
+        return json.dumps(exported, indent=2, ensure_ascii=False)
 
     @strawberry.field(
         description="Check an exported file against the chain alone: exportRecord's answer (the record's hash "

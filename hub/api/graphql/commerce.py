@@ -22,15 +22,31 @@ from hub.api.graphql.common import (
 from hub.api.graphql.context import Info
 from hub.commerce import service
 from hub.commerce.match import MatchStatus
+from hub.commerce.models import (
+    INVENTORY_KIND,
+    ORDER_KIND,
+    PAYMENT_KIND,
+    WAYBILL_KIND,
+    CommercePayment,
+    CommerceWaybill,
+    InventoryStatus,
+)
 from hub.commerce.models import CommerceOrder as OrderRow
-from hub.commerce.models import CommercePayment, CommerceWaybill, InventoryStatus
 from hub.commerce.models import InventoryList as InventoryRow
 from hub.commerce.tax import LimitStatus
 from hub.errors import NotFound
+from hub.governance import service as governance
+from hub.governance.service import OWNER, Grant
 
 strawberry.enum(MatchStatus, description="Where an order stands in the three-document match.")
 strawberry.enum(LimitStatus, description="Where an order stands against the retail-import limits.")
 strawberry.enum(InventoryStatus, description="An inventory list's way through customs.")
+
+
+MASKED = (
+    "The fields (paths as the record's anchored form names them, e.g. head.buyerIdNumber) this record's "
+    "share does not grant you: their values read null or are left out. Empty for its owner."
+)
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -119,12 +135,12 @@ class TaxBreakdown:
 class OrderLine:
     gnum: int
     item_no: str | None
-    item_name: str
+    item_name: str | None
     gmodel: str | None
     unit: str
-    qty: Decimal
-    price: Decimal
-    total_price: Decimal
+    qty: Decimal | None
+    price: Decimal | None
+    total_price: Decimal | None
     country: str | None
     hs_code: str | None
 
@@ -175,12 +191,13 @@ class InventoryList:
     logistics_no: str
     bill_no: str | None
     container_number: str | None
-    customs_value: Decimal
+    customs_value: Decimal | None
     receipts: list[InventoryReceipt]
     version: int
     created_at: datetime
     updated_at: datetime
     message_id: strawberry.Private[uuid.UUID | None]
+    masked_fields: list[str] = strawberry.field(default_factory=list, description=MASKED)
 
     @strawberry.field(description="The signed CEB621 message it was submitted in (null while a draft).")
     def submitted_xml(self, info: Info) -> str | None:
@@ -188,7 +205,7 @@ class InventoryList:
         return service.message_xml(info.context.session, self.message_id)
 
     @staticmethod
-    def of(row: InventoryRow) -> InventoryList:
+    def of(row: InventoryRow, masked: list[str] | None = None) -> InventoryList:
         head = row.head
         return InventoryList(
             id=strawberry.ID(str(row.id)),
@@ -210,7 +227,7 @@ class InventoryList:
                 InventoryReceipt(
                     return_status=r["returnStatus"],
                     return_time=r["returnTime"],
-                    return_info=r["returnInfo"],
+                    return_info=r.get("returnInfo", ""),
                     status=InventoryStatus(r["status"]),
                     pre_no=r.get("preNo"),
                     invt_no=r.get("invtNo"),
@@ -221,6 +238,7 @@ class InventoryList:
             created_at=row.created_at,
             updated_at=row.updated_at,
             message_id=row.message_id,
+            masked_fields=list(masked or []),
         )
 
 
@@ -252,6 +270,10 @@ class CommerceOrder:
     inventory_list: InventoryList | None
     version: int
     created_at: datetime
+    masked_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description=MASKED + " Its payment's and waybill's are prefixed payment. and waybill.",
+    )
 
     @staticmethod
     def of(
@@ -259,7 +281,20 @@ class CommerceOrder:
         payment: CommercePayment | None,
         waybill: CommerceWaybill | None,
         inventory: InventoryRow | None,
+        grant: Grant = OWNER,
     ) -> CommerceOrder:
+        masked: list[str] = []
+        inventory_masked: list[str] = []
+        if not grant.full:
+            row, masked = governance.view(ORDER_KIND, row, grant)
+            if payment is not None:
+                payment, hidden = governance.view(PAYMENT_KIND, payment, grant)
+                masked += [f"payment.{p}" for p in hidden]
+            if waybill is not None:
+                waybill, hidden = governance.view(WAYBILL_KIND, waybill, grant)
+                masked += [f"waybill.{p}" for p in hidden]
+            if inventory is not None:
+                inventory, inventory_masked = governance.view(INVENTORY_KIND, inventory, grant)
         head = row.head
         return CommerceOrder(
             id=strawberry.ID(str(row.id)),
@@ -284,12 +319,12 @@ class CommerceOrder:
                 OrderLine(
                     gnum=int(line["gnum"]),
                     item_no=line.get("itemNo"),
-                    item_name=str(line.get("itemName") or ""),
+                    item_name=line.get("itemName"),
                     gmodel=line.get("gmodel"),
                     unit=str(line.get("unit") or ""),
-                    qty=Decimal(str(line["qty"])),
-                    price=Decimal(str(line["price"])),
-                    total_price=Decimal(str(line["totalPrice"])),
+                    qty=_dec(line.get("qty")),
+                    price=_dec(line.get("price")),
+                    total_price=_dec(line.get("totalPrice")),
                     country=line.get("country"),
                     hs_code=line.get("hsCode"),
                 )
@@ -315,9 +350,10 @@ class CommerceOrder:
                 weight_kg=_dec(waybill.head.get("weight")),
                 customs_status=waybill.customs_status,
             ),
-            inventory_list=None if inventory is None else InventoryList.of(inventory),
+            inventory_list=None if inventory is None else InventoryList.of(inventory, inventory_masked),
             version=row.version,
             created_at=row.created_at,
+            masked_fields=masked,
         )
 
 
@@ -325,12 +361,21 @@ def _orders(info: Info, rows: list[OrderRow]) -> list[CommerceOrder]:
     session = info.context.session
     payments, waybills = service.counterparts_of(session, rows)
     inventory = service.inventory_of_orders(session, [r.id for r in rows])
+    grants = info.context.governed(ORDER_KIND, rows)
     return [
         CommerceOrder.of(
-            r, payments.get((r.ebp_code, r.order_no)), waybills.get(r.order_no), inventory.get(r.id)
+            r,
+            payments.get((r.ebp_code, r.order_no)),
+            waybills.get(r.order_no),
+            inventory.get(r.id),
+            grant,
         )
-        for r in rows
+        for r, (_, _, grant) in zip(rows, grants, strict=True)
     ]
+
+
+def _inventory(info: Info, rows: list[InventoryRow]) -> list[InventoryList]:
+    return [InventoryList.of(v, masked) for v, masked, _ in info.context.governed(INVENTORY_KIND, rows)]
 
 
 @strawberry.type
@@ -388,14 +433,13 @@ class CommerceQuery:
     @strawberry.field(description="One inventory list you may see, by id or copNo.")
     def inventory_list(self, info: Info, id: strawberry.ID | None = None, cop_no: str = "") -> InventoryList:
         ctx = info.context
-        return InventoryList.of(
-            service.get_inventory(
-                ctx.session,
-                ctx.principal,
-                inventory_id=None if id is None else parse_id(id, "id"),
-                cop_no=cop_no,
-            )
+        row = service.get_inventory(
+            ctx.session,
+            ctx.principal,
+            inventory_id=None if id is None else parse_id(id, "id"),
+            cop_no=cop_no,
         )
+        return _inventory(info, [row])[0]
 
     @strawberry.field(description="Inventory lists you may see, oldest first.")
     def inventory_lists(
@@ -413,7 +457,7 @@ class CommerceQuery:
             )
         )
         page, info_ = page_of(rows, limit)
-        return InventoryListConnection(nodes=[InventoryList.of(r) for r in page], page_info=info_)
+        return InventoryListConnection(nodes=_inventory(info, page), page_info=info_)
 
 
 @strawberry.input(description="What the declarant adds to what the hub holds, to write inventory lists.")

@@ -19,6 +19,7 @@ from hub.auth.models import Organisation, Share
 from hub.auth.permissions import Principal
 from hub.auth.service import authenticate, shares_of
 from hub.errors import Unauthenticated
+from hub.governance import service as governance
 from hub.state import HubState
 
 
@@ -80,6 +81,7 @@ class Context(BaseContext):
         self.state = state
         self._principal = principal
         self._session: Session | None = None
+        self._reads: list[dict[str, Any]] = []
 
     @property
     def principal(self) -> Principal:
@@ -104,11 +106,38 @@ class Context(BaseContext):
         """This request's DataLoaders."""
         return Loaders(self)
 
+    def governed(self, kind: str, rows: Sequence[Any]) -> list[tuple[Any, list[str], governance.Grant]]:
+        """Each of ``rows`` (already found readable) as the caller's grant shows it, with the paths it
+        masks; reads of sensitive fields by another organisation go to the access log at close."""
+        if not rows:
+            return []
+        principal = self.principal
+        grants = governance.grants(self.session, principal, kind, rows)
+        out = []
+        for row in rows:
+            grant = grants[row.id]
+            entry = governance.access_entry(principal, kind, row, grant)
+            if entry is not None:
+                self._reads.append(entry)
+            out.append((*governance.view(kind, row, grant), grant))
+        return out
+
+    @property
+    def has_reads(self) -> bool:
+        """True when reads wait to be written to the access log."""
+        return bool(self._reads)
+
     def close(self) -> None:
-        """Roll back anything uncommitted and release the connection."""
+        """Roll back anything uncommitted, release the connection, and write the access log (in a
+        transaction of its own: a read commits nothing else)."""
         if self._session is not None:
             self._session.close()
             self._session = None
+        if self._reads:
+            reads, self._reads = self._reads, []
+            with self.state.session() as session:
+                governance.write_access_log(session, reads)
+                session.commit()
 
 
 Info = StrawberryInfo[Context, Any]
@@ -130,4 +159,7 @@ async def get_context(connection: HTTPConnection) -> AsyncIterator[Context]:
     try:
         yield context
     finally:
-        context.close()
+        if context.has_reads:  # the access log's write, off the event loop
+            await run_in_threadpool(context.close)
+        else:
+            context.close()

@@ -18,9 +18,12 @@ from hub.auth.models import Organisation as OrganisationRow
 from hub.auth.models import Share as ShareRow
 from hub.auth.permissions import Action
 from hub.errors import Invalid, NotFound
+from hub.governance.classes import DataClass
 
 strawberry.enum(OrgType, description="What kind of party an organisation is.")
 strawberry.enum(KeyRole, description="What a key may do inside its organisation.")
+
+strawberry.enum(DataClass, description="How sensitive a field is (hub.governance.classes).")
 
 
 @strawberry.type(description="A party on the hub.")
@@ -87,6 +90,13 @@ class Share:
     record_kind: str
     record_id: strawberry.ID
     grantee_org_id: strawberry.ID
+    data_class: DataClass = strawberry.field(description="The highest class of field it grants.")
+    personal_data_purpose: str | None = strawberry.field(
+        description="Why it grants personal information; null: personal information is masked."
+    )
+    rule_id: strawberry.ID | None = strawberry.field(
+        description="The transfer rule a share abroad went under (for important or personal data)."
+    )
     created_at: datetime
     revoked_at: datetime | None
 
@@ -103,6 +113,9 @@ class Share:
             record_kind=row.record_kind,
             record_id=strawberry.ID(str(row.record_id)),
             grantee_org_id=strawberry.ID(str(row.grantee_org_id)),
+            data_class=DataClass(row.data_class),
+            personal_data_purpose=row.personal_purpose,
+            rule_id=None if row.rule_id is None else strawberry.ID(str(row.rule_id)),
             created_at=row.created_at,
             revoked_at=row.revoked_at,
         )
@@ -137,6 +150,16 @@ class ShareRecordInput:
     kind: str = strawberry.field(description="The record kind, for example 'document'.")
     record_id: strawberry.ID
     with_org_id: strawberry.ID
+    data_class: DataClass = strawberry.field(
+        default=DataClass.CORE,
+        description="The highest class of field shared: GENERAL, IMPORTANT or CORE (every field but "
+        "personal information). Abroad, above GENERAL needs a transfer rule.",
+    )
+    personal_data_purpose: str | None = strawberry.field(
+        default=None,
+        description="Share its personal information too, for this purpose (abroad: under a transfer rule "
+        "that allows personal information).",
+    )
 
 
 @strawberry.type
@@ -255,6 +278,8 @@ class DirectoryMutation:
                 record_id=record_id,
                 owner_org_id=_owner_of(info, input.kind, record_id),
                 grantee_org_id=parse_id(input.with_org_id, "withOrgId"),
+                data_class=input.data_class.value,
+                personal_purpose=input.personal_data_purpose,
             )
             return {"share": Share.of(share)}
 

@@ -44,6 +44,11 @@ class Document:
     created_at: datetime
     updated_at: datetime
     owner_org_id: strawberry.Private[uuid.UUID]
+    masked_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description="The fields (as the record's anchored form names them) its share does not grant you: "
+        "they read null or empty. Empty for its owner.",
+    )
 
     @strawberry.field(description="The organisation the document belongs to.")
     async def owner(self, info: Info) -> Organisation:
@@ -59,7 +64,7 @@ class Document:
         return [Share.of(s) for s in rows]
 
     @staticmethod
-    def of(row: TradeDocument) -> Document:
+    def of(row: TradeDocument, masked: list[str] | None = None) -> Document:
         """The GraphQL view of a document row."""
         return Document(
             id=strawberry.ID(str(row.id)),
@@ -74,6 +79,7 @@ class Document:
             created_at=row.created_at,
             updated_at=row.updated_at,
             owner_org_id=row.owner_org_id,
+            masked_fields=list(masked or []),
         )
 
 
@@ -160,7 +166,7 @@ class DocumentQuery:
             owner_org_id=None if owner_org_id is None else parse_id(owner_org_id, "ownerOrgId"),
         )
         page = rows[:limit]
-        nodes = [Document.of(row) for row in page]
+        nodes = [Document.of(v, m) for v, m, _ in info.context.governed(RECORD_KIND, page)]
         edges = [
             DocumentEdge(cursor=encode_cursor(row.created_at, row.id), node=node)
             for row, node in zip(page, nodes, strict=True)
@@ -175,7 +181,9 @@ class DocumentQuery:
 
     @strawberry.field(description="One document you may read.")
     def document(self, info: Info, id: strawberry.ID) -> Document:
-        return Document.of(service.get_document(info.context.session, info.context.principal, parse_id(id)))
+        row = service.get_document(info.context.session, info.context.principal, parse_id(id))
+        ((view, masked, _),) = info.context.governed(RECORD_KIND, [row])
+        return Document.of(view, masked)
 
     @strawberry.field(
         description="A document you may read as an OpenAttestation v2 wrapped document (JSON text), which "
@@ -198,17 +206,24 @@ class DocumentQuery:
 def _attest(info: Info, kind: str, ids: list[strawberry.ID]) -> list[str]:
     import json
 
-    from hub import attestations
+    from hub import attestations, records
+    from hub.governance import service as governance
 
     ctx = info.context
+    wanted = [parse_id(i) for i in ids]
+    for record_id in wanted:  # a file carries every field: only to a reader granted every one
+        row = records.load(ctx.session, kind, record_id) if kind in records.kinds() else None
+        if row is not None and can_read(ctx.session, ctx.principal, kind, row):
+            governance.check_export(ctx.session, ctx.principal, kind, row)
     files = attestations.export(
         ctx.session,
         ctx.principal,
         kind,
-        [parse_id(i) for i in ids],
+        wanted,
         ledger=ctx.state.ledger,
         settings=ctx.state.settings,
     )
+    ctx.session.commit()  # the transfer log of an export abroad
     return [json.dumps(f, ensure_ascii=False) for f in files]
 
 

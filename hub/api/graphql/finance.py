@@ -25,8 +25,8 @@ from hub.api.graphql.directory import Organisation
 from hub.errors import NotFound
 from hub.finance import hooks, service
 from hub.finance.conditions import Condition
+from hub.finance.models import RECEIVABLE_KIND, ReceivableStatus
 from hub.finance.models import Receivable as ReceivableRow
-from hub.finance.models import ReceivableStatus
 
 strawberry.enum(ReceivableStatus, description="Where a receivable stands.")
 strawberry.enum(
@@ -92,7 +92,7 @@ class Receivable:
     blinded_id: str = strawberry.field(
         description="The id on the receivable registry (HMAC of the invoice identity)."
     )
-    amount: Decimal
+    amount: Decimal | None
     currency: str
     issue_date: date
     due_date: date
@@ -116,6 +116,11 @@ class Receivable:
         description="The bill whose title the lender holds as collateral while the receivable is pledged."
     )
     lender_org_id: strawberry.Private[uuid.UUID | None]
+    masked_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description="The fields (as the record's anchored form names them) its share does not grant you: "
+        "they read null or empty. Empty for its owner.",
+    )
 
     @strawberry.field(description="The bank that finances it now.")
     async def lender(self, info: Info) -> Organisation | None:
@@ -125,7 +130,7 @@ class Receivable:
         return None if row is None else Organisation.of(row)
 
     @staticmethod
-    def of(row: ReceivableRow) -> Receivable:
+    def of(row: ReceivableRow, masked: list[str] | None = None) -> Receivable:
         return Receivable(
             id=strawberry.ID(str(row.id)),
             creditor_name=row.creditor_name,
@@ -170,6 +175,7 @@ class Receivable:
             repayment_due=row.repayment_due,
             title_collateral=None if row.title_bill_id is None else strawberry.ID(str(row.title_bill_id)),
             lender_org_id=row.lender_org_id,
+            masked_fields=list(masked or []),
         )
 
 
@@ -425,7 +431,9 @@ class FinanceQuery:
     @strawberry.field(description="A receivable you may see: your own, shared with you, or financed by you.")
     def receivable(self, info: Info, id: strawberry.ID) -> Receivable:
         ctx = info.context
-        return Receivable.of(service.get(ctx.session, ctx.principal, parse_id(id, "id")))
+        row = service.get(ctx.session, ctx.principal, parse_id(id, "id"))
+        ((view, masked, _),) = ctx.governed(RECEIVABLE_KIND, [row])
+        return Receivable.of(view, masked)
 
     @strawberry.field(description="Receivables you may see, oldest first.")
     def receivables(
@@ -443,7 +451,8 @@ class FinanceQuery:
             )
         )
         page, info_ = page_of(rows, limit)
-        return ReceivableConnection(nodes=[Receivable.of(r) for r in page], page_info=info_)
+        nodes = [Receivable.of(v, m) for v, m, _ in ctx.governed(RECEIVABLE_KIND, page)]
+        return ReceivableConnection(nodes=nodes, page_info=info_)
 
     @strawberry.field(
         description="Check a receivable shared with you: records authentic, trade happened, amounts agree, pledges."

@@ -28,6 +28,7 @@ from hub.db import aware, utcnow
 from hub.errors import Forbidden, Invalid, NotFound
 from hub.port import service
 from hub.port.models import (
+    DECLARATION_KIND,
     ContainerHold,
     ContainerPosition,
     DecisionKind,
@@ -86,9 +87,14 @@ class Declaration:
     version: int
     created_at: datetime
     updated_at: datetime
+    masked_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description="The fields (as the record's anchored form names them) its share does not grant you: "
+        "they read null or empty. Empty for its owner.",
+    )
 
     @staticmethod
-    def of(row: DeclarationRow) -> Declaration:
+    def of(row: DeclarationRow, masked: list[str] | None = None) -> Declaration:
         return Declaration(
             id=strawberry.ID(str(row.id)),
             reference=row.reference,
@@ -121,6 +127,7 @@ class Declaration:
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            masked_fields=list(masked or []),
         )
 
 
@@ -327,7 +334,8 @@ def _calls(info: Info, rows: list[PortCallRow]) -> list[PortCall]:
 
 
 def _declaration_view(info: Info, row: DeclarationRow) -> Declaration:
-    view = Declaration.of(row)
+    ((shown, masked, _),) = info.context.governed(DECLARATION_KIND, [row])
+    view = Declaration.of(shown, masked)
     principal = info.context.principal
     if row.owner_org_id != principal.org_id and principal.org_type not in _SEES_VALUES:
         for item in view.items:

@@ -35,6 +35,7 @@ from hub.api.graphql.common import format_error
 from hub.api.graphql.directory import DirectoryMutation, DirectoryQuery
 from hub.api.graphql.documents import DocumentMutation, DocumentQuery, DocumentSubscription
 from hub.api.graphql.finance import FinanceMutation, FinanceQuery, FinanceSubscription
+from hub.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from hub.api.graphql.port import PortMutation, PortQuery, PortSubscription
 from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
 from hub.settings import Settings, get_settings
@@ -50,13 +51,20 @@ class Query(
     CommerceQuery,
     FinanceQuery,
     PortQuery,
+    GovernanceQuery,
 ):
     pass
 
 
 @strawberry.type(description="Everything you can change; each mutation returns typed errors.")
 class Mutation(
-    DirectoryMutation, DocumentMutation, BillMutation, CommerceMutation, FinanceMutation, PortMutation
+    DirectoryMutation,
+    DocumentMutation,
+    BillMutation,
+    CommerceMutation,
+    FinanceMutation,
+    PortMutation,
+    GovernanceMutation,
 ):
     pass
 
