@@ -175,6 +175,36 @@ def chain_deploy() -> None:
         ledger.chain.close()
 
 
+@chain_app.command("supervisor")
+def chain_supervisor(
+    address: Annotated[str, typer.Argument(help="The regulator's account (0x...).")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the role away instead.")] = False,
+) -> None:
+    """Give a regulator's account the supervisory read role on the anchor registry (or take it away with
+    --revoke); the hub's chain account must be the registry's admin. Prints whether it holds the role."""
+    from ledger.chain import ChainError
+
+    settings = _settings()
+    ledger = _ledger(settings)
+    try:
+        chain = ledger.chain
+        try:
+            (chain.revoke_supervisor if revoke else chain.grant_supervisor)(address)
+        except ValueError as exc:
+            err.print(f"[red]not an account address:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        except ChainError as exc:
+            err.print(f"[red]chain error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        holds = chain.is_supervisor(address)
+    finally:
+        ledger.chain.close()
+    err.print(
+        f"{address} {'holds' if holds else 'does not hold'} the supervisory read role on chain {chain.chain_id}"
+    )
+    print("supervisor" if holds else "none")
+
+
 @chain_app.command("upgrade-receivables")
 def chain_upgrade_receivables() -> None:
     """Move the receivables to this hub's version of the ReceivableRegistry: deploy it and replay every

@@ -62,6 +62,11 @@ RECURSION_LIMIT = 12_288
 sys.setrecursionlimit(RECURSION_LIMIT)
 
 
+# The anchor registry's role for a regulator's supervisory account (OpenZeppelin AccessControl: any role id
+# can be granted by the registry's admin; this one is checked by ``is_supervisor`` and by the network).
+SUPERVISOR_ROLE = Web3.keccak(text="SUPERVISOR_ROLE")
+
+
 class ChainError(Exception):
     """Anything that went wrong talking to a chain."""
 
@@ -233,6 +238,29 @@ class ChainClient:
             address = str(self.w3.eth.get_transaction_receipt(HexBytes(receipt.tx_hash))["contractAddress"])
         self.attach(name, address)
         return address
+
+    # -- the supervisory read role ------------------------------------------------------------------
+    # A regulator's account, granted SUPERVISOR_ROLE on the anchor registry, is on record (on chain, for
+    # every node to check) as a supervisor of the network: its node reads every block, and the network's
+    # permissioning admits it (docker/README.md, "Supervisory node"). Reading needs no role on chain, and
+    # the role confers nothing else: a supervisor cannot anchor or grant roles.
+    def grant_supervisor(self, address: str) -> Receipt:
+        """Give ``address`` the supervisory read role (the registry's admin only)."""
+        return self.call_and_wait(
+            "AnchorRegistry", "grantRole", SUPERVISOR_ROLE, Web3.to_checksum_address(address)
+        )
+
+    def revoke_supervisor(self, address: str) -> Receipt:
+        """Take the supervisory read role away from ``address``."""
+        return self.call_and_wait(
+            "AnchorRegistry", "revokeRole", SUPERVISOR_ROLE, Web3.to_checksum_address(address)
+        )
+
+    def is_supervisor(self, address: str) -> bool:
+        """Whether ``address`` holds the supervisory read role."""
+        return bool(
+            self.read("AnchorRegistry", "hasRole", SUPERVISOR_ROLE, Web3.to_checksum_address(address))
+        )
 
     def use_registry(self, address: str) -> None:
         """Talk to the anchor registry at ``address``."""

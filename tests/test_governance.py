@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -491,3 +492,123 @@ def test_a_revoked_rule_stops_the_next_webhook_delivery(trade: Trade, state: Hub
     )
     sent, error = _deliver(state, receivable, foreign)
     assert sent == [] and error is not None and "transfer rule" in error and "KR" in error
+
+
+# -- the supervisory read role, on a real node ---------------------------------------------------------------
+
+ADMIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's account 0
+REGULATOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # anvil's account 1
+
+
+def test_a_regulators_account_is_given_the_supervisory_read_role_on_anvil(
+    database_url: str, tmp_path: Path
+) -> None:
+    from ledger.chain import ChainRejected, RpcChain
+    from tests.servers import Anvil
+    from tests.test_cli import _env, _run
+
+    node = Anvil(tmp_path / "anvil").start()
+    try:
+        hub = RpcChain(node.url, ADMIN_KEY, receipt_timeout=10)
+        address = hub.deploy_registry()
+        regulator = RpcChain(node.url, REGULATOR_KEY, receipt_timeout=10)
+        regulator.use_registry(address)
+        account = regulator.account.address
+        assert not hub.is_supervisor(account)
+
+        # The hub's CLI grants it, as the registry's admin, and the chain says so to every node.
+        env = {
+            **_env(database_url),
+            "HUB_CHAIN_URL": node.url,
+            "HUB_CHAIN_PRIVATE_KEY": ADMIN_KEY,
+            "HUB_ANCHOR_CONTRACT": address,
+        }
+        assert _run(["db", "upgrade"], env, tmp_path).returncode == 0
+        granted = _run(["chain", "supervisor", account], env, tmp_path)
+        assert granted.returncode == 0, granted.stderr
+        assert granted.stdout.strip().splitlines()[-1] == "supervisor"
+        assert hub.is_supervisor(account) and regulator.is_supervisor(account)
+
+        # It reads everything the hub anchors, and can do nothing else.
+        root = bytes(range(32))
+        hub.call_and_wait("AnchorRegistry", "anchor", root, 3)
+        anchor = regulator.anchor_of(root)
+        assert anchor is not None and anchor.record_count == 3
+        with pytest.raises(ChainRejected, match="AccessControlUnauthorizedAccount"):
+            regulator.call_and_wait("AnchorRegistry", "anchor", bytes(range(1, 33)), 1)
+        with pytest.raises(ChainRejected, match="AccessControlUnauthorizedAccount"):
+            regulator.grant_supervisor(hub.account.address)
+
+        revoked = _run(["chain", "supervisor", account, "--revoke"], env, tmp_path)
+        assert revoked.returncode == 0 and revoked.stdout.strip().splitlines()[-1] == "none"
+        assert not hub.is_supervisor(account)
+        wrong = _run(["chain", "supervisor", "0x1234"], env, tmp_path)
+        assert wrong.returncode == 2 and "not an account address" in wrong.stderr
+    finally:
+        node.stop()
+
+
+# -- the matrix: every kind of organisation, at home and abroad, at every class ---------------------------------
+
+SENSITIVE = {  # what the order query above returns, by the class that field has
+    "IMPORTANT": lambda o: (
+        [o["goodsValue"], o["acturalPaid"], o["tax"], o["payment"]["amountPaid"]]
+        + [line["price"] for line in o["lines"]]
+    ),
+    "PERSONAL": lambda o: [o["buyerName"], o["consignee"], o["payment"]["payerName"]],
+}
+READERS = [t for t in OrgType if t not in (OrgType.ADMIN, OrgType.EBL_PLATFORM)]
+
+
+@pytest.mark.parametrize("org_type", READERS)
+def test_no_class_leaks_to_any_kind_of_organisation_at_home_or_abroad(
+    trade: Trade, world: World, org_type: OrgType
+) -> None:
+    leaks, hidden = [], []
+    for country in ("CN", "KR"):
+        reader = world.party(org_type, country=country)
+        for data_class, purpose in (("GENERAL", None), ("IMPORTANT", None), ("CORE", "a stated purpose")):
+            made = trade.share(reader, data_class, purpose)
+            abroad = country != "CN"
+            authority = not abroad and org_type in (OrgType.CUSTOMS, OrgType.REGULATOR)
+            if made["errors"]:  # refused abroad without a rule: the share before it stays
+                assert abroad and data_class != "GENERAL", made
+            seen = trade.read(reader)
+            expect = {
+                "IMPORTANT": authority or (not abroad and data_class != "GENERAL"),
+                "PERSONAL": authority or (not abroad and purpose is not None),
+            }
+            for cls, values in SENSITIVE.items():
+                shown = [v for v in values(seen) if v not in (None, [], {})]
+                if shown and not expect[cls]:
+                    leaks.append((country, data_class, cls, shown))
+                if expect[cls] and len(shown) != len(values(seen)):
+                    hidden.append((country, data_class, cls))
+            assert seen["orderNo"] and seen["lines"], "general fields are always shown"
+    assert leaks == [], f"{org_type.value}: fields shown beyond the grant"
+    assert hidden == [], f"{org_type.value}: fields masked that the grant covers"
+
+
+def test_a_bill_shared_at_general_hides_its_cargo_values(client: TestClient, trade: Trade) -> None:
+    from tests.test_commerce import create_bill
+
+    create_bill(client, trade.cast)
+    forwarder = trade.cast.forwarder
+    bill = data(gql(client, forwarder.token, "{ bills { edges { node { id number } } } }"))["bills"]["edges"][
+        0
+    ]["node"]
+    query = """query($n: String!) { bill(number: $n) { number cargo { hsCode description value } maskedFields } }"""
+    own = data(gql(client, forwarder.token, query, {"n": bill["number"]}))["bill"]
+    assert own["maskedFields"] == [] and own["cargo"][0]["description"]
+    share = """mutation($id: ID!, $org: ID!) { shareRecord(input: {kind: "bill", recordId: $id, withOrgId: $org,
+      dataClass: GENERAL}) { errors { code } } }"""
+    assert (
+        data(gql(client, forwarder.token, share, {"id": bill["id"], "org": str(trade.home_bank.id)}))[
+            "shareRecord"
+        ]["errors"]
+        == []
+    )
+    seen = data(gql(client, trade.home_bank.token, query, {"n": bill["number"]}))["bill"]
+    assert set(seen["maskedFields"]) == {"cargo[].description", "cargo[].value"}
+    assert all(c["description"] is None and c["value"] is None for c in seen["cargo"])
+    assert [c["hsCode"] for c in seen["cargo"]] == [c["hsCode"] for c in own["cargo"]]

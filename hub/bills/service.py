@@ -12,7 +12,7 @@ from typing import Any
 
 import pycountry
 import stdnum.iso6346
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, true
+from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, true
 from sqlmodel import Session, col, select
 
 from hub import records
@@ -408,8 +408,9 @@ records.register(
     BILL_KIND,
     Bill,
     lambda bill: canonical_view(load_view(_session_of(bill), bill)),
-    # Whoever may read the bill may check it against its anchor: holders, parties, leg carriers.
-    lambda session, principal, bill: can_read_bill(session, principal, bill),
+    # Its holders, parties and leg carriers may read it whole and check it against its anchor; a share
+    # grants what its class says (hub.governance).
+    lambda session, principal, bill: can_read_bill(session, principal, bill, shares=False),
 )
 
 
@@ -673,8 +674,9 @@ def title_action(
 # -- reading -----------------------------------------------------------------------------------------
 
 
-def visible_bills(principal: Principal) -> ColumnElement[bool]:
-    """Bills the caller may read: issuer, named parties, current and past holders, leg carriers, shares."""
+def visible_bills(principal: Principal, *, shares: bool = True) -> ColumnElement[bool]:
+    """Bills the caller may read: issuer, named parties, current and past holders, leg carriers, shares
+    (those only with ``shares``)."""
     if principal.audits_all:
         return true()
     me = principal.org_id
@@ -693,15 +695,14 @@ def visible_bills(principal: Principal) -> ColumnElement[bool]:
         col(Bill.holder_org_id) == me,
         carrier,
         past_holder,
-        visible_clause(principal, Bill, BILL_KIND),
+        visible_clause(principal, Bill, BILL_KIND) if shares else false(),
     )
 
 
-def can_read_bill(session: Session, principal: Principal, bill: Bill) -> bool:
-    """True when the caller may read ``bill``."""
-    return (
-        session.exec(select(Bill.id).where(Bill.id == bill.id, visible_bills(principal))).first() is not None
-    )
+def can_read_bill(session: Session, principal: Principal, bill: Bill, *, shares: bool = True) -> bool:
+    """True when the caller may read ``bill`` (as a party, holder or carrier only, without ``shares``)."""
+    query = select(Bill.id).where(Bill.id == bill.id, visible_bills(principal, shares=shares))
+    return session.exec(query).first() is not None
 
 
 def get_bill(

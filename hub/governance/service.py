@@ -1,8 +1,8 @@
 """Applying the data classes: what a reader is granted, masking, cross-border rules, and the two logs.
 
 A reader's grant on a record:
-- its owner, a party the record's kind names (a bill's holders), a customs office, and a regulator see
-  every field (a regulator's and a party's reads of sensitive fields are logged);
+- its owner, a party the record's kind names (a bill's holders), and the hub's own customs offices and
+  regulators see every field (their reads of sensitive fields are logged);
 - an organisation the record is shared with sees the fields up to the share's class, and personal
   information only when the share names a purpose;
 - abroad (the reader's country is not the hub's, HUB_COUNTRY: the data would leave the jurisdiction whose
@@ -305,12 +305,16 @@ def grants(session: Session, principal: Principal, kind: str, rows: Sequence[Any
     """The caller's grant on each of ``rows`` (rows it was already allowed to read)."""
     found: dict[uuid.UUID, Grant] = {}
     others: list[Any] = []
+    at_home: bool | None = None
     for row in rows:
         if row.owner_org_id == principal.org_id:
             found[row.id] = OWNER
-        elif principal.audits_all:
+            continue
+        if at_home is None:
+            at_home = country_of(session, _org(session, principal.org_id)) == home_country(session)
+        if at_home and principal.audits_all:
             found[row.id] = Grant(DataClass.CORE.rank, True, "audit")
-        elif principal.org_type is OrgType.CUSTOMS:
+        elif at_home and principal.org_type is OrgType.CUSTOMS:
             found[row.id] = Grant(DataClass.CORE.rank, True, "authority")
         else:
             others.append(row)
@@ -358,22 +362,26 @@ def _abroad(grant: Grant, rules: list[TransferRule], kind: str) -> Grant:
     return best
 
 
-_NESTED: dict[str, set[str]] = {}
+_NESTED: dict[str, dict[str, set[str]]] = {}
 
 
-def _nested(kind: str) -> set[str]:
-    """The paths of ``kind`` with classed paths below them (objects and lists the table looks inside)."""
+def _nested(kind: str) -> dict[str, set[str]]:
+    """The paths of ``kind`` with classed paths below them (objects and lists the table looks inside),
+    each with the keys of its own fields (for an object: ``{"description", "value", ...}``)."""
     found = _NESTED.get(kind)
     if found is None:
-        found = set()
+        found = {}
         for path in CLASSES.get(kind, {}):
             probe = path
             while True:
                 cut = max(probe.rfind("."), probe.rfind("[]"))
                 if cut <= 0:
                     break
+                child = probe[cut + 1 :] if probe[cut] == "." else None
                 probe = probe[:cut]
-                found.add(probe)
+                found.setdefault(probe, set())
+                if child is not None:
+                    found[probe].add(child)
         _NESTED[kind] = found
     return found
 
@@ -382,7 +390,8 @@ _DROP = object()
 
 
 def _clean(kind: str, path: str, value: Any, grant: Grant, masked: set[str]) -> Any:
-    if path in _nested(kind):
+    nested = _nested(kind)
+    if path in nested:
         if isinstance(value, dict):
             kept = {}
             for key, item in value.items():
@@ -392,6 +401,17 @@ def _clean(kind: str, path: str, value: Any, grant: Grant, masked: set[str]) -> 
             return kept
         if isinstance(value, list):
             return [_clean(kind, f"{path}[]", item, grant, masked) for item in value]
+        if hasattr(type(value), "__table__"):
+            # A row of a part table (a bill's cargo line): its attributes, spelt as the table's keys.
+            values: dict[str, Any] = {}
+            for key in nested[path]:
+                attr = _snake(key)
+                if (
+                    hasattr(value, attr)
+                    and _clean(kind, f"{path}.{key}", getattr(value, attr), grant, masked) is _DROP
+                ):
+                    values[attr] = None
+            return Masked(value, values) if values else value
     found = class_of(kind, path) or UNCLASSED
     if grant.sees(found):
         return value

@@ -24,10 +24,12 @@ from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
 from hub.auth.permissions import Action
 from hub.bills import service
+from hub.bills.models import BILL_KIND
 from hub.bills.models import Bill as BillRow
 from hub.bills.states import BillState, TitleAction
 from hub.canonical import org_ref, title_ref
 from hub.errors import HubError
+from hub.governance import service as governance
 
 log = structlog.get_logger(__name__)
 
@@ -95,7 +97,7 @@ class BillContainer:
 class CargoLine:
     sequence: int
     hs_code: str
-    description: str
+    description: str | None
     packages: int
     package_type: str
     gross_weight_kg: Decimal
@@ -139,6 +141,16 @@ class TitleOnChain:
     )
 
 
+def _shown(info: Info, views: list[service.BillView]) -> list[Bill]:
+    """Bills as the caller's grant on each shows them (parties see every field; a share its class)."""
+    grants = info.context.governed(BILL_KIND, [v.bill for v in views])
+    out = []
+    for view, (_, _, grant) in zip(views, grants, strict=True):
+        shown, masked = governance.view(BILL_KIND, view, grant)
+        out.append(Bill.of(shown, masked))
+    return out
+
+
 @strawberry.type(description="A multimodal through bill: one document for sea, rail and road.")
 class Bill:
     id: strawberry.ID
@@ -166,6 +178,11 @@ class Bill:
     )
     owner_org_id: strawberry.Private[uuid.UUID]
     holder_org_id: strawberry.Private[uuid.UUID | None]
+    masked_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description="The fields (as the bill's anchored form names them, e.g. cargo[].value) its share does "
+        "not grant you: they read null. Empty for its parties.",
+    )
 
     @strawberry.field(description="The forwarder or carrier that issued it.")
     async def issuer(self, info: Info) -> Organisation | None:
@@ -196,8 +213,8 @@ class Bill:
         )
 
     @staticmethod
-    def of(view: service.BillView) -> Bill:
-        """The GraphQL view of a bill and its parts."""
+    def of(view: service.BillView, masked: list[str] | None = None) -> Bill:
+        """The GraphQL view of a bill and its parts (``view`` as the reader's grant shows it)."""
         b = view.bill
         return Bill(
             id=strawberry.ID(str(b.id)),
@@ -253,6 +270,7 @@ class Bill:
             title_platform=b.title_platform,
             owner_org_id=b.owner_org_id,
             holder_org_id=b.holder_org_id,
+            masked_fields=list(masked or []),
         )
 
     @strawberry.field(
@@ -465,7 +483,9 @@ class BillQuery:
 
     @strawberry.field(description="A bill you may read, by its number.")
     def bill(self, info: Info, number: str) -> Bill:
-        return Bill.of(service.get_bill(info.context.session, info.context.principal, number=number))
+        return _shown(info, [service.get_bill(info.context.session, info.context.principal, number=number)])[
+            0
+        ]
 
     @strawberry.field(description="Bills you may read, oldest first.")
     def bills(
@@ -477,11 +497,10 @@ class BillQuery:
             ctx.session, ctx.principal, limit=limit + 1, after=decode_cursor(after), state=state
         )
         page = rows[:limit]
+        nodes = _shown(info, [service.load_view(ctx.session, r) for r in page])
         edges = [
-            BillEdge(
-                cursor=encode_cursor(r.created_at, r.id), node=Bill.of(service.load_view(ctx.session, r))
-            )
-            for r in page
+            BillEdge(cursor=encode_cursor(r.created_at, r.id), node=node)
+            for r, node in zip(page, nodes, strict=True)
         ]
         return BillConnection(
             edges=edges,

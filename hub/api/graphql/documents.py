@@ -24,6 +24,7 @@ from hub.api.graphql.directory import Organisation, Share
 from hub.auth.access import can_read
 from hub.documents import service
 from hub.documents.models import RECORD_KIND, DocumentKind, TradeDocument
+from hub.governance import service as governance
 
 strawberry.enum(DocumentKind, description="The kinds of trade document.")
 
@@ -298,9 +299,12 @@ class DocumentSubscription:
                 row = session.get(TradeDocument, uuid.UUID(message["id"]))
                 if row is None or not can_read(session, principal, RECORD_KIND, row):
                     continue
-                yield DocumentChange(
+                grant = governance.grants(session, principal, RECORD_KIND, [row])[row.id]
+                shown, masked = governance.view(RECORD_KIND, row, grant)
+                change = DocumentChange(
                     change=message["change"],
                     document_id=strawberry.ID(message["id"]),
                     version=int(message["version"]),
-                    document=Document.of(row),
+                    document=Document.of(shown, masked),
                 )
+            yield change

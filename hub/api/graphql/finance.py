@@ -27,6 +27,7 @@ from hub.finance import hooks, service
 from hub.finance.conditions import Condition
 from hub.finance.models import RECEIVABLE_KIND, ReceivableStatus
 from hub.finance.models import Receivable as ReceivableRow
+from hub.governance import service as governance
 
 strawberry.enum(ReceivableStatus, description="Where a receivable stands.")
 strawberry.enum(
@@ -661,4 +662,7 @@ class FinanceSubscription:
                     row = service.get(session, principal, uuid.UUID(message["id"]))
                 except NotFound:
                     continue
-            yield Receivable.of(row)
+                grant = governance.grants(session, principal, RECEIVABLE_KIND, [row])[row.id]
+                shown, masked = governance.view(RECEIVABLE_KIND, row, grant)
+                change = Receivable.of(shown, masked)
+            yield change
