@@ -1,7 +1,13 @@
-"""Requests/s and latency of a representative GraphQL list query, next to a plain FastAPI endpoint.
+"""Requests/s and latency of a representative GraphQL list query, next to a plain FastAPI endpoint,
+and the cost of applying the data classes (hub.governance) to it.
 
 Both serve the same payload (100 trade documents x 8 fields, authenticated by API key, filtered by the
 caller's visibility) from the same SQLite database, on one uvicorn worker in a separate process.
+
+The classes: the same list read by its owner and by a bank it is shared with at GENERAL (each document's
+amount masked, its read logged nowhere: nothing sensitive is shown), on a hub that applies the classes and
+on a second hub process in the same run with them switched off (its context's ``governed`` replaced by one
+that passes rows through: the bench's own patch, no setting does this).
 
     .venv/bin/python bench/graphql.py [--seconds 8] [--concurrency 8]
 """
@@ -14,6 +20,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -24,11 +31,12 @@ QUERY = "query List { documents(first: 100) { nodes { id kind reference title is
 FIELDS = ["id", "kind", "reference", "title", "issued_on", "amount", "currency", "version"]
 
 
-def prepare(database_url: str) -> str:
-    """Migrate, create a seller with 300 priced invoices, return an API key of the seller."""
+def prepare(database_url: str) -> tuple[str, str]:
+    """Migrate, create a seller with 300 priced invoices shared at GENERAL with a bank; return an API key
+    of the seller and one of the bank."""
     from hub import migrate
     from hub.auth import service as auth
-    from hub.auth.models import Organisation
+    from hub.auth.models import Organisation, OrgType
     from hub.db import make_engine, session_scope
     from hub.settings import Settings
     from tests.ledger_fixtures import make_documents, seller
@@ -36,12 +44,25 @@ def prepare(database_url: str) -> str:
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     principal = seller(engine)
-    make_documents(engine, principal, 300, priced=True)
+    ids = make_documents(engine, principal, 300, priced=True)
+    pepper = Settings().key_pepper.get_secret_value()
     with session_scope(engine) as session:
         org = session.get(Organisation, principal.org_id)
         assert org is not None
-        issued = auth.issue_key(session, org, pepper=Settings().key_pepper.get_secret_value())
-    return issued.token
+        issued = auth.issue_key(session, org, pepper=pepper)
+        bank = auth.create_organisation(session, "Reading Bank", OrgType.BANK, "CN")
+        for record_id in ids:
+            auth.share_record(
+                session,
+                principal,
+                kind="document",
+                record_id=record_id,
+                owner_org_id=principal.org_id,
+                grantee_org_id=bank.id,
+                data_class="GENERAL",
+            )
+        reader = auth.issue_key(session, bank, pepper=pepper)
+    return issued.token, reader.token
 
 
 SERVER = r"""
@@ -56,7 +77,13 @@ from hub.api.graphql.context import principal_for
 from hub.documents import service
 from hub.settings import Settings
 
-settings = Settings(log_level="WARNING")
+import os
+settings = Settings(log_level=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
+if sys.argv[3] == "classes-off":
+    from hub.api.graphql.context import Context
+    from hub.governance.service import OWNER
+
+    Context.governed = lambda self, kind, rows: [(row, [], OWNER) for row in rows]
 app = create_app(settings)
 
 class DocumentOut(BaseModel):
@@ -96,14 +123,14 @@ def main() -> None:
 
     workdir = scratch("bench-graphql-")
     database_url = f"sqlite:///{workdir / 'hub.db'}"
-    token = prepare(database_url)
+    token, reader = prepare(database_url)
     env = {
         **os.environ,
         "HUB_DATABASE_URL": database_url,
         "HUB_LOG_LEVEL": "WARNING",
         "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
     }
-    server, port = start_hub(SERVER, str(ROOT), env)
+    server, port = start_hub(SERVER, str(ROOT), env, extra=("classes-on",))
     try:
         import httpx
 
@@ -145,6 +172,63 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    classes(args, env, token, reader)
+
+
+def classes(args: argparse.Namespace, env: dict[str, str], token: str, reader: str) -> None:
+    """The same list on two hub processes that differ only in the classes (applied, or passed through),
+    owner and reader, measured in turns (off, on, off, on) so that drift falls on both."""
+    import httpx
+
+    def hub(mode: str) -> tuple[Any, int]:
+        # Its own chain (the embedded chain admits one process) and no anchoring worker: it serves reads.
+        alone = {
+            **env,
+            "HUB_CHAIN_DATA_DIR": env["HUB_CHAIN_DATA_DIR"] + f"-{mode}",
+            "HUB_ANCHOR_IN_PROCESS": "false",
+            "BENCH_LOG_LEVEL": "CRITICAL",  # its ledger finds no registry on its own chain, and says so
+        }
+        return start_hub(SERVER, str(ROOT), alone, extra=(mode,))
+
+    servers = {"classes off": hub("classes-off"), "classes on": hub("classes-on")}
+    try:
+        port = servers["classes on"][1]
+        masked = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": QUERY},
+            headers={"Authorization": f"Bearer {reader}"},
+        ).json()["data"]["documents"]["nodes"]
+        assert len(masked) == 100 and all(n["amount"] is None for n in masked), "the reader sees amounts"
+        print(
+            "the data classes on the same list: two hub processes in this run, one applying them and one "
+            "not; its owner, and a bank it is shared with at GENERAL (amounts masked); two turns each"
+        )
+        for who, key in (("owner", token), ("shared at GENERAL", reader)):
+            rates: dict[str, list[float]] = {"classes off": [], "classes on": []}
+            for _ in range(2):
+                for label, (_, where) in servers.items():
+                    body = json.dumps({"query": QUERY}).encode()
+                    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+                    request = build_request("POST", "/graphql", f"127.0.0.1:{where}", headers, body)
+                    asyncio.run(run("127.0.0.1", where, request, seconds=1, concurrency=args.concurrency))
+                    result = asyncio.run(
+                        run(
+                            "127.0.0.1",
+                            where,
+                            request,
+                            seconds=args.seconds / 2,
+                            concurrency=args.concurrency,
+                            check=b'"reference"',
+                        )
+                    )
+                    rates[label].append(result.rps)
+                    print(result.line(f"{who}, {label}"))
+            on, off = sum(rates["classes on"]), sum(rates["classes off"])
+            print(f"{who}: the classes cost {(1 - on / off) * 100:.1f}% of requests/s (target <= 10%)")
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -98,16 +98,16 @@ async def run(
 
 
 def start_hub(
-    script: str, root: str, env: dict[str, str], *, timeout: float = 60
+    script: str, root: str, env: dict[str, str], *, timeout: float = 60, extra: tuple[str, ...] = ()
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """Run ``script`` (which serves a hub app on argv[1]) in its own process; return it and its port once
-    /health answers."""
+    """Run ``script`` (which serves a hub app on argv[1], with the project root in argv[2] and ``extra``
+    after it) in its own process; return it and its port once /health answers."""
     import httpx
 
     from tests.servers import free_port
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", script, str(port), root], env=env)
+    server = subprocess.Popen([sys.executable, "-c", script, str(port), root, *extra], env=env)
     deadline = time.monotonic() + timeout
     while True:
         try:

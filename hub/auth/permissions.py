@@ -97,6 +97,9 @@ class Principal:
     org_type: OrgType
     role: KeyRole
     key_id: uuid.UUID
+    # The organisation's country as it was at authentication: "" when it was registered without one (the
+    # hub's own country), None when the principal was made without looking (a worker's): look it up.
+    country: str | None = None
 
     def can(self, action: Action) -> bool:
         """True when this caller may perform ``action`` at all."""

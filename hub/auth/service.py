@@ -196,7 +196,14 @@ def authenticate(session: Session, token: str, *, pepper: str) -> Principal:
         key.last_used_at = now
         session.add(key)
         session.flush()
-    return Principal(org_id=org.id, org_name=org.name, org_type=org.type, role=key.role, key_id=key.id)
+    return Principal(
+        org_id=org.id,
+        org_name=org.name,
+        org_type=org.type,
+        role=key.role,
+        key_id=key.id,
+        country=org.country or "",
+    )
 
 
 def list_keys(session: Session, principal: Principal) -> list[ApiKey]:

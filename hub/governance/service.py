@@ -70,6 +70,10 @@ class Grant:
 
 
 OWNER = Grant(DataClass.CORE.rank, True, "owner")
+PARTY = Grant(DataClass.CORE.rank, True, "party")
+_SHARED = {
+    (c.value, personal): Grant(c.rank, personal, "share") for c in DataClass for personal in (False, True)
+}
 
 
 def home_country(session: Session) -> str:
@@ -84,6 +88,13 @@ def country_of(session: Session, org: Organisation | None) -> str:
 
 def _org(session: Session, org_id: uuid.UUID) -> Organisation | None:
     return session.get(Organisation, org_id)
+
+
+def reader_country(session: Session, principal: Principal) -> str:
+    """The caller's country: as authenticated, or read when the principal does not carry it."""
+    if principal.country is None:
+        return country_of(session, _org(session, principal.org_id))
+    return principal.country or home_country(session)
 
 
 # -- transfer rules ----------------------------------------------------------------------------------------
@@ -311,7 +322,7 @@ def grants(session: Session, principal: Principal, kind: str, rows: Sequence[Any
             found[row.id] = OWNER
             continue
         if at_home is None:
-            at_home = country_of(session, _org(session, principal.org_id)) == home_country(session)
+            at_home = reader_country(session, principal) == home_country(session)
         if at_home and principal.audits_all:
             found[row.id] = Grant(DataClass.CORE.rank, True, "audit")
         elif at_home and principal.org_type is OrgType.CUSTOMS:
@@ -320,10 +331,11 @@ def grants(session: Session, principal: Principal, kind: str, rows: Sequence[Any
             others.append(row)
     if not others:
         return found
+    # The columns only, not Share rows: a page of a hundred shared records costs one light query.
     shares = {
-        s.record_id: s
-        for s in session.exec(
-            select(Share).where(
+        record_id: (data_class, purpose)
+        for record_id, data_class, purpose in session.exec(
+            select(col(Share.record_id), col(Share.data_class), col(Share.personal_purpose)).where(
                 Share.record_kind == kind,
                 col(Share.record_id).in_([r.id for r in others]),
                 Share.grantee_org_id == principal.org_id,
@@ -331,19 +343,19 @@ def grants(session: Session, principal: Principal, kind: str, rows: Sequence[Any
             )
         )
     }
-    reader_country = country_of(session, _org(session, principal.org_id))
-    abroad = reader_country != home_country(session)
+    country = reader_country(session, principal)
+    abroad = country != home_country(session)
     rules: dict[uuid.UUID, list[TransferRule]] = {}
     for row in others:
         share = shares.get(row.id)
         if share is None or records.also_reads(session, principal, kind, row):
             # Read by the kind's own rule (a bill's parties, a receivable's lender, a matched counterpart).
-            grant = Grant(DataClass.CORE.rank, True, "party")
+            grant = PARTY
         else:
-            grant = Grant(DataClass(share.data_class).rank, share.personal_purpose is not None, "share")
+            grant = _SHARED[(share[0], share[1] is not None)]
         if abroad and (grant.rank > DataClass.GENERAL.rank or grant.personal):
             if row.owner_org_id not in rules:
-                rules[row.owner_org_id] = live_rules(session, reader_country, row.owner_org_id)
+                rules[row.owner_org_id] = live_rules(session, country, row.owner_org_id)
             grant = _abroad(grant, rules[row.owner_org_id], kind)
         found[row.id] = grant
     return found
@@ -434,19 +446,17 @@ def mask_content(kind: str, content: dict[str, Any], grant: Grant) -> tuple[dict
 
 
 class Masked:
-    """A row as one reader may see it: the masked attributes replaced, the rest read from the row."""
-
-    __slots__ = ("_row", "_values")
+    """A row as one reader may see it: a copy of its loaded values with the masked ones replaced; anything
+    else (a value not loaded, a property) is read from the row."""
 
     def __init__(self, row: Any, values: dict[str, Any]) -> None:
-        object.__setattr__(self, "_row", row)
-        object.__setattr__(self, "_values", values)
+        own = self.__dict__
+        own.update(getattr(row, "__dict__", {}))
+        own.update(values)
+        own["_row"] = row
 
-    def __getattr__(self, name: str) -> Any:
-        values = object.__getattribute__(self, "_values")
-        if name in values:
-            return values[name]
-        return getattr(object.__getattribute__(self, "_row"), name)
+    def __getattr__(self, name: str) -> Any:  # only for what the copy does not hold
+        return getattr(self.__dict__["_row"], name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a masked row is read-only")
@@ -469,6 +479,27 @@ def _top(kind: str) -> list[tuple[str, str]]:
     return found
 
 
+_PLANS: dict[tuple[str, int, bool], list[tuple[str, str]]] = {}
+
+
+def _plan(kind: str, rank: int, personal: bool) -> list[tuple[str, str]]:
+    """The first segments of ``kind``'s paths that a grant of ``rank`` (and ``personal``) may mask: those
+    with something classed below them, and those of a class it does not see; the rest are shown as
+    they are, without being looked at."""
+    key = (kind, rank, personal)
+    plan = _PLANS.get(key)
+    if plan is None:
+        grant = Grant(rank, personal, "plan")
+        nested = _nested(kind)
+        plan = [
+            (name, attr)
+            for name, attr in _top(kind)
+            if name in nested or not grant.sees(class_of(kind, name) or UNCLASSED)
+        ]
+        _PLANS[key] = plan
+    return plan
+
+
 def view(kind: str, row: Any, grant: Grant) -> tuple[Any, list[str]]:
     """``row`` as ``grant`` shows it, and the paths masked: a masked scalar reads None, a masked object
     or list reads empty, and a masked key inside one is left out."""
@@ -476,7 +507,7 @@ def view(kind: str, row: Any, grant: Grant) -> tuple[Any, list[str]]:
         return row, []
     masked: set[str] = set()
     values: dict[str, Any] = {}
-    for name, attr in _top(kind):
+    for name, attr in _plan(kind, grant.rank, grant.personal):
         if not hasattr(row, attr):
             continue
         value = getattr(row, attr)
