@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     # The hub's own country (ISO 3166 alpha-2): organisations registered without a country are here, and
     # sending important or personal data to one in another country needs a transfer rule (hub.governance).
-    hub_country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -31,7 +31,7 @@ class HubState:
         """A new session whose commits publish on this hub's bus."""
         session = Session(self.engine, expire_on_commit=False)
         session.info[BUS_KEY] = self.bus
-        session.info[HOME_KEY] = self.settings.hub_country
+        session.info[HOME_KEY] = self.settings.country
         return session
 
     def ceb_signer(self) -> Any:

@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,14 @@ class Hub:
     process: subprocess.Popen[bytes] | None = None
 
     @property
+    def country(self) -> str:
+        return "CN" if self.code == "DLHB" else "KR"
+
+    @property
+    def peer_country(self) -> str:
+        return "KR" if self.code == "DLHB" else "CN"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -62,7 +71,11 @@ class Hub:
         )
         with state.session() as session:
             for name, kind in orgs.items():
-                org = auth.create_organisation(session, name, kind, "CN" if self.code == "DLHB" else "KR")
+                # The peer platform's stand-in is in the peer's country: a title sent there leaves this one.
+                here = kind is not OrgType.EBL_PLATFORM
+                org = auth.create_organisation(
+                    session, name, kind, self.country if here else self.peer_country
+                )
                 self.keys[name] = auth.issue_key(session, org, pepper=PEPPER).token
                 self.ids[name] = str(org.id)
             session.commit()
@@ -98,6 +111,7 @@ class Hub:
                 "HUB_CHAIN_DATA_DIR": str(self.folder / "chain"),
                 "HUB_ANCHOR_MAX_WAIT_SECONDS": "0.05",
                 "HUB_PINT_PLATFORM": self.code,
+                "HUB_COUNTRY": self.country,
                 "HUB_PINT_SIGNING_KEY_FILE": str(key),
                 "HUB_PINT_PEERS_FILE": str(peers),
                 "HUB_LOG_JSON": "false",
@@ -149,8 +163,16 @@ def hubs(tmp_path: Path) -> Iterator[tuple[Hub, Hub]]:
     dalian, busan = Hub("DLHB", tmp_path / "dalian"), Hub("BUSN", tmp_path / "busan")
     for hub in (dalian, busan):
         hub.folder.mkdir()
-    dalian.organisations({**JOURNEY_CAST, "BUSN hub": OrgType.EBL_PLATFORM})
-    busan.organisations({"Busan Importer": OrgType.FORWARDER, "DLHB hub": OrgType.EBL_PLATFORM})
+    dalian.organisations(
+        {**JOURNEY_CAST, "BUSN hub": OrgType.EBL_PLATFORM, "Dalian Data Regulator": OrgType.REGULATOR}
+    )
+    busan.organisations(
+        {
+            "Busan Importer": OrgType.FORWARDER,
+            "DLHB hub": OrgType.EBL_PLATFORM,
+            "Busan Data Regulator": OrgType.REGULATOR,
+        }
+    )
     try:
         dalian.start(busan)
         busan.start(dalian)
@@ -205,6 +227,21 @@ def _anchored(hub: Hub, who: str, bill_id: str, version: int) -> None:
         time.sleep(0.2)
 
 
+def _rule(hub: Hub, regulator: str, country: str) -> None:
+    approved = hub.gql(
+        regulator,
+        """mutation($i: TransferRuleInput!) { approveTransferRule(input: $i) { errors { message } } }""",
+        i={
+            "destinationCountry": country,
+            "recordKinds": ["bill"],
+            "maxClass": "IMPORTANT",
+            "purpose": "negotiable titles to and from the peer platform",
+            "validUntil": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert approved["approveTransferRule"]["errors"] == []
+
+
 def test_a_title_goes_to_another_hub_and_comes_back_to_be_surrendered(hubs: tuple[Hub, Hub]) -> None:
     dalian, busan = hubs
     forwarder, seller = "Bohai Multimodal Forwarding", "Hanul Electronics Export"
@@ -225,7 +262,12 @@ def test_a_title_goes_to_another_hub_and_comes_back_to_be_surrendered(hubs: tupl
         forwarder, "mutation($id: ID!) { issueBill(id: $id) { errors { message } } }", id=bill_id
     )["issueBill"]["errors"]
 
-    # The shipper sends it to the importer, an account on Busan's platform.
+    # The shipper sends it to the importer, an account on Busan's platform: a bill (cargo, values) leaving
+    # for Korea needs a transfer rule of Dalian's regulator; refused, nothing is stored or sent.
+    refused = dalian.gql(seller, SEND, id=bill_id, code=busan.ids["Busan Importer"])["sendTitleToPlatform"]
+    assert refused["transfer"] is None and refused["errors"][0]["code"] == "FORBIDDEN"
+    assert "transfer rule" in refused["errors"][0]["message"] and "KR" in refused["errors"][0]["message"]
+    _rule(dalian, "Dalian Data Regulator", "KR")
     sent = dalian.gql(seller, SEND, id=bill_id, code=busan.ids["Busan Importer"])["sendTitleToPlatform"]
     assert sent["errors"] == [] and sent["transfer"] == {
         "state": "ACCEPTED",
@@ -277,7 +319,8 @@ def test_a_title_goes_to_another_hub_and_comes_back_to_be_surrendered(hubs: tupl
     assert [s["responseCode"] for s in said] == ["DUPE", "RECE"]
     assert busan.gql("Busan Importer", BILL, n=number)["bill"]["version"] == there["version"]
 
-    # The importer surrenders it to the carrier, whose platform is Dalian's.
+    # The importer surrenders it to the carrier, whose platform is Dalian's: out of Korea, under Busan's rule.
+    _rule(busan, "Busan Data Regulator", "CN")
     surrendered = busan.gql("Busan Importer", SURRENDER, id=there["id"])["surrenderToPlatform"]
     assert surrendered["errors"] == [] and surrendered["transfer"]["responseCode"] == "RECE"
     assert surrendered["bill"] == {"surrenderPending": True, "titlePlatform": "DLHB"}

@@ -354,9 +354,9 @@ def queue_deliveries(session: Session, events: Iterable[Mapping[str, Any]]) -> i
 # -- the delivery worker -----------------------------------------------------------------------------
 
 
-def _log_abroad(session: Session, org: Organisation, events: list[Any]) -> None:
+def _log_abroad(session: Session, org: Organisation, events: list[Any]) -> int:
     """Events sent to a subscriber abroad are a cross-border transfer: public and general data (see
-    hub.governance.classes), so never held back, and logged per owner of the events."""
+    hub.governance.classes), so never held back, and logged per owner of the events; how many logged."""
     from hub.governance import service as governance
     from hub.governance.classes import DataClass
 
@@ -364,16 +364,21 @@ def _log_abroad(session: Session, org: Organisation, events: list[Any]) -> None:
     for event in events:
         if event.owner_org_id != org.id:
             by_owner.setdefault(event.owner_org_id, []).append(event.id)
+    logged = 0
     for owner_id, ids in by_owner.items():
-        governance.outbound(
-            session,
-            sender_org_id=owner_id,
-            to_org_id=org.id,
-            channel="subscription",
-            kind="tracking_event",
-            record_ids=ids,
-            carried={DataClass.PUBLIC, DataClass.GENERAL},
+        logged += (
+            governance.outbound(
+                session,
+                sender_org_id=owner_id,
+                to_org_id=org.id,
+                channel="subscription",
+                kind="tracking_event",
+                record_ids=ids,
+                carried={DataClass.PUBLIC, DataClass.GENERAL},
+            )
+            is not None
         )
+    return logged
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -455,13 +460,14 @@ class Pusher:
         from adapters.dcsa.render import render_v22, render_v30, renderable
         from hub.tracking.service import events_by_ids
 
-        with Session(self.engine) as session:
+        # The events are rendered after the session: they must outlive its commit (of the transfer log).
+        with Session(self.engine, expire_on_commit=False) as session:
             org = session.get(Organisation, sub.owner_org_id)
             assert org is not None
             principal = Principal(org.id, org.name, org.type, KeyRole.VIEWER, org.id)
             events = {e.id: e for e in events_by_ids(session, principal, [d.event_id for d in deliveries])}
-            _log_abroad(session, org, list(events.values()))
-            session.commit()
+            if _log_abroad(session, org, list(events.values())):
+                session.commit()
         v3 = sub.api_version == "3.0.0"
         send, skip, body = [], [], []
         for delivery in deliveries:
