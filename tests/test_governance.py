@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,7 @@ from hub.state import HubState, ceb_signer
 from hub.tracking.push import PushSettings
 from seeds import commerce as demo
 from seeds import loader
-from tests.conftest import Party, World, data, gql
+from tests.conftest import Party, World, data, gql, running
 from tests.test_commerce import Cast, send_all
 
 ORDER = """query($id: ID!) { commerceOrder(id: $id) { id orderNo buyerName consignee goodsValue acturalPaid
@@ -450,7 +451,17 @@ def _deliver(state: HubState, receivable_id: uuid.UUID, hook_org: Party) -> tupl
         return sent, last.last_error
 
 
-def test_a_revoked_rule_stops_the_next_webhook_delivery(trade: Trade, state: HubState) -> None:
+@pytest.fixture
+def pushless(state: HubState, world: World) -> Iterator[Trade]:
+    """The trade on a hub whose own finance pusher does not run: the test runs one, and no other may
+    claim its notices first."""
+    state.settings = state.settings.model_copy(update={"push_in_process": False})
+    with running(state) as test_client:
+        yield Trade(test_client, world)
+
+
+def test_a_revoked_rule_stops_the_next_webhook_delivery(pushless: Trade, state: HubState) -> None:
+    trade = pushless
     foreign = trade.foreign_bank
     receivable = _receivable(state, trade.cast.seller)
     with session_scope(state.engine) as session:
