@@ -522,7 +522,7 @@ def view(kind: str, row: Any, grant: Grant) -> tuple[Any, list[str]]:
     return Masked(row, values), sorted(masked)
 
 
-def sensitive(grant: Grant, kind: str) -> list[str]:
+def sensitive(grant: Grant) -> list[str]:
     """The sensitive classes (important, core, personal) a non-owner's grant shows, for the access log."""
     if grant.via == "owner":
         return []
@@ -537,7 +537,7 @@ def write_access_log(session: Session, entries: Sequence[dict[str, Any]]) -> Non
 
 def access_entry(principal: Principal, kind: str, row: Any, grant: Grant) -> dict[str, Any] | None:
     """The access-log row for one read, or None when the read showed nothing sensitive."""
-    seen = sensitive(grant, kind)
+    seen = sensitive(grant)
     if not seen:
         return None
     return {
@@ -580,29 +580,17 @@ def check_share(
 ) -> None:
     """Refuse a share abroad that carries important data or personal information without a rule in
     force; log the transfer when it goes ahead (called with the share written, in its transaction)."""
-    data_class = DataClass(share.data_class)
-    cross, country, rule = check_transfer(
+    seen = Grant(DataClass(share.data_class).rank, share.personal_purpose is not None, "share")
+    transfer = outbound(
         session,
-        principal.org_id,
-        share.grantee_org_id,
-        share.record_kind,
-        data_class.rank,
-        share.personal_purpose is not None,
+        sender_org_id=principal.org_id,
+        to_org_id=share.grantee_org_id,
+        channel="share",
+        kind=share.record_kind,
+        record_ids=[share.record_id],
+        carried={c for c in DataClass if seen.sees(c)},
     )
-    share.rule_id = None if rule is None else rule.id
-    if cross:
-        seen = Grant(data_class.rank, share.personal_purpose is not None, "share")
-        log_transfer(
-            session,
-            sender_org_id=principal.org_id,
-            to_org_id=share.grantee_org_id,
-            to_country=country,
-            channel="share",
-            kind=share.record_kind,
-            record_ids=[share.record_id],
-            classes=seen.classes,
-            rule=rule,
-        )
+    share.rule_id = None if transfer is None else transfer.rule_id
 
 
 def outbound(
