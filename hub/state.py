@@ -12,6 +12,7 @@ from sqlmodel import Session
 from hub.anchors import LedgerPort
 from hub.bus import Bus, make_bus
 from hub.db import make_engine
+from hub.fanout import SharedReads
 from hub.governance import HOME_KEY
 from hub.outbox import BUS_KEY
 from hub.settings import Settings
@@ -26,6 +27,11 @@ class HubState:
     bus: Bus
     ledger: LedgerPort | None = None  # wired by create_app (or a test) from ledger.runtime
     _ceb_signer: Any = field(default=None, repr=False)
+    # What live subscriptions read when a message arrives, shared by those with the same reader.
+    reads: SharedReads = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reads = SharedReads(self.session)
 
     def session(self) -> Session:
         """A new session whose commits publish on this hub's bus."""

@@ -531,3 +531,25 @@ def events_by_ids(session: Session, principal: Principal, ids: Sequence[uuid.UUI
             select(TrackingEvent).where(col(TrackingEvent.id).in_(list(ids)), visible_events(principal))
         )
     )
+
+
+def rows_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[TrackingEvent]:
+    """The events among ``ids``, unchecked: for live feeds, which check each reader with ``may_follow``
+    (an event is visible to its owner, and to whoever may follow its container)."""
+    return list(session.exec(select(TrackingEvent).where(col(TrackingEvent.id).in_(list(ids)))))
+
+
+def may_follow(session: Session, principal: Principal, number: str) -> bool:
+    """True when the caller may read every organisation's events on this container: ``visible_events``'
+    rule for one container (it handles the box, the box travels under a bill it may read, or it audits)."""
+    if principal.audits_all:
+        return True
+    container = select(Container.id).where(Container.number == number).scalar_subquery()
+    handles = (
+        select(TrackingEvent.id)
+        .where(TrackingEvent.container_id == container, TrackingEvent.owner_org_id == principal.org_id)
+        .limit(1)
+    )
+    if session.exec(handles).first() is not None:
+        return True
+    return session.exec(select(true()).where(_on_visible_bill(principal, number))).first() is not None

@@ -10,6 +10,7 @@ from typing import Any
 
 import strawberry
 import structlog
+from sqlmodel import Session
 
 from hub.api.graphql.common import (
     PageInfo,
@@ -29,6 +30,7 @@ from hub.bills.models import Bill as BillRow
 from hub.bills.states import BillState, TitleAction
 from hub.canonical import org_ref, title_ref
 from hub.errors import HubError
+from hub.fanout import on_container
 from hub.governance import service as governance
 
 log = structlog.get_logger(__name__)
@@ -754,6 +756,7 @@ class BillSubscription:
             )  # refuses a bill the caller may not read
             containers = {c.number for c in view.containers}
             bill_id = str(view.bill.id)
+        reads = ctx.state.reads
         bill_changes = ctx.state.bus.subscribe(service.TOPIC)
         container_changes = ctx.state.bus.subscribe(tracking.TOPIC)
         import asyncio
@@ -783,8 +786,12 @@ class BillSubscription:
                     for box, ids in message.get("containers", {}).items():
                         if box not in containers:
                             continue
-                        with ctx.state.session() as session:
-                            visible = tracking.events_by_ids(session, principal, [uuid.UUID(i) for i in ids])
+
+                        def load(session: Session, ids: list[str] = ids) -> list[Any]:
+                            return tracking.rows_by_ids(session, [uuid.UUID(i) for i in ids])
+
+                        rows = await reads.per_message(message, f"billEvents:{box}", load)
+                        visible = await on_container(reads, principal, box, rows, lambda e: e.owner_org_id)
                         if visible:
                             yield BillEvent(
                                 bill_number=number,

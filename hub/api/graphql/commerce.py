@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from sqlmodel import Session
 
 from hub.api.graphql.common import (
     PageInfo,
@@ -573,9 +574,14 @@ class CommerceSubscription:
             mine = str(principal.org_id) in message.get("orgIds", [])
             if not (mine or principal.audits_all or principal.org_type.value == "customs"):
                 continue
-            with ctx.state.session() as session:
+
+            def load(session: Session, message: dict[str, Any] = message) -> InventoryList | None:
                 try:
                     row = service.get_inventory(session, principal, inventory_id=uuid.UUID(message["id"]))
                 except NotFound:  # not visible to this caller (another district's list)
-                    continue
-                yield InventoryList.of(row)
+                    return None
+                return InventoryList.of(row)
+
+            found = await ctx.state.reads.per_reader(message, "customsReceipts", principal, load)
+            if found is not None:
+                yield found

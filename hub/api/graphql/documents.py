@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from sqlmodel import Session
 
 from hub.api.graphql.common import (
     PageInfo,
@@ -294,17 +295,21 @@ class DocumentSubscription:
         ctx = info.context
         principal = ctx.principal
         async for message in ctx.state.bus.subscribe(service.TOPIC):
-            # A short session per message: a subscription may live for hours and must not hold a connection.
-            with ctx.state.session() as session:
+
+            def load(session: Session, message: dict[str, Any] = message) -> DocumentChange | None:
                 row = session.get(TradeDocument, uuid.UUID(message["id"]))
                 if row is None or not can_read(session, principal, RECORD_KIND, row):
-                    continue
+                    return None
                 grant = governance.grants(session, principal, RECORD_KIND, [row])[row.id]
                 shown, masked = governance.view(RECORD_KIND, row, grant)
-                change = DocumentChange(
+                return DocumentChange(
                     change=message["change"],
                     document_id=strawberry.ID(message["id"]),
                     version=int(message["version"]),
                     document=Document.of(shown, masked),
                 )
-            yield change
+
+            # Read once per message for each reader (organisation, role, country), whoever subscribed.
+            change = await ctx.state.reads.per_reader(message, "documentChanged", principal, load)
+            if change is not None:
+                yield change

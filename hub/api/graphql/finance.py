@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from sqlmodel import Session
 
 from hub.api.graphql.anchoring import Verification
 from hub.api.graphql.common import (
@@ -656,13 +657,17 @@ class FinanceSubscription:
         ctx = info.context
         principal = ctx.principal
         async for message in ctx.state.bus.subscribe(service.TOPIC):
-            # Reading decides: creditor, lender, a consenting bank (not named in the message) or a regulator.
-            with ctx.state.session() as session:
+
+            def load(session: Session, message: dict[str, Any] = message) -> Receivable | None:
+                # Reading decides: creditor, lender, a consenting bank (not named in the message), a regulator.
                 try:
                     row = service.get(session, principal, uuid.UUID(message["id"]))
                 except NotFound:
-                    continue
+                    return None
                 grant = governance.grants(session, principal, RECEIVABLE_KIND, [row])[row.id]
                 shown, masked = governance.view(RECEIVABLE_KIND, row, grant)
-                change = Receivable.of(shown, masked)
-            yield change
+                return Receivable.of(shown, masked)
+
+            change = await ctx.state.reads.per_reader(message, "receivableChanged", principal, load)
+            if change is not None:
+                yield change

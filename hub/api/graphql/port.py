@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from sqlmodel import Session
 from strawberry.scalars import JSON
 
 from adapters.customs.decisions import DecisionCommand
@@ -690,17 +691,20 @@ class PortSubscription:
                 port is not None and message.get("unLocationCode") != port
             ):
                 continue
-            with ctx.state.session() as session:
+
+            def holds(session: Session, message: dict[str, Any] = message) -> list[Hold]:
                 try:
                     found = service.holds_of_declaration(
                         session, principal, uuid.UUID(message["declarationId"])
                     )
                 except NotFound:
-                    continue
+                    return []
                 now = utcnow()
-                for hold, reference in found:
-                    if hold.container_number in message.get("containers", []):
-                        yield _hold(hold, reference, now)
+                boxes = message.get("containers", [])
+                return [_hold(hold, ref, now) for hold, ref in found if hold.container_number in boxes]
+
+            for hold in await ctx.state.reads.per_reader(message, "containerHolds", principal, holds):
+                yield hold
 
     @strawberry.subscription(description="Port calls as they are announced or change.")
     async def port_call_changed(self, info: Info, port: str | None = None) -> AsyncGenerator[PortCall, None]:
@@ -709,9 +713,13 @@ class PortSubscription:
         async for message in ctx.state.bus.subscribe(service.CALLS_TOPIC):
             if port is not None and message.get("unLocationCode") != port.upper():
                 continue
-            with ctx.state.session() as session:
+
+            def call(session: Session, message: dict[str, Any] = message) -> PortCall | None:
                 try:
-                    row = service.get_call(session, principal, uuid.UUID(message["id"]))
+                    return PortCall.of(service.get_call(session, principal, uuid.UUID(message["id"])))
                 except (NotFound, Forbidden):  # another port's call: not for this subscriber
-                    continue
-                yield PortCall.of(row)
+                    return None
+
+            found = await ctx.state.reads.per_reader(message, "portCallChanged", principal, call)
+            if found is not None:
+                yield found

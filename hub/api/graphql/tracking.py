@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
+from sqlmodel import Session
 
 from hub.api.graphql.bills import Bill, BillLeg, bill_leg
 from hub.api.graphql.common import PageInfo, decode_cursor, encode_cursor, page_size
@@ -14,6 +15,7 @@ from hub.api.graphql.context import Info
 from hub.api.graphql.directory import Organisation
 from hub.bills import service as bill_service
 from hub.db import aware, utcnow
+from hub.fanout import on_container
 from hub.tracking import service
 from hub.tracking.models import Container as ContainerRow
 from hub.tracking.models import TrackingEvent as EventRow
@@ -307,11 +309,17 @@ class TrackingSubscription:
         ctx = info.context
         principal = ctx.principal
         wanted = number.strip().upper()
+        reads = ctx.state.reads
         async for message in ctx.state.bus.subscribe(service.TOPIC):
             ids = message.get("containers", {}).get(wanted)
             if not ids:
                 continue
-            with ctx.state.session() as session:
-                rows = service.events_by_ids(session, principal, [uuid.UUID(i) for i in ids])
-                for row in sorted(rows, key=lambda r: r.event_datetime):
-                    yield TrackingEvent.of(row)
+
+            def load(session: Session, ids: list[str] = ids) -> list[TrackingEvent]:
+                rows = service.rows_by_ids(session, [uuid.UUID(i) for i in ids])
+                return [TrackingEvent.of(row) for row in sorted(rows, key=lambda r: r.event_datetime)]
+
+            # Read once for every subscriber of this box; each sees what its organisation may.
+            events = await reads.per_message(message, f"containerEvents:{wanted}", load)
+            for event in await on_container(reads, principal, wanted, events, lambda e: e.owner_org_id):
+                yield event

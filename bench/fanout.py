@@ -1,0 +1,328 @@
+"""Fan-out: how long a tracking event takes from the ingest request to every GraphQL subscriber.
+
+    .venv/bin/python bench/fanout.py [--subscribers 1000] [--wide 10000] [--orgs 50] [--events 20]
+                                     [--no-postgres]
+
+Runs, each on a fresh database loaded with the demo's organisations plus ``--orgs`` hauliers that have
+each moved the demo's container once (so each may follow it; access is checked per subscriber):
+
+- one hub process with ``--subscribers`` subscriptions, on a SQLite file with the in-process bus, and on
+  PostgreSQL with Redis when they answer (the production path);
+- four hub processes on one PostgreSQL, one Redis and one anvil node with ``--wide`` subscriptions spread
+  over them (needs PostgreSQL, Redis and node_modules/.bin/anvil).
+
+The load client is another process (this script with ``--client``): it opens the subscriptions
+(graphql-transport-ws, ``containerEvents``), waits until each has received a warm-up event, then posts
+``--events`` single-event DCSA bodies, one every ``--gap`` seconds, to the first hub as the terminal, and
+times each delivery from just before the POST to the frame's arrival. It prints p50/p99/max and the
+messages lost (expected deliveries that never came within 15 s of the last post).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.calibrate import machine_line  # noqa: E402
+from bench.loadgen import HUB_SERVER, scratch, start_hub  # noqa: E402
+
+BOX = "MSCU6639870"  # a demo container
+TERMINAL = "Dalian Container Terminal"
+QUERY = (
+    "subscription($n: String!) { containerEvents(number: $n) { typeCode eventDateTime equipmentReference } }"
+)
+
+
+def _event(serial: str, at: datetime, code: str = "DISC") -> dict[str, Any]:
+    when = at.isoformat().replace("+00:00", "Z")
+    return {
+        "eventID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"fanout/{serial}")),
+        "eventType": "EQUIPMENT",
+        "eventClassifierCode": "ACT",
+        "eventDateTime": when,
+        "eventCreatedDateTime": when,
+        "equipmentEventTypeCode": code,
+        "equipmentReference": BOX,
+        "ISOEquipmentCode": "45G1",
+        "emptyIndicatorCode": "LADEN",
+        "eventLocation": {"UNLocationCode": "CNDLC"},
+        "transportCall": {
+            "transportCallID": "DLC-1",
+            "modeOfTransport": "VESSEL",
+            "UNLocationCode": "CNDLC",
+            "facilityTypeCode": "POTE",
+        },
+    }
+
+
+def prepare(url: str, orgs: int) -> dict[str, Any]:
+    """Migrate ``url``, load the demo and ``orgs`` hauliers that each moved the box once; their keys."""
+    from adapters import dcsa
+    from hub import migrate
+    from hub.auth import service as auth
+    from hub.auth.models import KeyRole, OrgType
+    from hub.db import make_engine, session_scope
+    from hub.settings import Settings
+    from hub.tracking import service
+    from seeds import loader
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    pepper = Settings().key_pepper.get_secret_value()
+    tokens = []
+    with session_scope(engine) as session:
+        demo = loader.load(session)
+        terminal = auth.issue_key(session, demo[TERMINAL], pepper=pepper).token
+        start = datetime(2026, 10, 1, tzinfo=UTC)
+        for i in range(orgs):
+            org = auth.create_organisation(session, f"Fan-out Haulier {i:05d}", OrgType.CARRIER)
+            body = json.dumps([_event(f"haulier/{i}", start + timedelta(minutes=i), "GTIN")]).encode()
+            service.record_events(session, org.id, dcsa.parse(body, scope=str(org.id)))
+            tokens.append(auth.issue_key(session, org, pepper=pepper, role=KeyRole.VIEWER).token)
+    engine.dispose()
+    return {"terminal": terminal, "subscribers": tokens}
+
+
+# -- the load client (its own process) ------------------------------------------------------------------
+
+
+async def _client(spec: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+    import websockets
+
+    ports: list[int] = spec["ports"]
+    tokens: list[str] = spec["tokens"]
+    count: int = spec["subscribers"]
+    sent: dict[str, float] = {}  # eventDateTime -> when its POST started
+    latencies: list[float] = []
+    complete = asyncio.Event()
+    expected = count * spec["events"]
+    seen: dict[int, set[str]] = {i: set() for i in range(count)}
+    warm = asyncio.Event()
+    warmed: set[int] = set()
+    warmup_stamp = "2026-11-01T00:00:00Z"
+    limit = asyncio.Semaphore(100)  # connections opened at once
+
+    async def subscriber(index: int) -> None:
+        port = ports[index % len(ports)]
+        async with limit:
+            ws = await websockets.connect(
+                f"ws://127.0.0.1:{port}/graphql",
+                subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+                open_timeout=60,
+                max_queue=None,
+                ping_interval=None,
+            )
+            token = tokens[index % len(tokens)]
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            )
+            ack = json.loads(await ws.recv())
+            assert ack["type"] == "connection_ack", ack
+            await ws.send(
+                json.dumps(
+                    {"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"n": BOX}}}
+                )
+            )
+        async for raw in ws:
+            arrived = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("type") != "next":
+                if message.get("type") in ("error", "complete"):
+                    raise SystemExit(f"subscription {index}: {message}")
+                continue
+            stamp = message["payload"]["data"]["containerEvents"]["eventDateTime"].replace("+00:00", "Z")
+            if stamp.startswith(warmup_stamp[:10]):
+                warmed.add(index)
+                if len(warmed) == count:
+                    warm.set()
+                continue
+            started = sent.get(stamp)
+            if started is not None and stamp not in seen[index]:
+                seen[index].add(stamp)
+                latencies.append(arrived - started)
+                if len(latencies) >= expected:
+                    complete.set()
+
+    tasks = [asyncio.create_task(subscriber(i)) for i in range(count)]
+    headers = {"Authorization": f"Bearer {spec['terminal']}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", timeout=60) as http:
+        # Warm-up: one event a second until every subscription has had one (they register as they open).
+        base = datetime(2026, 11, 1, tzinfo=UTC)
+        deadline = time.monotonic() + 180
+        n = 0
+        while not warm.is_set():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {len(warmed)} of {count} subscriptions came up")
+            body = json.dumps([_event(f"warm/{spec['run']}/{n}", base + timedelta(seconds=n))])
+            (await http.post("/ingest/dcsa", content=body, headers=headers)).raise_for_status()
+            n += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(warm.wait(), 1.0)
+        await asyncio.sleep(1.0)
+        measured = datetime(2026, 11, 15, tzinfo=UTC)
+        posts = []
+        for i in range(spec["events"]):
+            at = measured + timedelta(seconds=i)
+            stamp = at.isoformat().replace("+00:00", "Z")
+            body = json.dumps([_event(f"measure/{spec['run']}/{i}", at)])
+            sent[stamp] = time.perf_counter()
+            began = time.perf_counter()
+            (await http.post("/ingest/dcsa", content=body, headers=headers)).raise_for_status()
+            posts.append(time.perf_counter() - began)
+            await asyncio.sleep(spec["gap"])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(complete.wait(), 15)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"latencies": latencies, "expected": expected, "posts": posts}
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--client", json.dumps(spec)], capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the load client failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _report(name: str, result: dict[str, Any]) -> None:
+    lat = result["latencies"]
+    lost = result["expected"] - len(lat)
+    print(
+        f"  {name}: {len(lat)} deliveries, p50 {_pct(lat, 0.5):.1f} ms, p99 {_pct(lat, 0.99):.1f} ms, "
+        f"max {_pct(lat, 1.0):.1f} ms, lost {lost}; ingest request p50 {_pct(result['posts'], 0.5):.1f} ms",
+        flush=True,
+    )
+
+
+def _hub_env(url: str, workdir: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HUB_DATABASE_URL": url,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_CHAIN_DATA_DIR": str(workdir / "chain"),
+        "HUB_ANCHOR_IN_PROCESS": "false",
+        **extra,
+    }
+
+
+def one_process(name: str, url: str, workdir: Path, args: argparse.Namespace, redis: str | None) -> None:
+    keys = prepare(url, args.orgs)
+    env = _hub_env(url, workdir, **({"HUB_REDIS_URL": redis} if redis else {}))
+    server, port = start_hub(HUB_SERVER, str(ROOT), env)
+    try:
+        spec = {
+            "ports": [port],
+            "tokens": keys["subscribers"],
+            "terminal": keys["terminal"],
+            "subscribers": args.subscribers,
+            "events": args.events,
+            "gap": args.gap,
+            "run": name,
+        }
+        _report(f"{name}, 1 process, {args.subscribers} subscribers", _run_client(spec))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def four_processes(url: str, workdir: Path, args: argparse.Namespace, redis: str) -> None:
+    from tests.servers import Anvil
+
+    keys = prepare(url, args.orgs)
+    anvil = Anvil(workdir).start()
+    servers = []
+    try:
+        env = _hub_env(url, workdir, HUB_REDIS_URL=redis, HUB_CHAIN_URL=anvil.url)
+        ports = []
+        for _ in range(4):  # one at a time: the first deploys the registries, the others find them
+            server, port = start_hub(HUB_SERVER, str(ROOT), env)
+            servers.append(server)
+            ports.append(port)
+        spec = {
+            "ports": ports,
+            "tokens": keys["subscribers"],
+            "terminal": keys["terminal"],
+            "subscribers": args.wide,
+            "events": args.events,
+            "gap": args.gap,
+            "run": "wide",
+        }
+        _report(f"postgresql + redis, 4 processes, {args.wide} subscribers", _run_client(spec))
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+        anvil.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument(
+        "--wide", type=int, default=10_000, help="subscribers across four processes (0: skip)"
+    )
+    parser.add_argument("--orgs", type=int, default=50, help="organisations the subscribers belong to")
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between posted events")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        print(json.dumps(asyncio.run(_client(json.loads(args.client)))))
+        return
+
+    from tests.backends import REDIS_URL, PgDatabase, postgres_available, redis_available
+
+    print(machine_line(), flush=True)
+    print(
+        f"fan-out of one DCSA event per {args.gap} s, {args.events} events, subscribers in {args.orgs} "
+        "organisations (each checked for access), the load client in its own process:",
+        flush=True,
+    )
+    workdir = scratch("fanout")
+    one_process("sqlite", f"sqlite:///{workdir / 'hub.db'}", workdir, args, None)
+    production = not args.no_postgres and postgres_available() and redis_available()
+    if not production:
+        print("  postgresql + redis: not measured (they do not answer, or --no-postgres)")
+        return
+    pg = PgDatabase.create()
+    try:
+        one_process("postgresql + redis", pg.url, workdir / "pg1", args, REDIS_URL)
+    finally:
+        pg.drop()
+    anvil_bin = ROOT / "node_modules" / ".bin" / "anvil"
+    if args.wide and anvil_bin.exists():
+        pg = PgDatabase.create()
+        try:
+            four_processes(pg.url, workdir / "pg4", args, REDIS_URL)
+        finally:
+            pg.drop()
+    elif args.wide:
+        print("  4 processes: not measured (node_modules/.bin/anvil is missing: run scripts/setup.sh)")
+
+
+if __name__ == "__main__":
+    main()
