@@ -124,11 +124,11 @@ HUB_SERVER = r"""
 import sys, uvicorn
 sys.path.insert(0, sys.argv[2])
 from hub import collector
-from hub.app import create_app
+from hub.app import SERVER_OPTIONS, create_app
 from hub.settings import Settings
 app = create_app(Settings(log_level="WARNING"))
 collector.tune()  # as `hub serve` does
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, **SERVER_OPTIONS)
 """
 
 

@@ -126,6 +126,11 @@ def _refusal(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# How uvicorn serves the hub (``hub serve``, the benches). Subscription frames are a few hundred bytes:
+# compressing each for each subscriber cost more than it saved (a tenth of a 1,000-subscriber fan-out).
+SERVER_OPTIONS: dict[str, Any] = {"ws": "websockets-sansio", "ws_per_message_deflate": False}
+
+
 def create_app(settings: Settings | None = None, state: HubState | None = None) -> FastAPI:
     """The hub's ASGI application."""
     settings = settings or get_settings()

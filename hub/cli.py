@@ -535,11 +535,11 @@ def orders_import(
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
-    from hub.app import create_app
+    from hub.app import SERVER_OPTIONS, create_app
 
     application = create_app(settings)
     collector.tune()
-    uvicorn.run(application, host=host, port=port, log_config=None, ws="websockets-sansio")
+    uvicorn.run(application, host=host, port=port, log_config=None, **SERVER_OPTIONS)
 
 
 @app.command()

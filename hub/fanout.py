@@ -66,7 +66,7 @@ class SharedReads:
         held = self._decisions.get(key)
         if held is not None and now - held[0] < self._ttl and not _failed(held[1]):
             self._decisions.move_to_end(key)
-            return await asyncio.shield(held[1])
+            return await _answer(held[1])
         future = asyncio.ensure_future(self._read(check))
         self._decisions[key] = (now, future)
         _trim(self._decisions, self._size)
@@ -76,7 +76,7 @@ class SharedReads:
         held = self._answers.get(key)
         if held is not None and held[0] is message and not _failed(held[1]):
             self._answers.move_to_end(key)
-            return await asyncio.shield(held[1])
+            return await _answer(held[1])
         future: asyncio.Future[T] = asyncio.ensure_future(self._read(load))
         self._answers[key] = (message, future)
         _trim(self._answers, self._size)
@@ -89,6 +89,14 @@ class SharedReads:
                 return load(session)
 
         return await to_thread.run_sync(run)
+
+
+async def _answer(future: asyncio.Future[T]) -> T:
+    """A shared answer: at once when it is there (most subscribers come after the first); else awaited
+    behind a shield, so that a subscriber that goes away does not cancel the others' read."""
+    if future.done():
+        return future.result()
+    return await asyncio.shield(future)
 
 
 def _failed(future: asyncio.Future[Any]) -> bool:
