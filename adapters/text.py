@@ -39,6 +39,16 @@ def refuse_nul_in_json(data: bytes, body: Any, root: str = "$", first: int = 0) 
         raise nul_refused(place)
 
 
+def refuse_nul_in_items(data: bytes, items: list[Any], base: str, offset: int) -> None:
+    """As ``refuse_nul_in_json`` for one part of a longer array: item ``i`` is ``{base}[{offset + i}]``."""
+    if _ESCAPED_NUL not in data and b"\x00" not in data:
+        return
+    for index, item in enumerate(items, start=offset):
+        place = nul_place(item, f"{base}[{index}]")
+        if place is not None:
+            raise nul_refused(place)
+
+
 def nul_place(node: Any, path: str, first: int = 0) -> str | None:
     """The path (from ``path``) of the first string or key in a JSON value that holds NUL, or None."""
     if isinstance(node, str):

@@ -236,5 +236,6 @@ def create_app(settings: Settings | None = None, state: HubState | None = None) 
         ops.RequestContextMiddleware,
         max_body_bytes=settings.max_request_bytes,
         max_ingest_bytes=settings.max_ingest_bytes,
+        max_stream_bytes=settings.max_stream_bytes,
     )
     return app

@@ -405,16 +405,33 @@ def ingest(
         typer.Option(
             "--jobs",
             help="Worker processes that parse while this one writes (default: one per spare core when "
-            "there are several files; 0 parses here).",
+            "there are several files or a streamed one; 0 parses here).",
         ),
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Stream DCSA files in parts whatever their size (files larger than HUB_MAX_INGEST_BYTES "
+            "always are).",
+        ),
+    ] = False,
+    part_size: Annotated[
+        int, typer.Option("--part-size", min=1, max=50_000, help="Events per part of a streamed file.")
+    ] = 5000,
 ) -> None:
-    """Ingest message files for an organisation, each file whole or not at all, with a progress bar."""
+    """Ingest message files for an organisation, with a progress bar.
+
+    A file is stored whole or refused whole, except a DCSA file streamed in parts: each part (at most
+    --part-size events) is stored whole or refused whole in its own transaction, and a refusal names the
+    events' place in the file. What was stored stays stored: run the same command again once the file is
+    mended, and what is already stored counts as duplicates, never twice."""
     from pathlib import Path
 
-    from rich.progress import Progress
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from adapters import ceb
+    from adapters.dcsa import stream as dcsa_stream
     from hub.auth.models import KeyRole
     from hub.auth.permissions import Principal
     from hub.commerce import service as commerce
@@ -430,17 +447,63 @@ def ingest(
     principal = Principal(
         organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
     )
+    sizes = {name: Path(name).stat().st_size for name in files}
+
+    def streamed(name: str) -> bool:
+        with Path(name).open("rb") as handle:
+            head = handle.read(64)
+        is_dcsa = pipeline.detect_format(head) == "dcsa"
+        return is_dcsa and (stream or sizes[name] > settings.max_ingest_bytes)
+
+    streams = {name for name in files if streamed(name)}
     if jobs is None:
-        jobs = 0 if len(files) < 2 else pipeline.spare_cores()
+        jobs = 0 if len(files) < 2 and not streams else pipeline.spare_cores()
     collector.tune()
     totals = {"stored": 0, "duplicates": 0, "updated": 0, "failed": 0}
-    with Progress(console=err) as progress:
-        task = progress.add_task("ingesting", total=len(files))
-        outcomes = pipeline.run(
-            engine, principal, ((name, Path(name).read_bytes()) for name in files), jobs=jobs
-        )
-        for outcome in outcomes:
-            name, kind = outcome.name, outcome.kind
+    # Per streamed file: its parts' figures, where reading it stopped (if it did), and bytes read so far.
+    parts: dict[str, dict[str, int]] = {
+        n: {"parts": 0, "refused": 0, "stored": 0, "duplicates": 0} for n in streams
+    }
+    stopped: dict[str, str] = {}
+    read_at: dict[str, int] = {}  # a part's label -> bytes of its file read when it was cut
+
+    class Counted:
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.count = handle, 0
+
+        def read(self, size: int = -1) -> bytes:
+            chunk: bytes = self.handle.read(size)
+            self.count += len(chunk)
+            return chunk
+
+    def messages() -> Any:
+        for name in files:
+            if name not in streams:
+                yield name, Path(name).read_bytes()
+                continue
+            with Path(name).open("rb") as handle:
+                counted = Counted(handle)
+                try:
+                    for part in dcsa_stream.parts(
+                        counted, size=part_size, whole_limit=settings.max_ingest_bytes
+                    ):
+                        label = f"{name} {part.where}"
+                        read_at[label] = counted.count
+                        yield label, part
+                except HubError as exc:
+                    stopped[name] = exc.message
+
+    label_file = {name: name for name in files}
+    shown: dict[str, int] = dict.fromkeys(files, 0)  # bytes of each file the bar has counted
+    columns = (TextColumn("ingesting"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err) as progress:
+        task = progress.add_task("ingesting", total=sum(sizes.values()))
+        for outcome in pipeline.run(engine, principal, messages(), jobs=jobs):
+            label, kind = outcome.name, outcome.kind
+            name = label_file.get(label) or label.rsplit(" ", 1)[0]
+            done = read_at.pop(label, sizes[name])
+            progress.advance(task, max(0, done - shown[name]))
+            shown[name] = max(shown[name], done)
             try:
                 if outcome.refused is not None:
                     raise HubError(outcome.refused)
@@ -454,6 +517,12 @@ def ingest(
                     report = outcome.report.as_json()
                 for key in ("stored", "duplicates", "updated"):
                     totals[key] += report[key]
+                if name in parts:
+                    figures = parts[name]
+                    figures["parts"] += 1
+                    figures["stored"] += report["stored"]
+                    figures["duplicates"] += report["duplicates"]
+                    continue
                 progress.console.print(
                     f"{name}: {kind}, {report['stored']} stored, {report['duplicates']} duplicates"
                     + (f", {len(report['flagged'])} flagged" if report["flagged"] else ""),
@@ -462,13 +531,31 @@ def ingest(
                 )
             except HubError as exc:
                 totals["failed"] += 1
+                if name in parts:
+                    parts[name]["parts"] += 1
+                    parts[name]["refused"] += 1
                 progress.console.print(
-                    f"{name}: refused: {exc.message}", soft_wrap=True, markup=False, style="red"
+                    f"{label}: refused: {exc.message}", soft_wrap=True, markup=False, style="red"
                 )
-            progress.advance(task)
+        for name in streams:
+            progress.advance(task, max(0, sizes[name] - shown[name]))
+    for name in sorted(streams):
+        figures = parts[name]
+        line = (
+            f"{name}: streamed in {figures['parts']} parts of at most {part_size} events, "
+            f"{figures['stored']} stored, {figures['duplicates']} duplicates"
+        )
+        if figures["refused"]:
+            line += f", {figures['refused']} parts refused"
+        if name in stopped:
+            totals["failed"] += 1
+            line += f"; reading stopped: {stopped[name]}"
+        if figures["refused"] or name in stopped:
+            line += " (what was stored stays stored: mend the file and run again, nothing is stored twice)"
+        console.print(line, soft_wrap=True, markup=False)
     console.print(
         f"{totals['stored']} records stored, {totals['duplicates']} duplicates, {totals['updated']} updated, "
-        f"{totals['failed']} files refused"
+        f"{totals['failed']} refused"
     )
     if totals["failed"]:
         raise typer.Exit(1)

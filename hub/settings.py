@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     graphql_graphiql: bool = True
     max_request_bytes: int = 2_000_000
     max_ingest_bytes: int = 50_000_000  # one EDIFACT interchange or DCSA body on /ingest/*
+    max_stream_bytes: int = 20_000_000_000  # a body on /ingest/stream/*, read in parts (bounded memory)
 
     # DCSA event subscriptions (push).
     push_in_process: bool = True

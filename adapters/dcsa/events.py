@@ -17,7 +17,7 @@ import stdnum.iso6346
 
 from adapters import jsonio
 from adapters.dcsa.schema import check_event
-from adapters.text import refuse_nul_in_json
+from adapters.text import refuse_nul_in_items, refuse_nul_in_json
 from hub.errors import Invalid
 from hub.tracking.commands import (
     EQUIPMENT_CODES,
@@ -289,9 +289,19 @@ def _v30(ev: _Node, scope: str) -> EventCommand:
     )
 
 
-def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
-    """Translate a DCSA body; ``scope`` names the sender when an event does not name its originating party."""
+def parse(
+    data: bytes, *, scope: str, max_events: int = 50_000, base: str | None = None, offset: int = 0
+) -> ParsedBatch:
+    """Translate a DCSA body; ``scope`` names the sender when an event does not name its originating party.
+
+    ``base`` and ``offset``: ``data`` is one part of a larger body (``adapters.dcsa.stream``), an array
+    whose item ``i`` is ``{base}[{offset + i}]`` there, so that every refusal names its place in the file."""
     body = jsonio.loads(data)
+    if base is not None:
+        if not isinstance(body, list):
+            raise Invalid(f"{base}: a part of a stream is an array of events", field=base)
+        refuse_nul_in_items(data, body, base, offset)
+        return _batch(body, base, offset, scope, max_events, listed=True)
     refuse_nul_in_json(data, body)
     if isinstance(body, dict) and "events" in body:
         items, base = body["events"], "$.events"
@@ -303,12 +313,22 @@ def parse(data: bytes, *, scope: str, max_events: int = 50_000) -> ParsedBatch:
         items, base = [body], "$"
     else:
         raise Invalid('$: expected an event, an array of events, or {"events": [...]}', field="$")
+    return _batch(items, base, 0, scope, max_events, listed=base != "$" or isinstance(body, list))
+
+
+def _batch(
+    items: list[Any], base: str, offset: int, scope: str, max_events: int, listed: bool
+) -> ParsedBatch:
     if len(items) > max_events:
-        raise Invalid(f"{base}: {len(items)} events; at most {max_events} per request", field=base)
+        raise Invalid(
+            f"{base}: {len(items)} events; at most {max_events} per request (stream larger bodies: "
+            "hub ingest, or POST /ingest/stream/dcsa)",
+            field=base,
+        )
     events, versions = [], set()
     first_at: dict[str, str] = {}  # eventID -> the path of the event that carried it first
     for i, item in enumerate(items):
-        path = f"{base}[{i}]" if base != "$" or isinstance(body, list) else "$"
+        path = f"{base}[{offset + i}]" if listed else "$"
         if not isinstance(item, dict):
             raise Invalid(f"{path}: an event is a JSON object", field=path)
         ev = _Node(item, path)

@@ -16,9 +16,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from adapters.dcsa.stream import Part
 from hub import collector
 from hub.auth.permissions import Principal
 from hub.db import session_scope
@@ -71,19 +73,35 @@ def _start_pool_worker(org_id: uuid.UUID, vessels: VesselRegister) -> None:
     collector.tune()
 
 
-def _prepare(data: bytes) -> tuple[str, PreparedBatch | None, str | None]:
-    """(format, prepared batch or None, refusal or None) for one message; CEB XML is left to the caller."""
+def _prepare(data: bytes | Part) -> tuple[str, PreparedBatch | None, str | None]:
+    """``_prepare_for`` in a worker process, for the organisation it was started for."""
     assert _ORG is not None, "the worker was not started for an organisation"
+    return _prepare_for(_ORG, _VESSELS, data)
+
+
+def _prepare_for(
+    org: uuid.UUID, vessels: VesselRegister, data: bytes | Part
+) -> tuple[str, PreparedBatch | None, str | None]:
+    """(format, prepared batch or None, refusal or None) for one message or one part of a streamed DCSA
+    body; CEB XML is left to the caller."""
+    if isinstance(data, Part):
+        from adapters import dcsa
+
+        try:
+            batch = dcsa.parse(data.data, scope=str(org), base=data.base, offset=data.offset)
+            return "dcsa", service.prepare(batch, org, vessels), None
+        except HubError as exc:
+            return "dcsa", None, exc.message
     kind = detect_format(data)
     try:
         if kind == "edifact":
             from adapters import edifact
 
-            return kind, service.prepare(edifact.parse(data), _ORG, _VESSELS), None
+            return kind, service.prepare(edifact.parse(data), org, vessels), None
         if kind == "dcsa":
             from adapters import dcsa
 
-            return kind, service.prepare(dcsa.parse(data, scope=str(_ORG)), _ORG, _VESSELS), None
+            return kind, service.prepare(dcsa.parse(data, scope=str(org)), org, vessels), None
     except HubError as exc:
         return kind, None, exc.message
     if kind == "ceb":
@@ -97,41 +115,46 @@ def _prepare(data: bytes) -> tuple[str, PreparedBatch | None, str | None]:
 def run(
     engine: Engine,
     principal: Principal,
-    messages: Iterable[tuple[str, bytes]],
+    messages: Iterable[tuple[str, bytes | Part]],
     *,
     jobs: int = 1,
+    info: dict[str, Any] | None = None,
 ) -> Iterator[Outcome]:
-    """Ingest ``(name, bytes)`` messages for ``principal`` with ``jobs`` worker processes (0: none),
+    """Ingest ``(name, bytes)`` messages (or parts of a streamed DCSA body, each a message of its own)
+    for ``principal`` with ``jobs`` worker processes (0: none),
     yielding each outcome in the order given. CEB XML comes back with kind ``ceb`` and no report, for the
     caller to route to the commerce service. Each message is checked against the caller's permissions
-    when it is written."""
+    when it is written. ``info`` goes into each writing session's ``info`` (the bus a server publishes
+    committed changes on)."""
+    info = info or {}
     with session_scope(engine) as session:
         vessels = service.vessel_register(session)
     known = KnownContainers()
-    if jobs <= 0:
-        _start_worker(principal.org_id, vessels)
+    if jobs <= 0:  # here, in this thread: several requests may be doing this at once
         for name, data in messages:
-            yield _write(engine, principal, known, name, *_prepare(data))
+            yield _write(engine, info, principal, known, name, *_prepare_for(principal.org_id, vessels, data))
         return
     # The initializer hands each worker the organisation and the vessel register, and tunes its collector.
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_start_pool_worker, initargs=(principal.org_id, vessels)
     ) as pool:
         window: deque[tuple[str, Future[tuple[str, PreparedBatch | None, str | None]]]] = deque()
+        # Messages are read as they are submitted: a streamed body is never in memory beyond the window.
         source = iter(messages)
         depth = 2 * jobs + 1  # enough to keep every worker busy while the writer works, no more in memory
         for name, data in source:
             window.append((name, pool.submit(_prepare, data)))
             if len(window) >= depth:
                 done_name, future = window.popleft()
-                yield _write(engine, principal, known, done_name, *future.result())
+                yield _write(engine, info, principal, known, done_name, *future.result())
         while window:
             done_name, future = window.popleft()
-            yield _write(engine, principal, known, done_name, *future.result())
+            yield _write(engine, info, principal, known, done_name, *future.result())
 
 
 def _write(
     engine: Engine,
+    info: dict[str, Any],
     principal: Principal,
     known: KnownContainers,
     name: str,
@@ -142,7 +165,7 @@ def _write(
     if prepared is None:
         return Outcome(name, kind, refused=refused)
     try:
-        with session_scope(engine) as session:
+        with session_scope(engine, **info) as session:
             report = service.ingest_prepared(session, principal, prepared, known)
         known.commit()
     except HubError as exc:

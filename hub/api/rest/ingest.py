@@ -1,19 +1,22 @@
 """Ingest endpoints: terminal EDIFACT, DCSA event JSON, China customs CEB XML and platform orders.
 
-All or nothing per request. Each route reads its body on the server's event loop and parses and stores it
+All or nothing per request, but for ``/ingest/stream/dcsa``: a body of any size, read as it arrives and
+stored in parts, each all or nothing (``adapters.dcsa.stream``). Each route reads its body on the server's event loop and parses and stores it
 in a worker thread: parsing a large message and waiting for the database must not stall the other
 requests the process serves (``/health`` among them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from anyio import from_thread
+from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.auth.permissions import Action, Principal
+from hub.errors import HubError
 from hub.state import HubState
 from hub.tracking import service
 from hub.tracking.commands import ParsedBatch
@@ -57,6 +60,86 @@ async def ingest_dcsa(request: Request, principal: Caller) -> dict[str, Any]:
     return await run_in_threadpool(
         lambda: _store(request, principal, parse(data, scope=str(principal.org_id)))
     )
+
+
+class _Body:
+    """A request body read from a worker thread, chunk by chunk as the client sends it: the thread waits
+    on the event loop for the next chunk, so no more than one is held beyond what the reader buffers."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+        self._held = b""
+        self._ended = False
+
+    async def _next(self) -> bytes | None:
+        try:
+            return await anext(self._chunks)
+        except StopAsyncIteration:
+            return None
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self._ended and (size < 0 or len(self._held) < size):
+            chunk = from_thread.run(self._next)
+            if chunk is None:
+                self._ended = True
+            else:
+                self._held += chunk
+        if size < 0:
+            size = len(self._held)
+        out, self._held = self._held[:size], self._held[size:]
+        return out
+
+
+@router.post(
+    "/stream/dcsa",
+    summary="Ingest DCSA events of any size, read as they arrive and stored in parts (chunked bodies)",
+)
+async def ingest_dcsa_stream(
+    request: Request,
+    principal: Caller,
+    part_size: Annotated[int, Query(alias="partSize", ge=1, le=50_000)] = 5000,
+) -> dict[str, Any]:
+    """Each part of at most ``partSize`` events is stored whole or refused whole, in its own transaction;
+    a refusal names the events' place in the body. What was stored stays stored when a later part is
+    refused or the connection drops: send the same body again once it is mended, and what is already
+    stored counts as duplicates, never twice. ``complete`` is true when every part was stored."""
+    from adapters.dcsa import stream
+    from hub.governance import HOME_KEY
+    from hub.outbox import BUS_KEY
+    from hub.tracking import pipeline
+
+    principal.require(Action.INGEST_EVENTS)
+    state: HubState = request.app.state.hub
+    body = _Body(request.stream().__aiter__())
+
+    def work() -> dict[str, Any]:
+        report: dict[str, Any] = {"stored": 0, "duplicates": 0, "updated": 0, "parts": [], "refused": []}
+        info = {BUS_KEY: state.bus, HOME_KEY: state.settings.country}
+        wheres: dict[str, str] = {}
+
+        def parts() -> Any:
+            for part in stream.parts(body, size=part_size, whole_limit=state.settings.max_ingest_bytes):
+                wheres[str(len(wheres))] = part.where
+                yield str(len(wheres) - 1), part
+
+        try:
+            for outcome in pipeline.run(state.engine, principal, parts(), jobs=0, info=info):
+                where = wheres.pop(outcome.name)
+                if outcome.report is None:
+                    report["refused"].append({"where": where, "message": outcome.refused})
+                    continue
+                done = outcome.report.as_json()
+                for key in ("stored", "duplicates", "updated"):
+                    report[key] += done[key]
+                report["parts"].append(
+                    {"where": where, "stored": done["stored"], "duplicates": done["duplicates"]}
+                )
+        except HubError as exc:  # the body stopped being JSON: what came before it is stored
+            report["refused"].append({"where": exc.field or "$", "message": exc.message})
+        report["complete"] = not report["refused"]
+        return report
+
+    return await run_in_threadpool(work)
 
 
 @router.post(

@@ -65,10 +65,18 @@ def metrics() -> Response:
 class RequestContextMiddleware:
     """Pure ASGI: a request id for every request, a body size limit, a log line and latency metrics."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_ingest_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_ingest_bytes: int | None = None,
+        max_stream_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_ingest_bytes = max_ingest_bytes or max_body_bytes
+        self.max_stream_bytes = max_stream_bytes or self.max_ingest_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +93,12 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = {"code": 500}
         length = headers.get("content-length", "")
-        limit = self.max_ingest_bytes if path.startswith("/ingest/") else self.max_body_bytes
+        if path.startswith("/ingest/stream/"):
+            limit = self.max_stream_bytes
+        elif path.startswith("/ingest/"):
+            limit = self.max_ingest_bytes
+        else:
+            limit = self.max_body_bytes
         if length.isdigit() and int(length) > limit:
             await self._too_large(send, request_id, limit)
             status["code"] = 413

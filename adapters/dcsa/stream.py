@@ -1,0 +1,113 @@
+"""A DCSA event body of any size, read event by event and handed on in parts of bounded size.
+
+A part is at most ``size`` events, re-encoded as a JSON array, with the path its first event has in the
+whole body, so that ``adapters.dcsa.parse(part.data, base=part.base, offset=part.offset)`` refuses a
+bad event by its place in the file (``$[120345].eventDateTime``). Memory holds one part (and what the
+reader buffers), whatever the size of the body.
+
+The body is an array of events or ``{"events": [...]}`` with ``events`` as its first key; any other object
+(a single event, or ``events`` after other keys) is read whole, up to ``whole_limit`` bytes, as the
+non-streaming endpoint would. Text that stops being JSON part way raises ``Invalid`` naming the last
+event read before it: the parts before it have already been handed on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import ijson
+import orjson
+
+from hub.errors import Invalid
+
+_EVENTS_FIRST = re.compile(rb'^\{\s*"events"\s*:\s*\[')
+_HEAD = 64 * 1024
+
+
+class Readable(Protocol):
+    """A file opened for binary reading, a request body read in a worker thread, ..."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """At most ``size`` bytes (all, when negative); b"" at the end."""
+        ...
+
+
+@dataclass(frozen=True)
+class Part:
+    """Some events of a streamed body: a JSON array, and where its first event sits in the body."""
+
+    data: bytes
+    base: str | None  # "$" or "$.events"; None: ``data`` is the whole body, to parse as it is
+    offset: int
+    count: int
+
+    @property
+    def where(self) -> str:
+        """The events this part holds, as paths in the body."""
+        if self.base is None:
+            return "$"
+        return f"{self.base}[{self.offset}..{self.offset + self.count - 1}]"
+
+
+class _Joined:
+    """The bytes already read from the start of a stream, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            chunk = self._head if size < 0 else self._head[:size]
+            self._head = self._head[len(chunk) :]
+            return chunk
+        return self._rest.read(size)
+
+
+def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) -> Iterator[Part]:
+    """The events of the DCSA body in ``stream``, ``size`` at a time."""
+    head = stream.read(_HEAD)
+    while head and len(head.lstrip(b"\xef\xbb\xbf \t\r\n")) < 32:  # enough to see the shape
+        more = stream.read(_HEAD)
+        if not more:
+            break
+        head += more
+    body = head.lstrip(b" \t\r\n")
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:].lstrip(b" \t\r\n")
+    if body.startswith(b"["):
+        base, prefix = "$", "item"
+    elif _EVENTS_FIRST.match(body):
+        base, prefix = "$.events", "events.item"
+    elif body.startswith(b"{"):
+        whole = head + stream.read(whole_limit + 1 - len(head))
+        if len(whole) > whole_limit:
+            raise Invalid(
+                f'$: an object larger than {whole_limit} bytes is streamed only as {{"events": [...]}} '
+                "with events as its first key",
+                field="$",
+            )
+        yield Part(whole, None, 0, 1)
+        return
+    else:
+        raise Invalid('$: expected an array of events, or {"events": [...]}', field="$")
+    batch: list[Any] = []
+    offset = 0
+    items = ijson.items(_Joined(body, stream), prefix, use_float=True)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except ijson.JSONError as exc:
+            place = f"{base}[{offset + len(batch)}]"
+            raise Invalid(f"{place}: not valid JSON from here on ({exc})", field=place) from exc
+        batch.append(item)
+        if len(batch) >= size:
+            yield Part(orjson.dumps(batch), base, offset, len(batch))
+            offset += len(batch)
+            batch = []
+    if batch:
+        yield Part(orjson.dumps(batch), base, offset, len(batch))
