@@ -99,25 +99,30 @@ def prepare(url: str, orgs: int) -> dict[str, Any]:
 # -- the load client (its own process) ------------------------------------------------------------------
 
 
+MEASURED = datetime(2026, 11, 15, tzinfo=UTC)  # measured event i happens at MEASURED + i seconds
+WARMUP = datetime(2026, 11, 1, tzinfo=UTC)
+
+
 async def _client(spec: dict[str, Any]) -> dict[str, Any]:
-    import httpx
+    """Open ``spec["subscribers"]`` subscriptions; print "warm" once each has had a warm-up event; read
+    the wall-clock time the first measured event is posted at from stdin; time every measured delivery
+    from its scheduled post (event i is posted at start + i * gap)."""
     import websockets
 
     ports: list[int] = spec["ports"]
     tokens: list[str] = spec["tokens"]
     count: int = spec["subscribers"]
-    sent: dict[str, float] = {}  # eventDateTime -> when its POST started
     latencies: list[float] = []
     complete = asyncio.Event()
     expected = count * spec["events"]
-    seen: dict[int, set[str]] = {i: set() for i in range(count)}
+    seen: dict[int, set[int]] = {i: set() for i in range(count)}
     warm = asyncio.Event()
     warmed: set[int] = set()
-    warmup_stamp = "2026-11-01T00:00:00Z"
+    start: list[float] = []  # the wall-clock time of the first measured post, once known
     limit = asyncio.Semaphore(100)  # connections opened at once
 
     async def subscriber(index: int) -> None:
-        port = ports[index % len(ports)]
+        port = ports[(spec["first"] + index) % len(ports)]
         async with limit:
             ws = await websockets.connect(
                 f"ws://127.0.0.1:{port}/graphql",
@@ -125,8 +130,9 @@ async def _client(spec: dict[str, Any]) -> dict[str, Any]:
                 open_timeout=60,
                 max_queue=None,
                 ping_interval=None,
+                compression=None,
             )
-            token = tokens[index % len(tokens)]
+            token = tokens[(spec["first"] + index) % len(tokens)]
             await ws.send(
                 json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
             )
@@ -138,72 +144,108 @@ async def _client(spec: dict[str, Any]) -> dict[str, Any]:
                 )
             )
         async for raw in ws:
-            arrived = time.perf_counter()
+            arrived = time.time()
             message = json.loads(raw)
             if message.get("type") != "next":
                 if message.get("type") in ("error", "complete"):
                     raise SystemExit(f"subscription {index}: {message}")
                 continue
-            stamp = message["payload"]["data"]["containerEvents"]["eventDateTime"].replace("+00:00", "Z")
-            if stamp.startswith(warmup_stamp[:10]):
+            stamp = datetime.fromisoformat(message["payload"]["data"]["containerEvents"]["eventDateTime"])
+            if stamp < MEASURED:
                 warmed.add(index)
                 if len(warmed) == count:
                     warm.set()
                 continue
-            started = sent.get(stamp)
-            if started is not None and stamp not in seen[index]:
-                seen[index].add(stamp)
-                latencies.append(arrived - started)
+            number = int((stamp - MEASURED).total_seconds())
+            if start and number not in seen[index]:
+                seen[index].add(number)
+                latencies.append(arrived - (start[0] + number * spec["gap"]))
                 if len(latencies) >= expected:
                     complete.set()
 
     tasks = [asyncio.create_task(subscriber(i)) for i in range(count)]
-    headers = {"Authorization": f"Bearer {spec['terminal']}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", timeout=60) as http:
-        # Warm-up: one event a second until every subscription has had one (they register as they open).
-        base = datetime(2026, 11, 1, tzinfo=UTC)
-        deadline = time.monotonic() + 180
-        n = 0
-        while not warm.is_set():
-            if time.monotonic() > deadline:
-                raise SystemExit(f"only {len(warmed)} of {count} subscriptions came up")
-            body = json.dumps([_event(f"warm/{spec['run']}/{n}", base + timedelta(seconds=n))])
-            (await http.post("/ingest/dcsa", content=body, headers=headers)).raise_for_status()
-            n += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(warm.wait(), 1.0)
-        await asyncio.sleep(1.0)
-        measured = datetime(2026, 11, 15, tzinfo=UTC)
-        posts = []
-        for i in range(spec["events"]):
-            at = measured + timedelta(seconds=i)
-            stamp = at.isoformat().replace("+00:00", "Z")
-            body = json.dumps([_event(f"measure/{spec['run']}/{i}", at)])
-            sent[stamp] = time.perf_counter()
-            began = time.perf_counter()
-            (await http.post("/ingest/dcsa", content=body, headers=headers)).raise_for_status()
-            posts.append(time.perf_counter() - began)
-            await asyncio.sleep(spec["gap"])
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(complete.wait(), 15)
+    await warm.wait()
+    print("warm", flush=True)
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    start.append(float(line))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(complete.wait(), start[0] + spec["events"] * spec["gap"] + 15 - time.time())
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    return {"latencies": latencies, "expected": expected}
+
+
+def _measure(spec: dict[str, Any], clients: int, post_port: int, terminal: str) -> dict[str, Any]:
+    """Run the load clients, post the warm-up events until all are up, then the measured ones on their
+    schedule; every client's deliveries, and how long each measured POST took."""
+    import httpx
+
+    share = [
+        spec["subscribers"] // clients + (1 if i < spec["subscribers"] % clients else 0)
+        for i in range(clients)
+    ]
+    procs = []
+    first = 0
+    for count in share:
+        part = {**spec, "subscribers": count, "first": first}
+        first += count
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, __file__, "--client", json.dumps(part)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    headers = {"Authorization": f"Bearer {terminal}", "Content-Type": "application/json"}
+    posts: list[float] = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{post_port}", timeout=60) as http:
+        import selectors
+
+        waiting = selectors.DefaultSelector()
+        for proc in procs:
+            assert proc.stdout is not None
+            waiting.register(proc.stdout, selectors.EVENT_READ)
+        up = 0
+        n = 0
+        deadline = time.monotonic() + 300
+        while up < clients:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise SystemExit("the subscriptions did not all come up")
+            body = json.dumps([_event(f"warm/{spec['run']}/{n}", WARMUP + timedelta(seconds=n))])
+            http.post("/ingest/dcsa", content=body, headers=headers).raise_for_status()
+            n += 1
+            for key, _ in waiting.select(timeout=1.0):
+                if key.fileobj.readline().strip() == "warm":  # type: ignore[union-attr]
+                    up += 1
+                    waiting.unregister(key.fileobj)
+        begin = time.time() + 2.0
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(f"{begin}\n")
+            proc.stdin.flush()
+        for i in range(spec["events"]):
+            time.sleep(max(0.0, begin + i * spec["gap"] - time.time()))
+            body = json.dumps([_event(f"measure/{spec['run']}/{i}", MEASURED + timedelta(seconds=i))])
+            began = time.perf_counter()
+            http.post("/ingest/dcsa", content=body, headers=headers).raise_for_status()
+            posts.append(time.perf_counter() - began)
+    latencies: list[float] = []
+    expected = 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=spec["events"] * spec["gap"] + 60)
+        if proc.returncode != 0:
+            raise SystemExit("a load client failed")
+        result = json.loads(out.strip().splitlines()[-1])
+        latencies += result["latencies"]
+        expected += result["expected"]
     return {"latencies": latencies, "expected": expected, "posts": posts}
 
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
-
-
-def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--client", json.dumps(spec)], capture_output=True, text=True, timeout=900
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the load client failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def _report(name: str, result: dict[str, Any]) -> None:
@@ -235,13 +277,13 @@ def one_process(name: str, url: str, workdir: Path, args: argparse.Namespace, re
         spec = {
             "ports": [port],
             "tokens": keys["subscribers"],
-            "terminal": keys["terminal"],
             "subscribers": args.subscribers,
             "events": args.events,
             "gap": args.gap,
             "run": name,
         }
-        _report(f"{name}, 1 process, {args.subscribers} subscribers", _run_client(spec))
+        result = _measure(spec, args.clients, port, keys["terminal"])
+        _report(f"{name}, 1 process, {args.subscribers} subscribers", result)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -263,13 +305,13 @@ def four_processes(url: str, workdir: Path, args: argparse.Namespace, redis: str
         spec = {
             "ports": ports,
             "tokens": keys["subscribers"],
-            "terminal": keys["terminal"],
             "subscribers": args.wide,
             "events": args.events,
             "gap": args.gap,
             "run": "wide",
         }
-        _report(f"postgresql + redis, 4 processes, {args.wide} subscribers", _run_client(spec))
+        result = _measure(spec, args.clients, ports[0], keys["terminal"])
+        _report(f"postgresql + redis, 4 processes, {args.wide} subscribers", result)
     finally:
         for server in servers:
             server.terminate()
@@ -287,6 +329,9 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=50, help="organisations the subscribers belong to")
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between posted events")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="load client processes sharing the subscribers"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 import structlog
 from cross_web import HTTPException
 from fastapi import FastAPI, Request
@@ -63,6 +64,11 @@ class HubGraphQLRouter(GraphQLRouter[Context, None]):
             return JSONResponse(
                 {"code": code, "message": exc.reason, "field": place}, status_code=exc.status_code
             )
+
+    def encode_json(self, data: object) -> str:
+        """Answers and subscription frames as JSON text, with orjson: a fan-out encodes one frame per
+        subscriber, and the standard library's encoder took a tenth of a 1,000-subscriber fan-out."""
+        return orjson.dumps(data).decode()
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request body, or query-string variables: refused with a 4xx that names the place (depth before

@@ -90,6 +90,11 @@ class Context(BaseContext):
             raise Unauthenticated("this operation needs an API key: send 'Authorization: Bearer <key>'")
         return self._principal
 
+    @property
+    def known_principal(self) -> Principal | None:
+        """The caller when it has authenticated, else None (nothing raised)."""
+        return self._principal
+
     def set_principal(self, principal: Principal) -> None:
         """Attach the caller once a WebSocket connection has authenticated."""
         self._principal = principal

@@ -7,13 +7,15 @@ file and the code disagree.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+from collections import OrderedDict
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import anyio.to_thread
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, OperationType
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import (
     AddValidationRules,
@@ -24,6 +26,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
@@ -38,6 +41,7 @@ from hub.api.graphql.finance import FinanceMutation, FinanceQuery, FinanceSubscr
 from hub.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from hub.api.graphql.port import PortMutation, PortQuery, PortSubscription
 from hub.api.graphql.tracking import TrackingQuery, TrackingSubscription
+from hub.fanout import reader_key
 from hub.settings import Settings, get_settings
 
 
@@ -133,6 +137,43 @@ class _ThreadLoop(threading.local):
 _thread_loops = _ThreadLoop()
 
 
+class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+    """Executes a subscription event once for every subscriber that would get the same answer.
+
+    A subscription's resolver yields, for one bus message, the same object to every subscriber with the
+    same reader (``hub.fanout``). Subscribers that also sent the same document (one parsed document per
+    text: the parser cache) and the same variables get the same result for it: it is computed once, for
+    the first, and handed to the others. What a resolver reads beyond the event reads as the reader, who
+    is part of the key. Queries and mutations execute as before."""
+
+    _results: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+    _size = 4096
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        principal = getattr(self.context_value, "known_principal", None)
+        if self.operation.operation != OperationType.SUBSCRIPTION or principal is None:
+            return super().execute_operation(serially)
+        try:
+            variables = json.dumps(self.variable_values, sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            return super().execute_operation(serially)
+        key = (id(self.root_value), id(self.operation), variables, reader_key(principal))
+        held = self._results.get(key)
+        if held is not None and held[0] is self.root_value:
+            result = held[1]
+        else:
+            result = super().execute_operation(serially)
+            if self.is_awaitable(result):
+                result = asyncio.ensure_future(result)
+            # The entry holds the event, so that its identity is not reused while the entry lives.
+            self._results[key] = (self.root_value, result)
+            while len(self._results) > self._size:
+                self._results.popitem(last=False)
+        if isinstance(result, asyncio.Future):
+            return asyncio.shield(result) if not result.done() else result
+        return result
+
+
 class HubSchema(strawberry.Schema):
     """A schema that logs only unexpected errors (domain errors are answers, not incidents), and runs each
     operation away from the server's event loop."""
@@ -167,6 +208,7 @@ def build_schema(settings: Settings | None = None) -> HubSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        execution_context_class=SharedEventExecution,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules(limit_rules),
