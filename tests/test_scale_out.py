@@ -1,0 +1,151 @@
+"""Several `hub serve` processes on one database, one Redis and one chain node, as production runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import stdnum.iso6346
+import websockets
+
+from hub.auth.models import OrgType
+from hub.settings import Settings
+from tests.conftest import World
+from tests.servers import HUB, Anvil, RedisServer, free_port
+
+FEED = "subscription($n: String!) { containerEvents(number: $n) { typeCode eventDateTime } }"
+
+
+def _serve(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    log = (workdir / f"hub-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [*HUB, "serve", "--port", str(port)], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _ready(process: subprocess.Popen[bytes], base: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the hub at {base} exited"
+        try:
+            if httpx.get(f"{base}/ready", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base}/ready never answered 200")
+
+
+def _event(box: str, i: int) -> dict[str, Any]:
+    when = (datetime(2026, 8, 1, tzinfo=UTC) + timedelta(hours=i)).isoformat().replace("+00:00", "Z")
+    return {
+        "eventID": str(uuid.uuid4()),
+        "eventType": "EQUIPMENT",
+        "eventClassifierCode": "ACT",
+        "eventDateTime": when,
+        "eventCreatedDateTime": when,
+        "equipmentEventTypeCode": ("GTIN", "LOAD", "DISC", "GTOT")[i % 4],
+        "equipmentReference": box,
+        "emptyIndicatorCode": "LADEN",
+        "eventLocation": {"UNLocationCode": "CNDLC"},
+        "transportCall": {"transportCallID": "DLC-9", "modeOfTransport": "VESSEL", "UNLocationCode": "CNDLC"},
+    }
+
+
+async def _subscribe(base: str, token: str, box: str) -> Any:
+    ws = await websockets.connect(
+        base.replace("http", "ws") + "/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    await ws.send(
+        json.dumps({"id": "1", "type": "subscribe", "payload": {"query": FEED, "variables": {"n": box}}})
+    )
+    return ws
+
+
+async def _collect(ws: Any, want: int, quiet: float) -> list[str]:
+    """Frames until ``want`` have come, then any more within ``quiet`` seconds."""
+    got: list[str] = []
+    deadline = time.monotonic() + 60
+    while True:
+        wait = quiet if len(got) >= want else deadline - time.monotonic()
+        try:
+            raw = await asyncio.wait_for(ws.recv(), max(0.1, wait))
+        except TimeoutError:
+            return got
+        message = json.loads(raw)
+        assert message["type"] == "next", message
+        got.append(message["payload"]["data"]["containerEvents"]["eventDateTime"])
+
+
+async def test_four_hub_processes_deliver_every_subscription_message_once(
+    settings: Settings, world: World, tmp_path: Path
+) -> None:
+    terminal = world.party(OrgType.TERMINAL)
+    regulator = world.party(OrgType.REGULATOR)
+    stem = f"SCLU{uuid.uuid4().int % 10**6:06d}"
+    box = stem + stdnum.iso6346.calc_check_digit(stem)
+    redis_server = RedisServer(tmp_path)
+    redis_server.start()
+    anvil = Anvil(tmp_path).start()
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_REDIS_URL": redis_server.url,
+        "HUB_CHAIN_URL": anvil.url,
+        "HUB_KEY_PEPPER": settings.key_pepper.get_secret_value(),
+        "HUB_ANCHOR_MAX_WAIT_SECONDS": "0.05",
+        "HUB_LOG_JSON": "false",
+        "PYTHONPATH": str(Path.cwd()),
+    }
+    hubs: list[tuple[subprocess.Popen[bytes], str]] = []
+    sockets: list[Any] = []
+    try:
+        # The first deploys the registries on the node; the other three find them in the database.
+        hubs.append(_serve(env, tmp_path))
+        await asyncio.to_thread(_ready, *hubs[0])
+        hubs += [_serve(env, tmp_path) for _ in range(3)]
+        for process, base in hubs[1:]:
+            await asyncio.to_thread(_ready, process, base)
+        for _, base in hubs:  # two subscribers on each process: the owner and a regulator
+            sockets.append(await _subscribe(base, terminal.token, box))
+            sockets.append(await _subscribe(base, regulator.token, box))
+        await asyncio.sleep(1.0)  # every subscription registered with its process's bus
+
+        posted = []
+        for i in range(12):  # each process in turn takes an ingest
+            event = _event(box, i)
+            answer = await asyncio.to_thread(
+                httpx.post,
+                f"{hubs[i % 4][1]}/ingest/dcsa",
+                content=json.dumps([event]),
+                headers={**terminal.headers, "Content-Type": "application/json"},
+                timeout=30,
+            )
+            assert answer.status_code == 200 and answer.json()["stored"] == 1, answer.text
+            posted.append(event["eventDateTime"])
+
+        received = await asyncio.gather(*(_collect(ws, len(posted), quiet=2.0) for ws in sockets))
+        for frames in received:
+            # Every message once, on every process, whichever process took the ingest.
+            assert sorted(f.replace("+00:00", "Z") for f in frames) == sorted(posted)
+    finally:
+        for ws in sockets:
+            await ws.close()
+        for process, _ in hubs:
+            process.terminate()
+        for process, _ in hubs:
+            process.wait(timeout=30)
+        anvil.stop()
+        redis_server.stop()
