@@ -623,8 +623,13 @@ def orders_import(
 
 def _serve(settings: Settings, host: str, port: int) -> None:
     from hub.app import SERVER_OPTIONS, create_app
+    from ledger.chain import ChainError
 
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    except ChainError as exc:  # the embedded chain is another process's: one line, not a traceback
+        err.print(f"[red]hub serve cannot start:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from exc
     collector.tune()
     uvicorn.run(application, host=host, port=port, log_config=None, **SERVER_OPTIONS)
 

@@ -149,3 +149,33 @@ async def test_four_hub_processes_deliver_every_subscription_message_once(
             process.wait(timeout=30)
         anvil.stop()
         redis_server.stop()
+
+
+def test_a_second_process_on_the_embedded_chain_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "HUB_LOG_JSON": "false",
+        "PYTHONPATH": str(Path.cwd()),
+    }
+    env.pop("HUB_CHAIN_URL", None)
+    assert subprocess.run([*HUB, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True).returncode == 0
+    first, base = _serve(env, tmp_path)
+    try:
+        _ready(first, base)
+        second = subprocess.run(
+            [*HUB, "serve", "--port", str(free_port())],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        lines = [line for line in second.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, second.stderr
+        assert "in use by another process" in lines[0] and "HUB_CHAIN_URL" in lines[0]
+        assert httpx.get(f"{base}/health").status_code == 200  # the first goes on serving
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
