@@ -412,19 +412,26 @@ def ingest(
         bool,
         typer.Option(
             "--stream",
-            help="Stream DCSA files in parts whatever their size (files larger than HUB_MAX_INGEST_BYTES "
-            "always are).",
+            help="Stream DCSA and EDIFACT files in parts whatever their size (files larger than "
+            "HUB_MAX_INGEST_BYTES always are).",
         ),
     ] = False,
     part_size: Annotated[
-        int, typer.Option("--part-size", min=1, max=50_000, help="Events per part of a streamed file.")
+        int,
+        typer.Option(
+            "--part-size",
+            min=1,
+            max=50_000,
+            help="Events per part of a streamed DCSA file; an EDIFACT part holds whole messages of about "
+            "four segments per event (at least four times this many segments).",
+        ),
     ] = 5000,
 ) -> None:
     """Ingest message files for an organisation, with a progress bar.
 
-    A file is stored whole or refused whole, except a DCSA file streamed in parts: each part (at most
-    --part-size events) is stored whole or refused whole in its own transaction, and a refusal names the
-    events' place in the file. What was stored stays stored: run the same command again once the file is
+    A file is stored whole or refused whole, except a file streamed in parts: each part (a DCSA file's
+    --part-size events, an EDIFACT interchange's whole messages) is stored whole or refused whole in its
+    own transaction, and a refusal names the events' or segments' place in the file. What was stored stays stored: run the same command again once the file is
     mended, and what is already stored counts as duplicates, never twice."""
     from pathlib import Path
 
@@ -432,6 +439,7 @@ def ingest(
 
     from adapters import ceb
     from adapters.dcsa import stream as dcsa_stream
+    from adapters.edifact import stream as edifact_stream
     from hub.auth.models import KeyRole
     from hub.auth.permissions import Principal
     from hub.commerce import service as commerce
@@ -449,13 +457,13 @@ def ingest(
     )
     sizes = {name: Path(name).stat().st_size for name in files}
 
-    def streamed(name: str) -> bool:
+    def streamed(name: str) -> str | None:
         with Path(name).open("rb") as handle:
-            head = handle.read(64)
-        is_dcsa = pipeline.detect_format(head) == "dcsa"
-        return is_dcsa and (stream or sizes[name] > settings.max_ingest_bytes)
+            kind = pipeline.detect_format(handle.read(64))
+        large = stream or sizes[name] > settings.max_ingest_bytes
+        return kind if large and kind in ("dcsa", "edifact") else None
 
-    streams = {name for name in files if streamed(name)}
+    streams = {name: kind for name in files if (kind := streamed(name)) is not None}
     if jobs is None:
         jobs = 0 if len(files) < 2 and not streams else pipeline.spare_cores()
     collector.tune()
@@ -483,24 +491,29 @@ def ingest(
                 continue
             with Path(name).open("rb") as handle:
                 counted = Counted(handle)
+                limit = settings.max_ingest_bytes
+                cut = (
+                    dcsa_stream.parts(counted, size=part_size, whole_limit=limit)
+                    if streams[name] == "dcsa"
+                    else edifact_stream.parts(counted, size=4 * part_size, whole_limit=limit)
+                )
                 try:
-                    for part in dcsa_stream.parts(
-                        counted, size=part_size, whole_limit=settings.max_ingest_bytes
-                    ):
+                    for part in cut:
                         label = f"{name} {part.where}"
                         read_at[label] = counted.count
+                        label_file[label] = name
                         yield label, part
                 except HubError as exc:
                     stopped[name] = exc.message
 
-    label_file = {name: name for name in files}
+    label_file: dict[str, str] = {}  # a part's label -> its file
     shown: dict[str, int] = dict.fromkeys(files, 0)  # bytes of each file the bar has counted
     columns = (TextColumn("ingesting"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err) as progress:
         task = progress.add_task("ingesting", total=sum(sizes.values()))
         for outcome in pipeline.run(engine, principal, messages(), jobs=jobs):
             label, kind = outcome.name, outcome.kind
-            name = label_file.get(label) or label.rsplit(" ", 1)[0]
+            name = label_file.pop(label) if label not in sizes else label
             done = read_at.pop(label, sizes[name])
             progress.advance(task, max(0, done - shown[name]))
             shown[name] = max(shown[name], done)
@@ -541,8 +554,9 @@ def ingest(
             progress.advance(task, max(0, sizes[name] - shown[name]))
     for name in sorted(streams):
         figures = parts[name]
+        unit = f"at most {part_size} events" if streams[name] == "dcsa" else "whole messages"
         line = (
-            f"{name}: streamed in {figures['parts']} parts of at most {part_size} events, "
+            f"{name}: streamed in {figures['parts']} parts of {unit}, "
             f"{figures['stored']} stored, {figures['duplicates']} duplicates"
         )
         if figures["refused"]:

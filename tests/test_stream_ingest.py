@@ -248,3 +248,87 @@ def test_a_killed_ingest_run_again_stores_every_event_once(
             select(func.count()).select_from(OutboxEntry).where(OutboxEntry.record_id.in_(ids))  # type: ignore[attr-defined]
         ).one()
     assert keys == total and queued == total  # each event stored once and queued for anchoring once
+
+
+def _interchange(control: str, messages: int, *, per: int = 5, bad: int | None = None) -> bytes:
+    """A CODECO interchange of ``messages`` messages of ``per`` gate-ins each (``bad``: that message's
+    UNT miscounts its segments)."""
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    segments = [f"UNB+UNOA:2+DLCT+HUB+261121:1200+{control}"]
+    for m in range(messages):
+        body = [f"UNH+{m + 1}+CODECO:D:95B:UN:SMDG16", f"BGM+34+{control}{m}+9"]
+        for i in range(per):
+            k = m * per + i
+            when = (start + timedelta(minutes=k)).strftime("%Y%m%d%H%M")
+            body += [
+                f"EQD+CN+{_box(k % 40)}+45G1:102:5++2+5",
+                f"DTM+7:{when}:203",
+                "LOC+165+CNDLC:139:6+DCT:TER:ZZZ",
+                "TDT+1++3++:172:ZZZ+++LN12345:146",
+            ]
+        body.append(f"UNT+{len(body) + 1 + (1 if m == bad else 0)}+{m + 1}")
+        segments += body
+    segments.append(f"UNZ+{messages}+{control}")
+    return ("'\n".join(segments) + "'\n").encode()
+
+
+def test_a_streamed_interchange_stores_what_it_stores_posted_whole(
+    state: HubState, world: World, client: TestClient, tmp_path: Path
+) -> None:
+    whole, rest, cli = (world.party(OrgType.TERMINAL) for _ in range(3))
+    # The events' keys name the interchange: each sender sends its own (same messages, own control ref).
+    posted = client.post("/ingest/edifact", content=_interchange("W1", 100), headers=whole.headers)
+    assert posted.status_code == 200 and posted.json()["stored"] == 500, posted.text
+    streamed = client.post(
+        "/ingest/stream/edifact?partSize=200",
+        content=_chunks(_interchange("R1", 100), 1000),
+        headers=rest.headers,
+    )
+    answer = streamed.json()
+    assert answer["complete"] is True and answer["stored"] == 500, answer
+    # Parts of whole messages (23 segments each, at least 200 a part), named by their segments.
+    assert answer["parts"][0]["where"] == "segments 2-208" and len(answer["parts"]) == 12
+    path = tmp_path / "codeco.edi"
+    path.write_bytes(_interchange("C1", 100))
+    done = subprocess.run(
+        [*HUB, "ingest", str(path), "--org", cli.org.name, "--stream", "--part-size", "100"],
+        env=_env(state),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "streamed in 6 parts of whole messages, 500 stored, 0 duplicates"
+    )  # 18 messages a part in done.stdout
+    expected = _stored(state, whole.id)
+    assert len(expected) == 500
+    assert _stored(state, rest.id) == expected and _stored(state, cli.id) == expected
+
+
+def test_a_bad_message_refuses_its_part_by_the_segment_in_the_whole_interchange(
+    state: HubState, world: World, client: TestClient
+) -> None:
+    terminal = world.party(OrgType.TERMINAL)
+    bad = _interchange("B1", 100, bad=57)  # message 58's UNT is segment 2 + 58 * 23 - 1 = 1335
+    answer = client.post(
+        "/ingest/stream/edifact?partSize=200", content=_chunks(bad, 4096), headers=terminal.headers
+    ).json()
+    assert answer["complete"] is False
+    assert [r["where"] for r in answer["refused"]] == [
+        "segments 1244-1450"
+    ]  # parts of 9 messages: 2-208, 209-415, ...
+    assert answer["refused"][0]["message"].startswith("segment 1335 (UNT): the message says it has 24")
+    assert answer["stored"] == 500 - 9 * 5  # the other parts are kept
+    # An interchange whose UNZ miscounts: every part is stored, then the UNZ is named.
+    miscounted = _interchange("B2", 20).replace(b"UNZ+20+B2", b"UNZ+21+B2")
+    told = client.post(
+        "/ingest/stream/edifact?partSize=200", content=miscounted, headers=terminal.headers
+    ).json()
+    assert told["stored"] == 100 and told["refused"] == [
+        {
+            "where": "segment 462 (UNZ)",
+            "message": "segment 462 (UNZ): the interchange says it holds 21 messages, it holds 20 "
+            "(the parts before it are stored)",
+        }
+    ]

@@ -15,41 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import ijson
 import orjson
 
+from adapters.stream import Part, Readable
 from hub.errors import Invalid
 
 _EVENTS_FIRST = re.compile(rb'^\{\s*"events"\s*:\s*\[')
 _HEAD = 64 * 1024
-
-
-class Readable(Protocol):
-    """A file opened for binary reading, a request body read in a worker thread, ..."""
-
-    def read(self, size: int = -1, /) -> bytes:
-        """At most ``size`` bytes (all, when negative); b"" at the end."""
-        ...
-
-
-@dataclass(frozen=True)
-class Part:
-    """Some events of a streamed body: a JSON array, and where its first event sits in the body."""
-
-    data: bytes
-    base: str | None  # "$" or "$.events"; None: ``data`` is the whole body, to parse as it is
-    offset: int
-    count: int
-
-    @property
-    def where(self) -> str:
-        """The events this part holds, as paths in the body."""
-        if self.base is None:
-            return "$"
-        return f"{self.base}[{self.offset}..{self.offset + self.count - 1}]"
 
 
 class _Joined:
@@ -89,7 +64,7 @@ def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) 
                 "with events as its first key",
                 field="$",
             )
-        yield Part(whole, None, 0, 1)
+        yield Part("dcsa", whole, None, 0, 1)
         return
     else:
         raise Invalid('$: expected an array of events, or {"events": [...]}', field="$")
@@ -106,8 +81,8 @@ def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) 
             raise Invalid(f"{place}: not valid JSON from here on ({exc})", field=place) from exc
         batch.append(item)
         if len(batch) >= size:
-            yield Part(orjson.dumps(batch), base, offset, len(batch))
+            yield Part("dcsa", orjson.dumps(batch), base, offset, len(batch))
             offset += len(batch)
             batch = []
     if batch:
-        yield Part(orjson.dumps(batch), base, offset, len(batch))
+        yield Part("dcsa", orjson.dumps(batch), base, offset, len(batch))

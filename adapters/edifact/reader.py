@@ -594,17 +594,24 @@ class _Reader:
                 )
 
 
-def parse(data: bytes, *, max_segments: int = 200_000) -> ParsedBatch:
-    """Translate one interchange; raise Invalid naming the segment when any part of it is wrong."""
+def parse(data: bytes, *, max_segments: int = 200_000, shift: int = 0) -> ParsedBatch:
+    """Translate one interchange; raise Invalid naming the segment when any part of it is wrong.
+
+    ``shift``: ``data`` is one part of a larger interchange (``adapters.edifact.stream``), whose segments
+    after UNB sit ``shift`` positions further on there; refusals name those positions."""
     text = _decode(data).strip()
     if not text:
         raise Invalid("the body is empty; send one EDIFACT interchange", field="segment 1")
     segs = _segments(text)
     if len(segs) > max_segments:
         raise Invalid(
-            f"the interchange has {len(segs)} segments; at most {max_segments} are accepted",
+            f"the interchange has {len(segs)} segments; at most {max_segments} are accepted (stream "
+            "larger interchanges: hub ingest, or POST /ingest/stream/edifact)",
             field="segment 1",
         )
+    if shift:
+        for seg in segs[1:]:
+            seg.position += shift
     interchange, messages = _messages(segs)
     infos: list[MessageInfo] = []
     events: list[EventCommand] = []

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from adapters.dcsa.stream import Part
+from adapters.stream import Part
 from hub import collector
 from hub.auth.permissions import Principal
 from hub.db import session_scope
@@ -85,13 +85,16 @@ def _prepare_for(
     """(format, prepared batch or None, refusal or None) for one message or one part of a streamed DCSA
     body; CEB XML is left to the caller."""
     if isinstance(data, Part):
-        from adapters import dcsa
+        from adapters import dcsa, edifact
 
         try:
-            batch = dcsa.parse(data.data, scope=str(org), base=data.base, offset=data.offset)
-            return "dcsa", service.prepare(batch, org, vessels), None
+            if data.kind == "edifact":
+                batch = edifact.parse(data.data, shift=data.offset)
+            else:
+                batch = dcsa.parse(data.data, scope=str(org), base=data.base, offset=data.offset)
+            return data.kind, service.prepare(batch, org, vessels), None
         except HubError as exc:
-            return "dcsa", None, exc.message
+            return data.kind, None, exc.message
     kind = detect_format(data)
     try:
         if kind == "edifact":

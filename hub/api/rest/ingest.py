@@ -90,20 +90,8 @@ class _Body:
         return out
 
 
-@router.post(
-    "/stream/dcsa",
-    summary="Ingest DCSA events of any size, read as they arrive and stored in parts (chunked bodies)",
-)
-async def ingest_dcsa_stream(
-    request: Request,
-    principal: Caller,
-    part_size: Annotated[int, Query(alias="partSize", ge=1, le=50_000)] = 5000,
-) -> dict[str, Any]:
-    """Each part of at most ``partSize`` events is stored whole or refused whole, in its own transaction;
-    a refusal names the events' place in the body. What was stored stays stored when a later part is
-    refused or the connection drops: send the same body again once it is mended, and what is already
-    stored counts as duplicates, never twice. ``complete`` is true when every part was stored."""
-    from adapters.dcsa import stream
+async def _stream(request: Request, principal: Principal, cut: Callable[[_Body, int], Any]) -> dict[str, Any]:
+    """Store the parts ``cut`` makes of the request body as it arrives, each in its own transaction."""
     from hub.governance import HOME_KEY
     from hub.outbox import BUS_KEY
     from hub.tracking import pipeline
@@ -118,7 +106,7 @@ async def ingest_dcsa_stream(
         wheres: dict[str, str] = {}
 
         def parts() -> Any:
-            for part in stream.parts(body, size=part_size, whole_limit=state.settings.max_ingest_bytes):
+            for part in cut(body, state.settings.max_ingest_bytes):
                 wheres[str(len(wheres))] = part.where
                 yield str(len(wheres) - 1), part
 
@@ -134,12 +122,54 @@ async def ingest_dcsa_stream(
                 report["parts"].append(
                     {"where": where, "stored": done["stored"], "duplicates": done["duplicates"]}
                 )
-        except HubError as exc:  # the body stopped being JSON: what came before it is stored
-            report["refused"].append({"where": exc.field or "$", "message": exc.message})
+        except HubError as exc:  # the body stopped being readable: what came before it is stored
+            report["refused"].append({"where": exc.field or "body", "message": exc.message})
         report["complete"] = not report["refused"]
         return report
 
     return await run_in_threadpool(work)
+
+
+_STREAMED = """Each part is stored whole or refused whole, in its own transaction; a refusal names its place
+    in the body. What was stored stays stored when a later part is refused or the connection drops: send
+    the same body again once it is mended, and what is already stored counts as duplicates, never twice.
+    ``complete`` is true when every part was stored."""
+
+
+@router.post(
+    "/stream/dcsa",
+    summary="Ingest DCSA events of any size, read as they arrive and stored in parts (chunked bodies)",
+    description="Parts of at most ``partSize`` events. " + _STREAMED,
+)
+async def ingest_dcsa_stream(
+    request: Request,
+    principal: Caller,
+    part_size: Annotated[int, Query(alias="partSize", ge=1, le=50_000)] = 5000,
+) -> dict[str, Any]:
+    """DCSA events (an array, or ``{"events": [...]}``) in parts of ``partSize`` events."""
+    from adapters.dcsa import stream
+
+    return await _stream(
+        request, principal, lambda body, whole: stream.parts(body, size=part_size, whole_limit=whole)
+    )
+
+
+@router.post(
+    "/stream/edifact",
+    summary="Ingest an EDIFACT interchange of any size, read as it arrives and stored in parts of whole messages",
+    description="Parts of whole messages, at least ``partSize`` segments each. " + _STREAMED,
+)
+async def ingest_edifact_stream(
+    request: Request,
+    principal: Caller,
+    part_size: Annotated[int, Query(alias="partSize", ge=1, le=200_000)] = 20_000,
+) -> dict[str, Any]:
+    """An interchange (CODECO, COARRI, IFTSTA, BAPLIE) in parts of whole messages."""
+    from adapters.edifact import stream
+
+    return await _stream(
+        request, principal, lambda body, whole: stream.parts(body, size=part_size, whole_limit=whole)
+    )
 
 
 @router.post(
