@@ -579,22 +579,26 @@ def ingest(
 def orders_import(
     file: Annotated[str, typer.Argument(help="Platform orders: .csv (one row per item) or .json.")],
     org: Annotated[str, typer.Option("--org", help="The seller or platform that sends them.")],
-    chunk: Annotated[int, typer.Option(help="Orders per transaction.")] = 500,
+    chunk: Annotated[int, typer.Option(min=1, max=10_000, help="Orders per transaction.")] = 500,
 ) -> None:
-    """Import platform orders in chunks, each chunk whole or not at all, with a progress bar."""
+    """Import platform orders in chunks, each chunk whole or not at all, with a progress bar.
+
+    A CSV is read row by row, whatever its size (a chunk's rows at a time); a refused chunk names its rows
+    and the others are stored. Run the same file again once it is mended: what is stored counts as
+    duplicates, never twice. A JSON file is read whole (at most 100,000 orders)."""
     from pathlib import Path
 
-    from rich.progress import Progress
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from adapters.platform import orders
+    from adapters.platform import stream as order_stream
     from hub.auth.permissions import Principal
     from hub.commerce import service as commerce
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    data = Path(file).read_bytes()
+    is_csv = file.lower().endswith(".csv")
     try:
-        records = orders.parse_csv(data) if file.lower().endswith(".csv") else orders.parse_json(data)
         with session_scope(engine) as session:
             organisation = auth.get_organisation_by_name(session, org)
     except HubError as exc:
@@ -602,30 +606,56 @@ def orders_import(
     principal = Principal(
         organisation.id, organisation.name, organisation.type, KeyRole.OPERATOR, organisation.id
     )
-    source = "CSV" if file.lower().endswith(".csv") else "JSON"
     collector.tune()
     totals: dict[str, int] = {"stored": 0, "updated": 0, "duplicates": 0, "failed": 0}
     statuses: dict[str, int] = {}
-    with Progress(console=err) as progress:
-        task = progress.add_task("importing orders", total=len(records))
-        for start in range(0, len(records), max(1, chunk)):
-            part = records[start : start + max(1, chunk)]
-            try:
-                with session_scope(engine) as session:
-                    report = commerce.ingest_orders(session, principal, part, source=source)
-                for key in ("stored", "updated", "duplicates"):
-                    totals[key] += getattr(report, key)
-                for status, count in report.match.items():
-                    statuses[status] = statuses.get(status, 0) + count
-            except HubError as exc:
-                totals["failed"] += len(part)
-                progress.console.print(
-                    f"orders {start + 1}-{start + len(part)}: refused: {exc.message}",
-                    soft_wrap=True,
-                    markup=False,
-                    style="red",
-                )
-            progress.advance(task, len(part))
+    size = Path(file).stat().st_size
+
+    class Counted:
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.count = handle, 0
+
+        def read(self, n: int = -1, /) -> bytes:
+            data: bytes = self.handle.read(n)
+            self.count += len(data)
+            return data
+
+    def chunks(handle: Counted) -> Any:
+        if is_csv:
+            yield from order_stream.parts(handle, size=chunk)
+            return
+        records = orders.parse_json(handle.read())
+        for start in range(0, len(records), chunk):
+            part = records[start : start + chunk]
+            yield order_stream.OrderPart(f"orders {start + 1}-{start + len(part)}", part)
+
+    columns = (TextColumn("importing orders"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Path(file).open("rb") as raw, Progress(*columns, console=err) as progress:
+        handle = Counted(raw)
+        task = progress.add_task("importing orders", total=size)
+        try:
+            for part in chunks(handle):
+                try:
+                    if part.refused is not None:
+                        raise part.refused
+                    with session_scope(engine) as session:
+                        report = commerce.ingest_orders(
+                            session, principal, part.orders, source="CSV" if is_csv else "JSON"
+                        )
+                    for key in ("stored", "updated", "duplicates"):
+                        totals[key] += getattr(report, key)
+                    for status, count in report.match.items():
+                        statuses[status] = statuses.get(status, 0) + count
+                except HubError as exc:
+                    totals["failed"] += max(1, len(part.orders))
+                    progress.console.print(
+                        f"{part.where}: refused: {exc.message}", soft_wrap=True, markup=False, style="red"
+                    )
+                progress.update(task, completed=handle.count)
+        except HubError as exc:  # the file stopped being readable: what came before it is stored
+            totals["failed"] += 1
+            progress.console.print(f"refused: {exc.message}", soft_wrap=True, markup=False, style="red")
+        progress.update(task, completed=size)
     matched = ", ".join(f"{count} {status.lower()}" for status, count in sorted(statuses.items()))
     console.print(
         f"{totals['stored']} orders stored, {totals['updated']} updated, {totals['duplicates']} duplicates, "

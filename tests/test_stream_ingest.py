@@ -332,3 +332,50 @@ def test_a_bad_message_refuses_its_part_by_the_segment_in_the_whole_interchange(
             "(the parts before it are stored)",
         }
     ]
+
+
+def _orders_csv(numbers: range, *, bad: int | None = None) -> bytes:
+    """Platform orders as CSV, one row per item (``bad``: that order's price is not a number)."""
+    import csv
+
+    from seeds import commerce as demo
+
+    out = io.StringIO()
+    writer: Any = None
+    for n in numbers:
+        p = demo.parcel(n)
+        head = {k: v for k, v in p.order.items() if k != "guid"}
+        for line in p.lines:
+            row = {**head, **line}
+            if n == bad:
+                row["price"] = "lots"
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+    return out.getvalue().encode()
+
+
+def test_a_streamed_order_csv_is_stored_in_parts_and_a_bad_order_refuses_only_its_own(
+    world: World, client: TestClient
+) -> None:
+    from hub.commerce.models import CommerceOrder
+    from seeds import commerce as demo
+
+    seller = world.party(OrgType.SELLER, customs_code=demo.SELLER_CODE)
+    body = _orders_csv(range(1000, 1250), bad=1130)
+    answer = client.post(
+        "/ingest/stream/orders?partSize=50", content=_chunks(body, 3000), headers=seller.headers
+    ).json()
+    # Each order has two rows after the header (row 1): order n's rows are 2 + 2 (n - 1000) and the next.
+    assert [r["where"] for r in answer["refused"]] == ["rows 202-301"], answer["refused"]
+    assert "row 262" in answer["refused"][0]["message"] and answer["stored"] == 200
+    mended = client.post(
+        "/ingest/stream/orders?partSize=50", content=_orders_csv(range(1000, 1250)), headers=seller.headers
+    ).json()
+    assert mended["complete"] is True and mended["stored"] == 50 and mended["duplicates"] == 200, mended
+    with world.state.session() as session:
+        stored = session.exec(
+            select(func.count()).select_from(CommerceOrder).where(CommerceOrder.owner_org_id == seller.id)
+        ).one()
+    assert stored == 250

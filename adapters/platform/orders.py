@@ -190,8 +190,7 @@ def parse_csv(data: bytes) -> list[CebRecord]:
                 f"row {number}: the rows of order {order_no} are not next to each other",
                 field=f"row {number}",
             )
-        head = {k: v for k, v in row.items() if k in _HEAD}
-        item = {k: v for k, v in row.items() if k in _LINE or k in _EXTRA_LINE}
+        head, item = split_row(row)
         if order_no not in grouped:
             grouped[order_no] = (number, head, [])
         grouped[order_no][2].append(item)
@@ -200,8 +199,20 @@ def parse_csv(data: bytes) -> list[CebRecord]:
             raise Invalid(f"at most {MAX_ORDERS} orders per request", field=f"row {number}")
     if not grouped:
         raise Invalid("the CSV holds no orders", field="row 2")
-    guids, app_time = new_guids(len(grouped)), _app_time()
+    return grouped_orders(list(grouped.values()))
+
+
+def split_row(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A CSV row's order head fields and item fields."""
+    head = {k: v for k, v in row.items() if k in _HEAD}
+    item = {k: v for k, v in row.items() if k in _LINE or k in _EXTRA_LINE}
+    return head, item
+
+
+def grouped_orders(groups: list[tuple[int, dict[str, Any], list[dict[str, Any]]]]) -> list[CebRecord]:
+    """The orders of CSV rows already grouped: (number of the order's first row, its head, its items)."""
+    guids, app_time = new_guids(len(groups)), _app_time()
     return [
         _order(head, items, f"row {number}", guid, app_time)
-        for (number, head, items), guid in zip(grouped.values(), guids, strict=True)
+        for (number, head, items), guid in zip(groups, guids, strict=True)
     ]

@@ -162,6 +162,18 @@ class CommerceReport:
         }
 
 
+# What says when and in which transmission an order was sent, not what was ordered: a platform that
+# leaves them out gets new ones on every send (adapters.platform), and a resend is still a duplicate.
+_SENDING = frozenset({"guid", "appTime"})
+
+
+def _same_order(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when two order heads differ at most in how they were sent."""
+    return {k: v for k, v in old.items() if k not in _SENDING} == {
+        k: v for k, v in new.items() if k not in _SENDING
+    }
+
+
 def _code_of(session: Session, principal: Principal) -> str:
     return customs_code_of(
         session,
@@ -304,7 +316,7 @@ def ingest_orders(
                     f"{order.where}: order {key[1]} of platform {key[0]} was sent by another organisation",
                     field=order.where,
                 )
-            if old.head == head_json and old.lines == lines_json:
+            if _same_order(old.head, head_json) and old.lines == lines_json:
                 report.duplicates += 1
                 continue
             if session.exec(select(InventoryList.id).where(InventoryList.order_id == old.id)).first():

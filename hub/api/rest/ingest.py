@@ -173,6 +173,50 @@ async def ingest_edifact_stream(
 
 
 @router.post(
+    "/stream/orders",
+    summary="Import platform orders as CSV of any size, read as it arrives and stored in parts",
+    description="Parts of ``partSize`` orders (an order's rows are never split). " + _STREAMED,
+)
+async def ingest_orders_stream(
+    request: Request,
+    principal: Caller,
+    part_size: Annotated[int, Query(alias="partSize", ge=1, le=10_000)] = 500,
+) -> dict[str, Any]:
+    """CSV orders, one row per item (CEB311 field names), ``partSize`` orders per transaction."""
+    from adapters.platform import stream
+    from hub.commerce import service as commerce
+
+    principal.require(Action.TRADE_ECOMMERCE)
+    body = _Body(request.stream().__aiter__())
+
+    def work() -> dict[str, Any]:
+        report: dict[str, Any] = {"stored": 0, "updated": 0, "duplicates": 0, "parts": [], "refused": []}
+        try:
+            for part in stream.parts(body, size=part_size):
+                if part.refused is not None:
+                    report["refused"].append({"where": part.where, "message": part.refused.message})
+                    continue
+
+                def store(session: Session, orders: list[Any] = part.orders) -> dict[str, Any]:
+                    return commerce.ingest_orders(session, principal, orders, source="CSV").as_json()
+
+                try:
+                    done = _unit(request, store)
+                except HubError as exc:
+                    report["refused"].append({"where": part.where, "message": exc.message})
+                    continue
+                for key in ("stored", "updated", "duplicates"):
+                    report[key] += done.get(key, 0)
+                report["parts"].append({"where": part.where, "stored": done.get("stored", 0)})
+        except HubError as exc:  # the body stopped being CSV: what came before it is stored
+            report["refused"].append({"where": exc.field or "body", "message": exc.message})
+        report["complete"] = not report["refused"]
+        return report
+
+    return await run_in_threadpool(work)
+
+
+@router.post(
     "/ceb",
     summary="Ingest a China customs CEB message (311 orders, 411 payments, 511 waybills; 312/412/512/622 receipts)",
 )
