@@ -121,7 +121,7 @@ def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
     """p50/p99 of the tracking query, from 8 connections, against one worker."""
 
     from hub.auth import service as auth
-    from hub.auth.models import Organisation, OrgType
+    from hub.auth.models import OrgType
     from hub.db import make_engine, session_scope
     from hub.settings import Settings
 
@@ -130,9 +130,7 @@ def query_latency(url: str, numbers: list[str], workdir: Path) -> str:
         regulator = auth.create_organisation(
             session, f"Bench regulator {uuid.uuid4().hex[:4]}", OrgType.REGULATOR
         )
-        token = auth.issue_key(
-            session, session.get(Organisation, regulator.id), pepper=Settings().key_pepper.get_secret_value()
-        ).token  # type: ignore[arg-type]
+        token = auth.issue_key(session, regulator, pepper=Settings().key_pepper.get_secret_value()).token
     server, port = serve_hub(url, workdir)
     try:
         number = numbers[len(numbers) // 2]
