@@ -820,7 +820,10 @@ def dwell_stats(
         if not count:
             return 0.0
         offset = min(count - 1, int((1 - p) * count))
-        found = session.exec(select(since).where(*where).order_by(since).offset(offset).limit(1)).first()
+        query = select(since).where(*where).order_by(since).offset(offset).limit(1)
+        # SQLite would take the facility index and sort; the yard index is already in arrival order.
+        query = query.with_hint(ContainerPosition, "INDEXED BY ix_container_position_yard", "sqlite")
+        found = session.exec(query).first()
         return 0.0 if found is None else (now - aware(found)).total_seconds() / 3600
 
     return DwellStats(
