@@ -131,6 +131,7 @@ class Anchorer:
         self.chain = chain
         self.settings = settings or AnchorSettings()
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._proven = False  # whether this worker's anchor transactions have been accepted once
 
     # -- public ---------------------------------------------------------------------------------------
     def run_once(self, *, force: bool = False) -> int:
@@ -289,7 +290,11 @@ class Anchorer:
             # the other workers need the pool meanwhile. The lease keeps other workers off this batch.
             session.commit()
             try:
-                on_chain = self.chain.anchor_of(root)
+                # A batch never signed cannot be on chain (its root is new): the first attempt skips the
+                # read; a batch sent before may have been anchored meanwhile, by this worker or another.
+                fresh = batch.state == BatchState.SEALED and batch.attempts == 0 and not batch.tx_hash
+                on_chain = None if fresh else self.chain.anchor_of(root)
+                receipt = None
                 if on_chain is None and batch.state == BatchState.SUBMITTED and batch.tx_hash:
                     # Sent before a crash or a timeout: it may still be mined.
                     receipt = self.chain.wait_receipt(batch.tx_hash, timeout=2.0)
@@ -297,7 +302,11 @@ class Anchorer:
                         on_chain = self.chain.anchor_of(root)
                 if on_chain is None:
                     with self.chain.sending():
-                        tx_hash, raw = self.chain.sign_anchor(root, batch.record_count)
+                        # Simulated first until this worker has anchored once, and on every retry, so that
+                        # a refusal says why; after that a refusal shows in the receipt and is retried so.
+                        tx_hash, raw = self.chain.sign_anchor(
+                            root, batch.record_count, simulate=not (fresh and self._proven)
+                        )
                         batch.tx_hash, batch.state, batch.attempts = (
                             tx_hash,
                             BatchState.SUBMITTED,
@@ -320,7 +329,10 @@ class Anchorer:
                             f"transaction {tx_hash} did not anchor the root (status {receipt.status})"
                         )
                 found: str | None = batch.tx_hash
-                if on_chain is not None and (found is None or self._tx_block(found) != on_chain.block_number):
+                mined_at = receipt.block_number if receipt is not None and receipt.status == 1 else None
+                if mined_at is None and found is not None:
+                    mined_at = self._tx_block(found)
+                if on_chain is not None and (found is None or mined_at != on_chain.block_number):
                     found = self._find_anchor_tx(root, on_chain.block_number) or found
                 batch.state = BatchState.ANCHORED
                 batch.tx_hash = found
@@ -329,6 +341,7 @@ class Anchorer:
                 batch.lease_owner, batch.lease_until, batch.last_error = None, None, None
                 session.add(batch)
                 session.commit()
+                self._proven = True
             except ChainError as exc:
                 kind = "unavailable" if isinstance(exc, ChainUnavailable) else "rejected"
                 ANCHOR_FAILURES.labels(kind).inc()

@@ -320,14 +320,15 @@ class ChainClient:
                 "gas": gas,
             }
 
-    def sign_anchor(self, root: bytes, record_count: int) -> tuple[str, bytes]:
+    def sign_anchor(self, root: bytes, record_count: int, *, simulate: bool = True) -> tuple[str, bytes]:
         """A signed ``anchor(root, count)`` transaction: its hash (known before sending) and raw bytes.
 
-        The call is simulated first, so a refusal (``RootAlreadyAnchored``, a missing role) surfaces here
-        as ChainRejected with its reason instead of as a failed transaction.
+        With ``simulate`` the call is run first, so a refusal (``RootAlreadyAnchored``, a missing role)
+        surfaces here as ChainRejected with its reason instead of as a failed transaction.
         """
         with self.errors("preparing the anchor transaction"):
-            self.registry.functions.anchor(root, record_count).call({"from": self.account.address})
+            if simulate:
+                self.registry.functions.anchor(root, record_count).call({"from": self.account.address})
             tx = self.registry.functions.anchor(root, record_count).build_transaction(
                 cast(TxParams, self._tx_fields(gas=200_000))
             )

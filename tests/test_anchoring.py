@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, text
@@ -189,7 +190,7 @@ def test_a_worker_that_dies_mid_batch_loses_nothing_and_anchors_once(
         original_send(self, raw)
         raise Crash
 
-    def crash_before_sign(self: ChainClient, root: bytes, count: int) -> tuple[str, bytes]:
+    def crash_before_sign(self: ChainClient, root: bytes, count: int, **_: Any) -> tuple[str, bytes]:
         raise Crash
 
     if where == "after_send":
