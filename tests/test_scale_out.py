@@ -18,6 +18,7 @@ import websockets
 
 from hub.auth.models import OrgType
 from hub.settings import Settings
+from hub.state import HubState
 from tests.conftest import World
 from tests.servers import HUB, Anvil, RedisServer, free_port
 
@@ -179,3 +180,32 @@ def test_a_second_process_on_the_embedded_chain_says_so_in_one_line(tmp_path: Pa
     finally:
         first.terminate()
         first.wait(timeout=30)
+
+
+def test_two_transactions_registering_the_same_new_container_agree_on_its_id(state: HubState) -> None:
+    """Two processes ingesting the first events of one box at once: before, the later COPY failed on the
+    unique number and its whole request with it (seen in bench/scale.py)."""
+    import threading
+
+    from hub.tracking.service import ensure_containers
+
+    stem = f"RACU{uuid.uuid4().int % 10**6:06d}"
+    number = stem + stdnum.iso6346.calc_check_digit(stem)
+    first = state.session()
+    ids_first, new_first = ensure_containers(first, {number: (True, "45G1")})
+    answer: dict[str, Any] = {}
+
+    def second() -> None:
+        with state.session() as session:
+            answer["ids"], answer["new"] = ensure_containers(session, {number: (True, "45G1")})
+            session.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.5)  # the second waits on the first's uncommitted row (or on SQLite's write lock)
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert new_first == 1 and answer["new"] == 0
+    assert answer["ids"][number] == ids_first[number]

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, exists, func, or_, true, type_coerce
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from hub import records
@@ -107,25 +109,41 @@ def ensure_containers(
         ):
             found[number] = cid if isinstance(cid, uuid.UUID) else fast_uuid(int(cid, 16))
     missing = [n for n in numbers if n not in found]
+    registered = 0
     if missing:
         rows = []
+        proposed: dict[str, uuid.UUID] = {}
         for number in missing:
-            found[number] = new_id()
+            proposed[number] = new_id()
             valid, size_type = seen[number]
             rows.append(
                 {
-                    "id": found[number],
+                    "id": proposed[number],
                     "number": number,
                     "check_digit_valid": valid,
                     "iso_size_type": size_type,
                     "created_at": utcnow(),
                 }
             )
-        bulk_insert(session, Container, rows)
+        # Another transaction (another hub process, another request) may register the same new box at the
+        # same time: the one that loses waits for the other, inserts nothing and reads the winner's id.
+        dialect = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        inserted: set[str] = set()
+        for part in chunks(rows, 2000):
+            statement = dialect(table).values(list(part)).on_conflict_do_nothing(index_elements=["number"])
+            inserted.update(connection.execute(statement.returning(table.c.number)).scalars())
+        registered = len(inserted)
+        found.update({number: proposed[number] for number in inserted})
+        lost = [number for number in missing if number not in inserted]
+        for numbers_lost in chunks(lost, 2000):
+            for cid, number in connection.execute(
+                select(raw_id, table.c.number).where(among(session, table.c.number, numbers_lost))
+            ):
+                found[number] = cid if isinstance(cid, uuid.UUID) else fast_uuid(int(cid, 16))
     if known is not None:
         known.pending.update(found)
     ids.update(found)
-    return ids, len(missing)
+    return ids, registered
 
 
 def ingest(session: Session, principal: Principal, batch: ParsedBatch) -> IngestReport:
