@@ -11,11 +11,13 @@ each moved the demo's container once (so each may follow it; access is checked p
 - four hub processes on one PostgreSQL, one Redis and one anvil node with ``--wide`` subscriptions spread
   over them (needs PostgreSQL, Redis and node_modules/.bin/anvil).
 
-The load client is another process (this script with ``--client``): it opens the subscriptions
-(graphql-transport-ws, ``containerEvents``), waits until each has received a warm-up event, then posts
-``--events`` single-event DCSA bodies, one every ``--gap`` seconds, to the first hub as the terminal, and
-times each delivery from just before the POST to the frame's arrival. It prints p50/p99/max and the
-messages lost (expected deliveries that never came within 15 s of the last post).
+The load clients are other processes (this script with ``--client``, ``--clients`` of them sharing the
+subscriptions): they open the subscriptions (graphql-transport-ws, ``containerEvents``), say when each has
+received a warm-up event; then this script posts ``--events`` single-event DCSA bodies to the first hub as
+the terminal, one every ``--gap`` seconds on a schedule the clients know, and each client times every
+delivery from its event's scheduled post to the frame's arrival (one clock: the same machine). It prints
+p50/p99/max over all deliveries and the messages lost (expected deliveries that never came within 15 s of
+the last post).
 """
 
 from __future__ import annotations
