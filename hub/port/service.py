@@ -21,8 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, true
-from sqlalchemy import select as sa_select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, true
 from sqlmodel import Session, col, select
 
 from adapters.customs.decisions import DecisionCommand
@@ -765,6 +764,11 @@ class DwellStats:
 DWELL_BANDS = (0, 24, 48, 72, 120, 168, 336)
 
 
+# SQLite would take the facility index for a range on arrival and scan it whole; the yard index is
+# already in arrival order.
+_YARD_INDEX = "INDEXED BY ix_container_position_yard"
+
+
 def dwell_stats(
     session: Session, principal: Principal, *, port: str | None, now: datetime | None = None
 ) -> DwellStats:
@@ -783,37 +787,35 @@ def dwell_stats(
     def hours_since(seconds: Any) -> float:
         return 0.0 if seconds is None else (now.timestamp() - float(seconds)) / 3600
 
-    # One pass over the yard, by facility: counts, mean arrival, the oldest, and every band's count as a
-    # conditional sum (twelve range scans of the index before: 110 ms at 100,000 boxes).
+    # One pass over the yard by facility, from the facility index alone: counts, mean arrival, the oldest.
+    # Then each band (and the week) is a count over a range of the yard index, which the bands partition:
+    # as conditional sums in the pass they cost SQLite 17 ms of its 21 at 100,000 boxes.
     week_ago = now - timedelta(days=7)
     bands = list(zip(DWELL_BANDS, (*DWELL_BANDS[1:], None), strict=True))
-
-    def within(lower: int, upper: int | None) -> ColumnElement[bool]:
-        held = since <= now - timedelta(hours=lower)
-        return held if upper is None else and_(held, since > now - timedelta(hours=upper))
-
-    columns: list[Any] = [
-        col(ContainerPosition.facility_code),
-        func.count(),
-        func.avg(epoch),
-        func.min(since),
-        func.sum(case((since < week_ago, 1), else_=0)),
-        *(func.sum(case((within(lower, upper), 1), else_=0)) for lower, upper in bands),
-    ]
-    rows = session.execute(  # SQLAlchemy's select: SQLModel's is typed for a few columns only
-        sa_select(*columns)
+    rows = session.exec(
+        select(col(ContainerPosition.facility_code), func.count(), func.avg(epoch), func.min(since))
         .where(*where)
         .group_by(col(ContainerPosition.facility_code))
         .order_by(col(ContainerPosition.facility_code))
     ).all()
-    count = sum(int(row[1]) for row in rows)
-    mean = sum(float(row[2]) * int(row[1]) for row in rows) / count if count else None
-    oldest = min((aware(row[3]) for row in rows if row[3] is not None), default=None)
-    over = sum(int(row[4] or 0) for row in rows)
-    by_facility = tuple((facility or "?", int(n), hours_since(avg)) for facility, n, avg, *_ in rows)
-    distribution = [
-        (lower, upper, sum(int(row[5 + i] or 0) for row in rows)) for i, (lower, upper) in enumerate(bands)
-    ]
+    count = sum(int(n) for _, n, _, _ in rows)
+    mean = sum(float(avg) * int(n) for _, n, avg, _ in rows) / count if count else None
+    oldest = min((aware(first) for *_, first in rows if first is not None), default=None)
+    by_facility = tuple((facility or "?", int(n), hours_since(avg)) for facility, n, avg, _ in rows)
+
+    def counted(*conditions: ColumnElement[bool]) -> int:
+        if not count:
+            return 0
+        query = select(func.count()).select_from(ContainerPosition).where(*where, *conditions)
+        return int(session.exec(query.with_hint(ContainerPosition, _YARD_INDEX, "sqlite")).one())
+
+    over = counted(since < week_ago)
+    distribution = []
+    for lower, upper in bands:
+        band = [since <= now - timedelta(hours=lower)]
+        if upper is not None:
+            band.append(since > now - timedelta(hours=upper))
+        distribution.append((lower, upper, counted(*band)))
 
     def pct(p: float) -> float:
         # The p-th shortest dwell is the (1 - p)-th latest arrival: one step along the yard's index.
@@ -821,8 +823,7 @@ def dwell_stats(
             return 0.0
         offset = min(count - 1, int((1 - p) * count))
         query = select(since).where(*where).order_by(since).offset(offset).limit(1)
-        # SQLite would take the facility index and sort; the yard index is already in arrival order.
-        query = query.with_hint(ContainerPosition, "INDEXED BY ix_container_position_yard", "sqlite")
+        query = query.with_hint(ContainerPosition, _YARD_INDEX, "sqlite")
         found = session.exec(query).first()
         return 0.0 if found is None else (now - aware(found)).total_seconds() / 3600
 
