@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from sqlalchemy import ColumnElement, delete, exists, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from adapters.customs.decisions import DecisionCommand
@@ -787,35 +788,47 @@ def dwell_stats(
     def hours_since(seconds: Any) -> float:
         return 0.0 if seconds is None else (now.timestamp() - float(seconds)) / 3600
 
-    # One pass over the yard by facility, from the facility index alone: counts, mean arrival, the oldest.
-    # Then each band (and the week) is a count over a range of the yard index, which the bands partition:
-    # as conditional sums in the pass they cost SQLite 17 ms of its 21 at 100,000 boxes.
+    # One pass over the yard by facility, from the facility index alone: counts, mean arrival, the oldest,
+    # and on PostgreSQL the week and every band as conditional sums. SQLite instead counts the week and
+    # each band over a range of the yard index (the bands partition it): as sums in its pass they cost 17
+    # of 21 ms at 100,000 boxes, while PostgreSQL's range counts each visit the rows again (74 ms p50).
     week_ago = now - timedelta(days=7)
     bands = list(zip(DWELL_BANDS, (*DWELL_BANDS[1:], None), strict=True))
-    rows = session.exec(
-        select(col(ContainerPosition.facility_code), func.count(), func.avg(epoch), func.min(since))
+
+    def within(lower: int, upper: int | None) -> list[ColumnElement[bool]]:
+        held = [since <= now - timedelta(hours=lower)]
+        return held if upper is None else [*held, since > now - timedelta(hours=upper)]
+
+    conditions = [[since < week_ago], *(within(lower, upper) for lower, upper in bands)]
+    columns: list[Any] = [
+        col(ContainerPosition.facility_code),
+        func.count(),
+        func.avg(epoch),
+        func.min(since),
+    ]
+    if postgres:
+        columns += [func.sum(case((and_(*condition), 1), else_=0)) for condition in conditions]
+    rows = session.execute(  # SQLAlchemy's select: SQLModel's is typed for a few columns only
+        sa_select(*columns)
         .where(*where)
         .group_by(col(ContainerPosition.facility_code))
         .order_by(col(ContainerPosition.facility_code))
     ).all()
-    count = sum(int(n) for _, n, _, _ in rows)
-    mean = sum(float(avg) * int(n) for _, n, avg, _ in rows) / count if count else None
-    oldest = min((aware(first) for *_, first in rows if first is not None), default=None)
-    by_facility = tuple((facility or "?", int(n), hours_since(avg)) for facility, n, avg, _ in rows)
+    count = sum(int(row[1]) for row in rows)
+    mean = sum(float(row[2]) * int(row[1]) for row in rows) / count if count else None
+    oldest = min((aware(row[3]) for row in rows if row[3] is not None), default=None)
+    by_facility = tuple((row[0] or "?", int(row[1]), hours_since(row[2])) for row in rows)
 
-    def counted(*conditions: ColumnElement[bool]) -> int:
+    def counted(index: int) -> int:
         if not count:
             return 0
-        query = select(func.count()).select_from(ContainerPosition).where(*where, *conditions)
+        if postgres:
+            return sum(int(row[4 + index] or 0) for row in rows)
+        query = select(func.count()).select_from(ContainerPosition).where(*where, *conditions[index])
         return int(session.exec(query.with_hint(ContainerPosition, _YARD_INDEX, "sqlite")).one())
 
-    over = counted(since < week_ago)
-    distribution = []
-    for lower, upper in bands:
-        band = [since <= now - timedelta(hours=lower)]
-        if upper is not None:
-            band.append(since > now - timedelta(hours=upper))
-        distribution.append((lower, upper, counted(*band)))
+    over = counted(0)
+    distribution = [(lower, upper, counted(1 + i)) for i, (lower, upper) in enumerate(bands)]
 
     def pct(p: float) -> float:
         # The p-th shortest dwell is the (1 - p)-th latest arrival: one step along the yard's index.
