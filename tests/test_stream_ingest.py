@@ -133,6 +133,10 @@ def test_parts_name_each_event_by_its_place_in_the_whole_body() -> None:
         for part in parts(io.BytesIO(broken), size=5):
             seen.append(part.where)
     assert seen == ["$[0..4]", "$[5..9]"] and "not valid JSON" in stopped.value.message
+    # A body nested 100,000 deep is refused at once, in bounded memory (ijson's own items took over 20 GB).
+    with pytest.raises(Invalid) as deep:
+        list(parts(io.BytesIO(b"[" * 100_000 + b"]" * 100_000)))
+    assert deep.value.field == "$[0]" and "deeper than 128 levels" in deep.value.message
     # A single event, and an object whose events are not its first key, are read whole.
     single = list(parts(io.BytesIO(json.dumps(events[0]).encode())))
     assert [(p.base, p.where) for p in single] == [(None, "$")]

@@ -23,6 +23,7 @@ import orjson
 from adapters.stream import Part, Readable
 from hub.errors import Invalid
 
+MAX_DEPTH = 128  # far beyond any DCSA event, and within what orjson re-encodes
 _EVENTS_FIRST = re.compile(rb'^\{\s*"events"\s*:\s*\[')
 _HEAD = 64 * 1024
 
@@ -53,9 +54,9 @@ def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) 
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:].lstrip(b" \t\r\n")
     if body.startswith(b"["):
-        base, prefix = "$", "item"
+        base = "$"
     elif _EVENTS_FIRST.match(body):
-        base, prefix = "$.events", "events.item"
+        base = "$.events"
     elif body.startswith(b"{"):
         whole = head + stream.read(whole_limit + 1 - len(head))
         if len(whole) > whole_limit:
@@ -70,7 +71,7 @@ def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) 
         raise Invalid('$: expected an array of events, or {"events": [...]}', field="$")
     batch: list[Any] = []
     offset = 0
-    items = ijson.items(_Joined(body, stream), prefix, use_float=True)
+    items = _items(_Joined(body, stream), base == "$.events")
     while True:
         try:
             item = next(items)
@@ -79,6 +80,11 @@ def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) 
         except ijson.JSONError as exc:
             place = f"{base}[{offset + len(batch)}]"
             raise Invalid(f"{place}: not valid JSON from here on ({exc})", field=place) from exc
+        except _TooDeep as exc:
+            place = f"{base}[{offset + len(batch)}]"
+            raise Invalid(
+                f"{place}: arrays and objects nest deeper than {MAX_DEPTH} levels", field=place
+            ) from exc
         batch.append(item)
         if len(batch) >= size:
             yield Part("dcsa", orjson.dumps(batch), base, offset, len(batch))
@@ -86,3 +92,42 @@ def parts(stream: Readable, *, size: int = 5000, whole_limit: int = 50_000_000) 
             batch = []
     if batch:
         yield Part("dcsa", orjson.dumps(batch), base, offset, len(batch))
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _items(source: _Joined, wrapped: bool) -> Iterator[Any]:
+    """The items of the top-level array (``wrapped``: of the first key's array), built from ijson's basic
+    events. ijson's own ``items`` names each value by its path, which for a body nested 100,000 deep
+    took over 20 GB; here a value deeper than MAX_DEPTH stops the reading."""
+    events = ijson.basic_parse(source, use_float=True)
+    opening = ("start_map", "map_key", "start_array") if wrapped else ("start_array",)
+    for expected in opening:
+        event, _ = next(events)
+        if event != expected:  # the shape was checked on the first bytes: this is not JSON
+            raise ijson.JSONError(f"expected {expected}, found {event}")
+    stack: list[Any] = []  # the containers of the item being built
+    keys: list[Any] = []  # the pending key of each, for objects
+    for event, value in events:
+        if event == "start_map" or event == "start_array":
+            if len(stack) >= MAX_DEPTH:
+                raise _TooDeep
+            stack.append({} if event == "start_map" else [])
+            keys.append(None)
+            continue
+        if event == "map_key":
+            keys[-1] = value
+            continue
+        if event == "end_map" or event == "end_array":
+            if not stack:  # the end of the array of events
+                return
+            value = stack.pop()
+            keys.pop()
+        if not stack:
+            yield value
+        elif type(stack[-1]) is list:
+            stack[-1].append(value)
+        else:
+            stack[-1][keys[-1]] = value

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.auth.permissions import Action, Principal
-from hub.errors import HubError
+from hub.errors import HubError, Invalid
 from hub.state import HubState
 from hub.tracking import service
 from hub.tracking.commands import ParsedBatch
@@ -124,16 +124,26 @@ async def _stream(request: Request, principal: Principal, cut: Callable[[_Body, 
                 )
         except HubError as exc:  # the body stopped being readable: what came before it is stored
             report["refused"].append({"where": exc.field or "body", "message": exc.message})
-        report["complete"] = not report["refused"]
-        return report
+        return _answer(report)
 
     return await run_in_threadpool(work)
+
+
+def _answer(report: dict[str, Any]) -> dict[str, Any]:
+    """A streamed body's answer; refused as a whole-body route refuses (422, the place named) when
+    nothing of it was stored."""
+    if report["refused"] and not report["parts"]:
+        first = report["refused"][0]
+        raise Invalid(first["message"], field=first["where"])
+    report["complete"] = not report["refused"]
+    return report
 
 
 _STREAMED = """Each part is stored whole or refused whole, in its own transaction; a refusal names its place
     in the body. What was stored stays stored when a later part is refused or the connection drops: send
     the same body again once it is mended, and what is already stored counts as duplicates, never twice.
-    ``complete`` is true when every part was stored."""
+    ``complete`` is true when every part was stored; a body of which no part could be stored is refused
+    with 422, as the whole-body routes refuse."""
 
 
 @router.post(
@@ -210,8 +220,7 @@ async def ingest_orders_stream(
                 report["parts"].append({"where": part.where, "stored": done.get("stored", 0)})
         except HubError as exc:  # the body stopped being CSV: what came before it is stored
             report["refused"].append({"where": exc.field or "body", "message": exc.message})
-        report["complete"] = not report["refused"]
-        return report
+        return _answer(report)
 
     return await run_in_threadpool(work)
 
