@@ -394,6 +394,18 @@ def _export_oa(settings: Settings, kind: str, record_id: Any) -> dict[str, Any]:
         ledger.chain.close()
 
 
+class _Counted:
+    """A file read through, counting the bytes read: how far a streamed file's progress bar has got."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle, self.count = handle, 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk: bytes = self.handle.read(size)
+        self.count += len(chunk)
+        return chunk
+
+
 # Files above this are streamed by `hub ingest`: read whole, a 32 MB interchange of a million segments
 # took 954 MB before the reader refused it; streamed, memory stays near one part's worth.
 STREAM_ABOVE_BYTES = 4_000_000
@@ -436,8 +448,9 @@ def ingest(
 
     A file is stored whole or refused whole, except a file streamed in parts: each part (a DCSA file's
     --part-size events, an EDIFACT interchange's whole messages) is stored whole or refused whole in its
-    own transaction, and a refusal names the events' or segments' place in the file. What was stored stays stored: run the same command again once the file is
-    mended, and what is already stored counts as duplicates, never twice."""
+    own transaction, and a refusal names the events' or segments' place in the file. What was stored
+    stays stored: run the same command again once the file is mended, and what is already stored counts
+    as duplicates, never twice."""
     from pathlib import Path
 
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -479,15 +492,7 @@ def ingest(
     }
     stopped: dict[str, str] = {}
     read_at: dict[str, int] = {}  # a part's label -> bytes of its file read when it was cut
-
-    class Counted:
-        def __init__(self, handle: Any) -> None:
-            self.handle, self.count = handle, 0
-
-        def read(self, size: int = -1) -> bytes:
-            chunk: bytes = self.handle.read(size)
-            self.count += len(chunk)
-            return chunk
+    label_file: dict[str, str] = {}  # a part's label -> its file
 
     def messages() -> Any:
         for name in files:
@@ -495,7 +500,7 @@ def ingest(
                 yield name, Path(name).read_bytes()
                 continue
             with Path(name).open("rb") as handle:
-                counted = Counted(handle)
+                counted = _Counted(handle)
                 limit = settings.max_ingest_bytes
                 cut = (
                     dcsa_stream.parts(counted, size=part_size, whole_limit=limit)
@@ -511,7 +516,6 @@ def ingest(
                 except HubError as exc:
                     stopped[name] = exc.message
 
-    label_file: dict[str, str] = {}  # a part's label -> its file
     shown: dict[str, int] = dict.fromkeys(files, 0)  # bytes of each file the bar has counted
     columns = (TextColumn("ingesting"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err) as progress:
@@ -616,16 +620,7 @@ def orders_import(
     statuses: dict[str, int] = {}
     size = Path(file).stat().st_size
 
-    class Counted:
-        def __init__(self, handle: Any) -> None:
-            self.handle, self.count = handle, 0
-
-        def read(self, n: int = -1, /) -> bytes:
-            data: bytes = self.handle.read(n)
-            self.count += len(data)
-            return data
-
-    def chunks(handle: Counted) -> Any:
+    def chunks(handle: _Counted) -> Any:
         if is_csv:
             yield from order_stream.parts(handle, size=chunk)
             return
@@ -636,7 +631,7 @@ def orders_import(
 
     columns = (TextColumn("importing orders"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Path(file).open("rb") as raw, Progress(*columns, console=err) as progress:
-        handle = Counted(raw)
+        handle = _Counted(raw)
         task = progress.add_task("importing orders", total=size)
         try:
             for part in chunks(handle):

@@ -102,6 +102,12 @@ def _env(state: HubState) -> dict[str, str]:
     }
 
 
+def _hub_ingest(state: HubState, path: Path, org: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """`hub ingest --stream` as a user runs it, on the test's database."""
+    command = [*HUB, "ingest", str(path), "--org", org, "--stream", *options]
+    return subprocess.run(command, env=_env(state), capture_output=True, text=True, timeout=120)
+
+
 def _chunks(data: bytes, size: int) -> Iterator[bytes]:
     for start in range(0, len(data), size):
         yield data[start : start + size]
@@ -166,13 +172,7 @@ def test_a_streamed_body_stores_what_the_same_events_posted_whole_store(
     # Through the CLI, from a file.
     path = tmp_path / "events.json"
     path.write_bytes(json.dumps({"events": events}, indent=1).encode())
-    done = subprocess.run(
-        [*HUB, "ingest", str(path), "--org", cli.org.name, "--stream", "--part-size", "300"],
-        env=_env(state),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _hub_ingest(state, path, cli.org.name, "--part-size", "300")
     assert done.returncode == 0, done.stderr
     assert "streamed in 4 parts of at most 300 events, 1200 stored, 0 duplicates" in done.stdout
 
@@ -294,13 +294,7 @@ def test_a_streamed_interchange_stores_what_it_stores_posted_whole(
     assert answer["parts"][0]["where"] == "segments 2-208" and len(answer["parts"]) == 12
     path = tmp_path / "codeco.edi"
     path.write_bytes(_interchange("C1", 100))
-    done = subprocess.run(
-        [*HUB, "ingest", str(path), "--org", cli.org.name, "--stream", "--part-size", "100"],
-        env=_env(state),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _hub_ingest(state, path, cli.org.name, "--part-size", "100")
     assert done.returncode == 0, done.stderr
     assert (
         "streamed in 6 parts of whole messages, 500 stored, 0 duplicates"

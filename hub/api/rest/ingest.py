@@ -1,8 +1,8 @@
 """Ingest endpoints: terminal EDIFACT, DCSA event JSON, China customs CEB XML and platform orders.
 
-All or nothing per request, but for ``/ingest/stream/dcsa``: a body of any size, read as it arrives and
-stored in parts, each all or nothing (``adapters.dcsa.stream``). Each route reads its body on the server's event loop and parses and stores it
-in a worker thread: parsing a large message and waiting for the database must not stall the other
+All or nothing per request, but for ``/ingest/stream/*``: a body of any size, read as it arrives and
+stored in parts, each all or nothing (``adapters.stream``). Each route reads its body on the server's
+event loop and parses and stores it in a worker thread: parsing a large message and waiting for the database must not stall the other
 requests the process serves (``/health`` among them)."""
 
 from __future__ import annotations
@@ -90,8 +90,11 @@ class _Body:
         return out
 
 
-async def _stream(request: Request, principal: Principal, cut: Callable[[_Body, int], Any]) -> dict[str, Any]:
-    """Store the parts ``cut`` makes of the request body as it arrives, each in its own transaction."""
+async def _stream(
+    request: Request, principal: Principal, reader: Callable[..., Any], part_size: int
+) -> dict[str, Any]:
+    """Store the parts a streaming reader (``adapters.dcsa.stream.parts``, ``adapters.edifact.stream.parts``)
+    cuts from the request body as it arrives, each in its own transaction."""
     from hub.governance import HOME_KEY
     from hub.outbox import BUS_KEY
     from hub.tracking import pipeline
@@ -106,7 +109,7 @@ async def _stream(request: Request, principal: Principal, cut: Callable[[_Body, 
         wheres: dict[str, str] = {}
 
         def parts() -> Any:
-            for part in cut(body, state.settings.max_ingest_bytes):
+            for part in reader(body, size=part_size, whole_limit=state.settings.max_ingest_bytes):
                 wheres[str(len(wheres))] = part.where
                 yield str(len(wheres) - 1), part
 
@@ -159,9 +162,7 @@ async def ingest_dcsa_stream(
     """DCSA events (an array, or ``{"events": [...]}``) in parts of ``partSize`` events."""
     from adapters.dcsa import stream
 
-    return await _stream(
-        request, principal, lambda body, whole: stream.parts(body, size=part_size, whole_limit=whole)
-    )
+    return await _stream(request, principal, stream.parts, part_size)
 
 
 @router.post(
@@ -177,9 +178,7 @@ async def ingest_edifact_stream(
     """An interchange (CODECO, COARRI, IFTSTA, BAPLIE) in parts of whole messages."""
     from adapters.edifact import stream
 
-    return await _stream(
-        request, principal, lambda body, whole: stream.parts(body, size=part_size, whole_limit=whole)
-    )
+    return await _stream(request, principal, stream.parts, part_size)
 
 
 @router.post(
